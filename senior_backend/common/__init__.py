@@ -1,0 +1,1 @@
+"""Pieces shared by every tool: exit codes, diagnostics, console output, resources, OpenAPI and PostgreSQL."""

@@ -1,0 +1,105 @@
+"""Conventions shared by the three command-line tools.
+
+One exit-code table, the `--format/--json/--debug` options, and `run_main`,
+which turns any `ToolError`, usage error or Ctrl-C into one line on stderr and
+the right exit code (a traceback only with `--debug`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from enum import IntEnum
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from senior_backend.common.diagnostics import Diagnostic, Level, ToolError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ExitCode(IntEnum):
+    """Exit codes of every tool; CI pipelines rely on these."""
+
+    OK = 0
+    CHECK_FAILED = 1
+    BAD_INPUT = 2
+    REFUSED = 3
+    UNREACHABLE = 4
+    INTERRUPTED = 130
+
+
+def fail(
+    code: str, message: str, exit_code: ExitCode, where: str | None = None, hint: str | None = None
+) -> NoReturn:
+    """Raise a `ToolError` with an error-level diagnostic."""
+    raise ToolError(Diagnostic(Level.ERROR, code, message, where, hint), int(exit_code))
+
+
+def output_options(func: F) -> F:
+    """Add `--format table|json`, `--json` (shorthand) and `--debug` to a click command."""
+    func = click.option("--debug", is_flag=True, help="Show a traceback on errors.")(func)
+    func = click.option("--json", "json_flag", is_flag=True, help="Shorthand for --format json.")(func)
+    func = click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help="table: human output (rich on a terminal, plain when piped); "
+        "json: one JSON document on stdout and nothing else there.",
+    )(func)
+    return func
+
+
+def resolve_format(output_format: str, json_flag: bool) -> str:
+    """The effective output format after applying `--json`."""
+    return "json" if json_flag else output_format
+
+
+def _debug_requested(argv: list[str]) -> bool:
+    return "--debug" in argv or os.environ.get("SENIOR_BACKEND_DEBUG") == "1"
+
+
+def run_main(command: click.Command, argv: list[str] | None = None, prog_name: str | None = None) -> None:
+    """Run a click command with the shared error handling; never returns."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = _debug_requested(args)
+    try:
+        result = command.main(args=args, prog_name=prog_name, standalone_mode=False)
+    except ToolError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"error: {_strip_level(exc.diagnostic)}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("error: interrupted", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("error: interrupted", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        ctx_help = "run with --help for usage"
+        click.echo(f"hint: {ctx_help}", err=True)
+        sys.exit(ExitCode.BAD_INPUT)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(ExitCode.OK)
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        if debug:
+            traceback.print_exc()
+        click.echo(f"error: internal error: {type(exc).__name__}: {exc} (rerun with --debug)", err=True)
+        sys.exit(ExitCode.CHECK_FAILED)
+    sys.exit(int(result) if isinstance(result, int) else ExitCode.OK)
+
+
+def _strip_level(diagnostic: Diagnostic) -> str:
+    """The diagnostic's line without its `error: ` prefix (the caller prints it once)."""
+    line = diagnostic.one_line()
+    prefix = f"{diagnostic.level.value}: "
+    return line[len(prefix) :] if line.startswith(prefix) else line

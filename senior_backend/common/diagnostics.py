@@ -1,0 +1,68 @@
+"""Problems as values: a level, a stable code, a message and where it happened.
+
+Parsers and analysers collect `Diagnostic`s instead of printing or raising; a CLI
+decides how to show them. `ToolError` carries one diagnostic plus the exit code
+when a problem has to stop the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import Enum
+
+
+class Level(str, Enum):
+    """How bad a diagnostic is; ordered from least to most severe."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return ("info", "warning", "error").index(self.value)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in an input (spec, schema, migration file, ...)."""
+
+    level: Level
+    code: str
+    message: str
+    where: str | None = None
+    hint: str | None = None
+
+    def one_line(self) -> str:
+        """Render as the single line the CLIs print: `level: where: message (hint: ...)`."""
+        text = f"{self.level.value}: "
+        if self.where:
+            text += f"{self.where}: "
+        text += self.message
+        if self.hint:
+            text += f" (hint: {self.hint})"
+        return text
+
+    def to_json(self) -> dict[str, str | None]:
+        data = asdict(self)
+        data["level"] = self.level.value
+        return data
+
+
+def error(code: str, message: str, where: str | None = None, hint: str | None = None) -> Diagnostic:
+    """Shorthand for an error-level diagnostic."""
+    return Diagnostic(Level.ERROR, code, message, where, hint)
+
+
+def warning(code: str, message: str, where: str | None = None, hint: str | None = None) -> Diagnostic:
+    """Shorthand for a warning-level diagnostic."""
+    return Diagnostic(Level.WARNING, code, message, where, hint)
+
+
+class ToolError(Exception):
+    """A problem that ends the run: shown as one line, exits with `exit_code`."""
+
+    def __init__(self, diagnostic: Diagnostic, exit_code: int) -> None:
+        super().__init__(diagnostic.one_line())
+        self.diagnostic = diagnostic
+        self.exit_code = exit_code

@@ -1,0 +1,1 @@
+"""PostgreSQL access shared by the tools: connecting, the embedded server, catalog snapshots."""

@@ -1,0 +1,209 @@
+"""A throwaway PostgreSQL server started from the binaries of the `pgserver` wheel.
+
+Used as the default shadow database (schema files are loaded into it so that
+PostgreSQL itself reads the DDL) and as the test database on machines with no
+server. The cluster lives in a temporary folder, listens on 127.0.0.1 on a
+free port, runs without fsync, and is removed when stopped. As root (CI
+containers) the server runs as an unprivileged system user, because
+PostgreSQL refuses to run as root.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from senior_backend.common.cli import ExitCode, fail
+
+SERVER_USER = "pgserver"
+_START_TIMEOUT = 30.0
+
+
+def _bin_dir() -> Path:
+    """The `pginstall/bin` folder of the pgserver wheel, found without importing it (its import is noisy)."""
+    spec = importlib.util.find_spec("pgserver")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    candidates = [Path(location) / "pginstall" / "bin" for location in locations]
+    found = next((path for path in candidates if (path / "postgres").is_file()), None)
+    if found is None:
+        fail(
+            "no-embedded-postgres",
+            "the embedded PostgreSQL needs the 'pgserver' package",
+            ExitCode.UNREACHABLE,
+            hint="pip install pgserver, or pass a server URL (--shadow-url / TEST_DATABASE_URL)",
+        )
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _run_as() -> str | None:
+    """The user to run the server as: None normally, an unprivileged one as root."""
+    if os.name != "posix" or os.geteuid() != 0:
+        return None
+    import pwd
+
+    try:
+        pwd.getpwnam(SERVER_USER)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", SERVER_USER], check=True, capture_output=True
+        )
+    _open_path_to(_bin_dir())
+    return SERVER_USER
+
+
+def _open_path_to(path: Path) -> None:
+    """Let other users traverse every folder above `path` (root-owned installs are often 0700)."""
+    for folder in [*reversed(path.parents), path]:
+        mode = folder.stat().st_mode
+        wanted = mode | stat.S_IXOTH | stat.S_IROTH | stat.S_IXGRP | stat.S_IRGRP
+        if wanted != mode:
+            folder.chmod(wanted)
+
+
+class EmbeddedServer:
+    """One private PostgreSQL cluster; use as a context manager or call start/stop."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.root: Path | None = None
+        self._user: str | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def version(self) -> str:
+        out = subprocess.run([str(_bin_dir() / "postgres"), "--version"], capture_output=True, text=True)
+        return out.stdout.strip().rsplit(" ", 1)[-1]
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> EmbeddedServer:
+        bin_dir = _bin_dir()
+        self._user = _run_as()
+        self.root = Path(tempfile.mkdtemp(prefix="senior-backend-pg-"))
+        data = self.root / "data"
+        data.mkdir()
+        if self._user:
+            shutil.chown(self.root, self._user)
+            shutil.chown(data, self._user)
+            os.chmod(self.root, 0o755)
+        initdb = [
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+            "--no-instructions",
+        ]
+        result = subprocess.run(initdb, capture_output=True, text=True, user=self._user)
+        if result.returncode != 0:
+            self._cleanup()
+            fail("embedded-initdb", f"initdb failed: {result.stderr.strip()[-300:]}", ExitCode.UNREACHABLE)
+        self.port = _free_port()
+        log = open(self.root / "postgres.log", "wb")  # noqa: SIM115 - owned by the server process
+        self._process = subprocess.Popen(
+            [
+                str(bin_dir / "postgres"),
+                "-D",
+                str(data),
+                "-p",
+                str(self.port),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                f"unix_socket_directories={self.root}",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=200",
+                "-c",
+                "shared_buffers=128MB",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            user=self._user,
+            start_new_session=True,
+        )
+        log.close()
+        self._wait_ready()
+        atexit.register(self.stop)
+        return self
+
+    def _wait_ready(self) -> None:
+        import psycopg
+
+        deadline = time.monotonic() + _START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                break
+            try:
+                psycopg.connect(self.url(), connect_timeout=2).close()
+                return
+            except psycopg.OperationalError:
+                time.sleep(0.05)
+        tail = ""
+        if self.root and (self.root / "postgres.log").exists():
+            tail = (self.root / "postgres.log").read_text(errors="replace").strip().splitlines()[-1:]
+            tail = tail[0] if tail else ""
+        self.stop()
+        fail("embedded-start", f"the embedded PostgreSQL did not start: {tail}", ExitCode.UNREACHABLE)
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root = None
+
+    def __enter__(self) -> EmbeddedServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+_shared: EmbeddedServer | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_server() -> EmbeddedServer:
+    """One embedded server per process, started on first use and stopped at exit."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared._process is None:
+            _shared = EmbeddedServer().start()
+        return _shared

@@ -1,0 +1,217 @@
+"""The catalog snapshot: one plain dataclass per kind of database object.
+
+Objects are keyed by readable qualified name (`public.users`, see
+`quoting.qualify`). Each dataclass is built from one row of its query in
+`sql/`; equality of two objects means "no change needed" to the diff.
+The analyser and the schema diff read the same snapshot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from senior_backend.common.pg.quoting import qualify, quote_ident
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str
+    owner: str
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        return quote_ident(self.name)
+
+
+@dataclass(frozen=True)
+class Extension:
+    name: str
+    schema: str
+    version: str
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Enum:
+    schema: str
+    name: str
+    labels: tuple[str, ...]
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        return qualify(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    position: int
+    type: str
+    type_schema: str
+    type_name: str
+    type_kind: str
+    not_null: bool
+    default_expr: str | None
+    identity: str
+    generated: str
+    collation: str | None = None
+    comment: str | None = None
+
+
+@dataclass
+class Table:
+    schema: str
+    name: str
+    kind: str
+    persistence: str
+    rls_enabled: bool
+    rls_forced: bool
+    estimated_rows: int
+    size_bytes: int
+    partition_key: str | None
+    partition_bound: str | None
+    parents: tuple[str, ...]
+    is_partition: bool
+    comment: str | None = None
+    columns: dict[str, Column] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return qualify(self.schema, self.name)
+
+    @property
+    def is_partitioned(self) -> bool:
+        return self.kind == "p"
+
+
+@dataclass(frozen=True)
+class Index:
+    schema: str
+    name: str
+    table_name: str
+    definition: str
+    method: str
+    is_unique: bool
+    is_primary: bool
+    is_valid: bool
+    key_count: int
+    columns: tuple[str | None, ...]
+    expressions: str | None
+    predicate: str | None
+    constraint_name: str | None
+    size_bytes: int
+    is_partitioned: bool
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        return qualify(self.schema, self.name)
+
+    @property
+    def table_key(self) -> str:
+        return qualify(self.schema, self.table_name)
+
+    @property
+    def key_columns(self) -> tuple[str | None, ...]:
+        """The key columns in order (None where the key part is an expression); INCLUDE columns left out."""
+        return self.columns[: self.key_count]
+
+
+@dataclass(frozen=True)
+class Constraint:
+    schema: str
+    table_name: str
+    name: str
+    kind: str
+    definition: str
+    columns: tuple[str, ...]
+    ref_table: str | None
+    ref_columns: tuple[str, ...]
+    validated: bool
+    deferrable: bool
+    deferred: bool
+    is_local: bool
+    inherited_from_partition: bool
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.table_key}.{quote_ident(self.name)}"
+
+    @property
+    def table_key(self) -> str:
+        return qualify(self.schema, self.table_name)
+
+
+@dataclass(frozen=True)
+class Sequence:
+    schema: str
+    name: str
+    data_type: str
+    start: int
+    increment: int
+    min_value: int
+    max_value: int
+    cache: int
+    cycle: bool
+    owned_by: str | None
+    is_identity: bool
+    last_value: int | None
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        return qualify(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class View:
+    schema: str
+    name: str
+    materialized: bool
+    definition: str
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        return qualify(self.schema, self.name)
+
+
+@dataclass
+class Snapshot:
+    """Everything the tools know about one database, keyed by qualified name."""
+
+    server_version: int
+    schemas: dict[str, Schema] = field(default_factory=dict)
+    extensions: dict[str, Extension] = field(default_factory=dict)
+    enums: dict[str, Enum] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
+    indexes: dict[str, Index] = field(default_factory=dict)
+    constraints: dict[str, Constraint] = field(default_factory=dict)
+    sequences: dict[str, Sequence] = field(default_factory=dict)
+    views: dict[str, View] = field(default_factory=dict)
+
+    def indexes_of(self, table_key: str) -> list[Index]:
+        return [index for index in self.indexes.values() if index.table_key == table_key]
+
+    def constraints_of(self, table_key: str, kind: str | None = None) -> list[Constraint]:
+        return [
+            con
+            for con in self.constraints.values()
+            if con.table_key == table_key and (kind is None or con.kind == kind)
+        ]
+
+
+def row_to(cls: type, row: dict[str, Any]) -> Any:
+    """Build a dataclass from a query row, turning arrays into tuples."""
+    values = {key: tuple(value) if isinstance(value, list) else value for key, value in row.items()}
+    for name in ("parents", "columns", "ref_columns", "labels"):
+        if name in values and values[name] is None:
+            values[name] = ()
+    return cls(**values)

@@ -1,0 +1,19 @@
+-- One row per column of every table, view and materialized view, in attribute order.
+SELECT n.nspname AS schema, c.relname AS table_name, a.attnum AS position, a.attname AS name,
+       format_type(a.atttypid, a.atttypmod) AS type,
+       tn.nspname AS type_schema, t.typname AS type_name, t.typtype AS type_kind,
+       a.attnotnull AS not_null,
+       pg_get_expr(ad.adbin, ad.adrelid) AS default_expr,
+       a.attidentity AS identity, a.attgenerated AS generated,
+       CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
+       col_description(c.oid, a.attnum) AS comment
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_type t ON t.oid = a.atttypid
+JOIN pg_namespace tn ON tn.oid = t.typnamespace
+LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_collation co ON co.oid = a.attcollation
+WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND NOT n.nspname = ANY(%(excluded)s)
+ORDER BY 1, 2, 3;

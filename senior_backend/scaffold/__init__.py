@@ -1,0 +1,1 @@
+"""API scaffolder: OpenAPI documents, databases and route files to TypeScript servers and back."""

@@ -1,0 +1,83 @@
+"""The package works installed from a wheel, installed editable, and from the checkout's scripts/."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+PROBE = "from senior_backend.common.resources import find_templates; print(find_templates()[0])"
+
+
+def make_venv(path: Path) -> Path:
+    venv.create(path, with_pip=True, system_site_packages=True)
+    return path / "bin"
+
+
+def pip_install(bin_dir: Path, *args: str) -> None:
+    subprocess.run(
+        [
+            str(bin_dir / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            *args,
+        ],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+        timeout=300,
+    )
+
+
+def test_wheel_install_uses_packaged_templates(tmp_path):
+    bin_dir = make_venv(tmp_path / "venv")
+    pip_install(bin_dir, str(REPO))
+    mode = subprocess.run(
+        [str(bin_dir / "python"), "-c", PROBE], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert mode.stdout.strip() == "package", mode.stderr
+    for script in ("api-scaffolder", "database-migration-tool", "api-load-tester"):
+        result = subprocess.run(
+            [str(bin_dir / script), "--help"], capture_output=True, text=True, cwd=tmp_path
+        )
+        assert result.returncode == 0, result.stderr
+        assert "Examples:" in result.stdout
+
+
+def test_editable_install_uses_checkout_templates(tmp_path):
+    bin_dir = make_venv(tmp_path / "venv")
+    pip_install(bin_dir, "-e", str(REPO))
+    mode = subprocess.run(
+        [str(bin_dir / "python"), "-c", PROBE], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert mode.stdout.strip() == "checkout", mode.stderr
+
+
+@pytest.mark.parametrize("script", ["api_scaffolder", "database_migration_tool", "api_load_tester"])
+def test_scripts_run_from_a_copied_skill_folder(tmp_path, script):
+    """A skill folder copied elsewhere (no install) still runs: the shim puts its own root on sys.path."""
+    import shutil
+
+    skill = tmp_path / "skills" / "senior-backend"
+    shutil.copytree(
+        REPO, skill, ignore=shutil.ignore_patterns("node_modules", ".git", "__pycache__", ".venv")
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", str(skill / "scripts" / f"{script}.py"), "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Examples:" in result.stdout

@@ -1,0 +1,96 @@
+"""PostgreSQL plumbing: test databases, the embedded server, connecting, catalog snapshots."""
+
+from __future__ import annotations
+
+import os
+
+import psycopg
+import pytest
+
+from senior_backend.common.diagnostics import ToolError
+from senior_backend.common.pg.catalog import load_snapshot
+from senior_backend.common.pg.connect import connect
+from senior_backend.common.pg.embedded import EmbeddedServer
+
+pytestmark = pytest.mark.pg
+
+
+def test_fixture_database_is_fresh_and_usable(pg_url):
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0]
+        assert tables == 0
+        conn.execute("CREATE TABLE t (id int PRIMARY KEY)")
+        conn.execute("INSERT INTO t VALUES (1), (2)")
+        assert conn.execute("SELECT sum(id) FROM t").fetchone()[0] == 3
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL is not set")
+def test_test_database_url_server_is_the_one_used(pg_server_url):
+    assert pg_server_url == os.environ["TEST_DATABASE_URL"]
+    with psycopg.connect(pg_server_url) as conn:
+        assert conn.info.server_version >= 130000
+
+
+def test_embedded_server_gives_a_usable_database():
+    with EmbeddedServer() as server:
+        assert server.url().startswith("postgresql://postgres@127.0.0.1:")
+        with psycopg.connect(server.url(), autocommit=True) as conn:
+            conn.execute("CREATE DATABASE app")
+        with psycopg.connect(server.url("app"), autocommit=True) as conn:
+            conn.execute("CREATE TABLE t (v text)")
+            conn.execute("INSERT INTO t VALUES ('hello')")
+            assert conn.execute("SELECT v FROM t").fetchone() == ("hello",)
+            assert conn.info.server_version >= 160000
+        root = server.root
+    assert root is not None and not root.exists(), "the cluster folder is removed on stop"
+
+
+def test_connect_sets_application_name(pg_url):
+    with connect(pg_url) as conn:
+        assert conn.execute("SHOW application_name").fetchone()[0] == "senior-backend"
+
+
+def test_unreachable_database_exits_4_with_masked_password():
+    with pytest.raises(ToolError) as info:
+        connect("postgresql://app:topsecret@127.0.0.1:1/db", timeout=2)
+    assert info.value.exit_code == 4
+    line = info.value.diagnostic.one_line()
+    assert "topsecret" not in line and "app:***@127.0.0.1:1/db" in line
+    assert "\n" not in line
+
+
+def test_snapshot_reads_every_object_kind(pg_url):
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(
+            """
+            CREATE TYPE mood AS ENUM ('ok', 'it''s bad');
+            CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text UNIQUE NOT NULL,
+                                m mood, created timestamptz DEFAULT now());
+            CREATE TABLE "Order" (id serial PRIMARY KEY, user_id bigint REFERENCES users(id),
+                                  total numeric(10,2) CHECK (total > 0));
+            CREATE INDEX order_user_total ON "Order" (user_id, total) INCLUDE (id) WHERE total > 1;
+            CREATE VIEW active AS SELECT id FROM users;
+            CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);
+            CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+            COMMENT ON TABLE users IS 'people';
+            """
+        )
+        snapshot = load_snapshot(conn)
+    assert set(snapshot.tables) == {"public.users", 'public."Order"', "public.events", "public.events_2024"}
+    users = snapshot.tables["public.users"]
+    assert users.comment == "people"
+    assert list(users.columns) == ["id", "email", "m", "created"]
+    assert users.columns["id"].identity == "a" and users.columns["email"].not_null
+    assert users.columns["created"].default_expr == "now()"
+    assert snapshot.enums["public.mood"].labels == ("ok", "it's bad")
+    index = snapshot.indexes["public.order_user_total"]
+    assert index.key_columns == ("user_id", "total") and index.columns == ("user_id", "total", "id")
+    assert index.predicate == "(total > (1)::numeric)" and index.table_key == 'public."Order"'
+    fk = snapshot.constraints['public."Order"."Order_user_id_fkey"']
+    assert fk.kind == "f" and fk.columns == ("user_id",) and fk.ref_table == "public.users"
+    assert snapshot.indexes["public.users_pkey"].constraint_name == "users_pkey"
+    assert snapshot.sequences['public."Order_id_seq"'].owned_by == 'public."Order".id'
+    assert snapshot.sequences["public.users_id_seq"].is_identity
+    assert snapshot.tables["public.events"].is_partitioned
+    assert snapshot.tables["public.events_2024"].parents == ("public.events",)
+    assert snapshot.views["public.active"].definition.strip().startswith("SELECT")

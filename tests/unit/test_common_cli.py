@@ -1,0 +1,108 @@
+"""Shared CLI behaviour: one-line errors, exit codes, --debug, JSON output, masked passwords."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from senior_backend.common.pg.connect import mask_password
+
+pytestmark = pytest.mark.quick
+
+PROGRAM = textwrap.dedent(
+    """
+    import click
+    from senior_backend.common.cli import ExitCode, fail, output_options, resolve_format, run_main
+    from senior_backend.common.console import Output
+    from senior_backend.common.openapi import load_openapi
+
+    @click.command()
+    @click.argument("action")
+    @output_options
+    def cmd(action, output_format, json_flag, debug):
+        out = Output(resolve_format(output_format, json_flag))
+        if action == "spec":
+            load_openapi("missing-dir/spec.yaml")
+        if action == "refuse":
+            fail("unsafe", "would drop table users", ExitCode.REFUSED, hint="pass --allow-data-loss")
+        if action == "crash":
+            raise ValueError("boom")
+        if action == "interrupt":
+            raise KeyboardInterrupt
+        out.log("progress goes to stderr")
+        out.table("T", ["a", "b"], [[1, "x"]])
+        out.json({"ok": True}) if out.is_json else out.line("done")
+        return ExitCode.CHECK_FAILED if action == "check" else ExitCode.OK
+
+    run_main(cmd)
+    """
+)
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", PROGRAM, *args], capture_output=True, text=True, timeout=60)
+
+
+def test_tool_error_is_one_line_with_its_exit_code():
+    result = run("refuse")
+    assert result.returncode == 3
+    assert result.stderr.strip() == "error: would drop table users (hint: pass --allow-data-loss)"
+    assert result.stdout == ""
+
+
+def test_spec_error_exits_2_without_traceback():
+    result = run("spec")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: missing-dir/spec.yaml: ")
+
+
+def test_unexpected_exception_is_one_line_unless_debug():
+    quiet = run("crash")
+    assert quiet.returncode == 1
+    assert "Traceback" not in quiet.stderr
+    assert "ValueError: boom" in quiet.stderr and quiet.stderr.count("\n") == 1
+    loud = run("crash", "--debug")
+    assert "Traceback" in loud.stderr
+
+
+def test_interrupt_exits_130():
+    assert run("interrupt").returncode == 130
+
+
+def test_usage_error_exits_2():
+    result = run("ok", "--format", "xml")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ")
+
+
+def test_json_mode_prints_one_document_on_stdout_and_logs_on_stderr():
+    result = run("ok", "--json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout) == {"ok": True}
+    assert "progress goes to stderr" in result.stderr
+
+
+def test_plain_table_when_piped_and_check_exit_code():
+    result = run("check")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == ["T", "a\tb", "1\tx", "done"]
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("postgresql://app:s3cret@db:5432/prod", "postgresql://app:***@db:5432/prod"),
+        ("postgres://app@db/prod", "postgres://app@db/prod"),
+        ("postgresql://db/prod?user=a&password=s3cret", "postgresql://db/prod?user=a&password=***"),
+        ("host=db user=app password=s3cret dbname=prod", "host=db user=app password=*** dbname=prod"),
+        ("host=db password='se cret' dbname=prod", "host=db password=*** dbname=prod"),
+        ("postgresql://u:p%40ss@db/x", "postgresql://u:***@db/x"),
+    ],
+)
+def test_mask_password(url, masked):
+    assert mask_password(url) == masked
