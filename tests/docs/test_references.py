@@ -1,0 +1,217 @@
+"""The reference guides are checked like code: SQL runs, TypeScript compiles, links resolve, sources are cited.
+
+See markdown_blocks.py for the fence convention the guides follow.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.docs.markdown_blocks import CodeBlock, code_blocks, headings, links, sections
+
+REPO = Path(__file__).resolve().parents[2]
+REFERENCES = REPO / "references"
+GUIDES = ["api_design_patterns.md", "database_optimization_guide.md", "backend_security_practices.md"]
+GUIDE_PATHS = [REFERENCES / name for name in GUIDES]
+TOC_TITLES = {"contents", "table of contents"}
+
+# The flags of the three tools that the guides may show (fixed in the tools' issues).
+TOOL_FLAGS = {
+    "api_scaffolder.py": {"--framework", "--output", "--help", "--format"},
+    "database_migration_tool.py": {
+        "--connection",
+        "--analyze",
+        "--suggest-indexes",
+        "--output",
+        "--compare",
+        "--migrate",
+        "--dry-run",
+        "--lint",
+        "--help",
+        "--format",
+    },
+    "api_load_tester.py": {
+        "--concurrency",
+        "--duration",
+        "--expect-status",
+        "--expect-rate-limit",
+        "--threshold",
+        "--compare",
+        "--format",
+        "--help",
+    },
+}
+
+
+def blocks_of(language: str, paths: list[Path] = GUIDE_PATHS) -> list[CodeBlock]:
+    return [block for path in paths for block in code_blocks(path) if block.language == language]
+
+
+def split_statements(sql: str) -> list[str]:
+    """Statements of a SQL block as PostgreSQL's own parser splits them."""
+    from pglast import split
+
+    return [statement for statement in split(sql) if statement.strip()]
+
+
+def test_every_guide_exists_and_has_runnable_samples() -> None:
+    for path in GUIDE_PATHS:
+        assert path.is_file(), f"missing {path.relative_to(REPO)}"
+    languages = {block.language for block in blocks_of("sql") + blocks_of("ts")}
+    assert languages == {"sql", "ts"}
+    assert len(blocks_of("sql", [REFERENCES / "database_optimization_guide.md"])) >= 10
+    assert len(blocks_of("ts", [REFERENCES / "backend_security_practices.md"])) >= 20
+
+
+@pytest.mark.quick
+@pytest.mark.parametrize("name", GUIDES)
+def test_table_of_contents_links_resolve_and_cover_every_section(name: str) -> None:
+    path = REFERENCES / name
+    all_headings = headings(path)
+    anchors = {heading.anchor for heading in all_headings}
+    toc = [(heading, text) for heading, text in sections(path) if heading.title.lower() in TOC_TITLES]
+    assert toc, f"{name}: no '## Contents' section"
+    targets = links(toc[0][1])
+    assert targets, f"{name}: the table of contents has no links"
+    for target in targets:
+        assert target.startswith("#"), f"{name}: table of contents links outside the file: {target}"
+        assert target[1:] in anchors, f"{name}: table of contents link {target} matches no heading"
+    linked = {target[1:] for target in targets}
+    for heading in all_headings:
+        if heading.level == 2 and heading.title.lower() not in TOC_TITLES:
+            assert heading.anchor in linked, f"{name}:{heading.line}: section '{heading.title}' is not in the contents"
+
+
+@pytest.mark.quick
+@pytest.mark.parametrize("name", GUIDES)
+def test_every_section_cites_a_source(name: str) -> None:
+    path = REFERENCES / name
+    checked = 0
+    for heading, text in sections(path):
+        if heading.title.lower() in TOC_TITLES:
+            continue
+        sources = [target for target in links(text) if target.startswith("https://")]
+        assert sources, f"{name}:{heading.line}: section '{heading.title}' cites no https source"
+        checked += 1
+    assert checked >= 5, f"{name}: only {checked} sections"
+
+
+@pytest.mark.quick
+@pytest.mark.parametrize("name", GUIDES)
+def test_internal_links_resolve(name: str) -> None:
+    path = REFERENCES / name
+    text = path.read_text(encoding="utf-8")
+    for target in links(text):
+        if target.startswith("#"):
+            assert target[1:] in {heading.anchor for heading in headings(path)}, f"{name}: broken link {target}"
+        elif not re.match(r"https?://", target):
+            assert (path.parent / target.split("#")[0]).exists(), f"{name}: broken relative link {target}"
+
+
+@pytest.mark.quick
+def test_api_guide_covers_the_standards_it_follows() -> None:
+    text = (REFERENCES / "api_design_patterns.md").read_text(encoding="utf-8")
+    for needle in [
+        "https://www.rfc-editor.org/rfc/rfc9457",
+        "https://www.rfc-editor.org/rfc/rfc9745",
+        "https://www.rfc-editor.org/rfc/rfc8594",
+        "https://www.rfc-editor.org/rfc/rfc9110",
+        "draft-ietf-httpapi-idempotency-key-header",
+        "draft-ietf-httpapi-ratelimit-headers",
+        '"requestId"',
+        "Idempotency-Key",
+    ]:
+        assert needle in text, f"api_design_patterns.md does not mention {needle}"
+
+
+@pytest.mark.quick
+def test_security_guide_has_each_owasp_api_risk_with_vulnerable_and_fixed_code() -> None:
+    path = REFERENCES / "backend_security_practices.md"
+    blocks = code_blocks(path)
+    risks = [heading for heading in headings(path) if re.match(r"API(\d+):2023\b", heading.title)]
+    assert [int(re.match(r"API(\d+)", heading.title)[1]) for heading in risks] == list(range(1, 11))
+    following = headings(path)
+    for heading in risks:
+        end = min((h.line for h in following if h.line > heading.line and h.level <= heading.level), default=10**9)
+        ts = [block for block in blocks if heading.line < block.line < end and block.language == "ts"]
+        assert len(ts) >= 2, f"{heading.title}: needs a vulnerable and a fixed TypeScript sample"
+        texts = " ".join(block.text.lower() for block in ts)
+        assert "vulnerable" in texts and "fixed" in texts, f"{heading.title}: label the samples vulnerable/fixed"
+        section_text = path.read_text(encoding="utf-8").splitlines()[heading.line : end - 1]
+        assert "test" in "\n".join(section_text).lower(), f"{heading.title}: say how to test it"
+
+
+@pytest.mark.quick
+def test_tool_commands_use_only_real_flags() -> None:
+    commands = 0
+    for block in blocks_of("bash"):
+        joined = block.text.replace("\\\n", " ")
+        for line in joined.splitlines():
+            match = re.search(r"python3? scripts/(\w+\.py)(.*)", line)
+            if not match:
+                continue
+            script, rest = match.groups()
+            assert script in TOOL_FLAGS, f"{block.where}: unknown script {script}"
+            for word in shlex.split(rest.split("#")[0].split("|")[0]):
+                flag = word.split("=")[0]
+                if flag.startswith("--"):
+                    assert flag in TOOL_FLAGS[script], f"{block.where}: {script} has no flag {flag}"
+            commands += 1
+    assert commands >= 8
+
+
+@pytest.mark.parametrize("script", sorted(TOOL_FLAGS))
+def test_flags_shown_in_guides_are_in_the_tools_help(script: str) -> None:
+    """Once a tool is merged, every flag the guides show for it must appear in its --help."""
+    shown = set()
+    for block in blocks_of("bash"):
+        for match in re.finditer(rf"scripts/{re.escape(script)}([^\n]*)", block.text):
+            shown |= {word.split("=")[0] for word in re.findall(r"--[a-z][a-z-]*", match[1])}
+    assert shown, f"the guides show no command of {script}"
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / script), "--help"], capture_output=True, text=True, timeout=60
+    )
+    if result.returncode != 0:
+        pytest.skip(f"{script} --help does not run yet on this branch: {result.stderr.strip()[-200:]}")
+    missing = sorted(flag for flag in shown if flag not in result.stdout)
+    assert not missing, f"{script} --help does not list {missing}"
+
+
+@pytest.mark.pg
+@pytest.mark.parametrize(
+    "name", [name for name in GUIDES if (REFERENCES / name).exists() and blocks_of("sql", [REFERENCES / name])]
+)
+def test_sql_samples_run_on_postgresql(name: str, pg_url: str) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for block in blocks_of("sql", [REFERENCES / name]):
+            statements = split_statements(block.text)
+            assert statements, f"{block.where}: empty sql block"
+            for statement in statements:
+                try:
+                    conn.execute(statement)
+                except psycopg.Error as error:
+                    pytest.fail(f"{block.where}: {error.__class__.__name__}: {error}\n  in: {statement[:300]}")
+
+
+@pytest.mark.node
+@pytest.mark.slow
+def test_typescript_samples_compile_with_strict_tsc(node_project, tmp_path: Path) -> None:
+    blocks = blocks_of("ts")
+    names: dict[str, CodeBlock] = {}
+    for block in blocks:
+        assert re.search(r"^\s*(import|export)\b", block.text, re.M), f"{block.where}: not a module (import/export)"
+        name = f"{block.path.stem}_L{block.line}.ts"
+        names[name] = block
+        (tmp_path / name).write_text(block.text, encoding="utf-8")
+    result = node_project.typecheck(tmp_path)
+    report = result.stdout + result.stderr
+    for name, block in names.items():
+        report = report.replace(name, f"{block.path.name} (block at line {block.line}) {name}")
+    assert result.returncode == 0, report[-6000:]
