@@ -9,6 +9,7 @@ Fence convention of `references/*.md` (the tests hold the guides to it):
 - ```ts    is one self-contained TypeScript module (it imports or exports
            something) that must pass `tsc --noEmit --strict` against the
            packages pinned in tests/node.
+- ```json    must parse as JSON (response bodies shown in the guides).
 - ```bash, ```text and any other language are shown, never run: EXPLAIN
            output, HTTP exchanges and shell commands go there.
 """

@@ -5,6 +5,7 @@ See markdown_blocks.py for the fence convention the guides follow.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import subprocess
@@ -46,6 +47,8 @@ TOOL_FLAGS = {
         "--compare",
         "--format",
         "--help",
+        "--method",
+        "--body",
     },
 }
 
@@ -146,6 +149,17 @@ def test_security_guide_has_each_owasp_api_risk_with_vulnerable_and_fixed_code()
         assert "vulnerable" in texts and "fixed" in texts, f"{heading.title}: label the samples vulnerable/fixed"
         section_text = path.read_text(encoding="utf-8").splitlines()[heading.line : end - 1]
         assert "test" in "\n".join(section_text).lower(), f"{heading.title}: say how to test it"
+
+
+@pytest.mark.quick
+def test_json_samples_parse() -> None:
+    samples = blocks_of("json")
+    assert samples
+    for block in samples:
+        try:
+            json.loads(block.text)
+        except json.JSONDecodeError as error:
+            pytest.fail(f"{block.where}: invalid JSON: {error}")
 
 
 @pytest.mark.quick
