@@ -112,13 +112,19 @@ def headings(path: Path) -> list[Heading]:
         anchor = github_anchor(match["title"])
         count = seen.get(anchor, 0)
         seen[anchor] = count + 1
-        result.append(Heading(len(match["hashes"]), match["title"], number, anchor if not count else f"{anchor}-{count}"))
+        result.append(
+            Heading(
+                len(match["hashes"]), match["title"], number, anchor if not count else f"{anchor}-{count}"
+            )
+        )
     return result
 
 
 def links(text: str) -> list[str]:
     """Targets of the Markdown links and <autolinks> in `text`."""
-    return [match["target"] for match in LINK.finditer(text)] + [match["target"] for match in BARE_URL.finditer(text)]
+    return [match["target"] for match in LINK.finditer(text)] + [
+        match["target"] for match in BARE_URL.finditer(text)
+    ]
 
 
 def sections(path: Path, level: int = 2) -> list[tuple[Heading, str]]:

@@ -52,6 +52,13 @@ TOOL_FLAGS = {
     },
 }
 
+# A flag only the finished tool has: before the tool is merged its --help is the foundation's stub.
+BUILT_MARKER = {
+    "api_scaffolder.py": "--framework",
+    "database_migration_tool.py": "--migrate",
+    "api_load_tester.py": "--threshold",
+}
+
 
 def blocks_of(language: str, paths: list[Path] = GUIDE_PATHS) -> list[CodeBlock]:
     return [block for path in paths for block in code_blocks(path) if block.language == language]
@@ -89,7 +96,9 @@ def test_table_of_contents_links_resolve_and_cover_every_section(name: str) -> N
     linked = {target[1:] for target in targets}
     for heading in all_headings:
         if heading.level == 2 and heading.title.lower() not in TOC_TITLES:
-            assert heading.anchor in linked, f"{name}:{heading.line}: section '{heading.title}' is not in the contents"
+            assert heading.anchor in linked, (
+                f"{name}:{heading.line}: section '{heading.title}' is not in the contents"
+            )
 
 
 @pytest.mark.quick
@@ -113,7 +122,9 @@ def test_internal_links_resolve(name: str) -> None:
     text = path.read_text(encoding="utf-8")
     for target in links(text):
         if target.startswith("#"):
-            assert target[1:] in {heading.anchor for heading in headings(path)}, f"{name}: broken link {target}"
+            assert target[1:] in {heading.anchor for heading in headings(path)}, (
+                f"{name}: broken link {target}"
+            )
         elif not re.match(r"https?://", target):
             assert (path.parent / target.split("#")[0]).exists(), f"{name}: broken relative link {target}"
 
@@ -142,11 +153,15 @@ def test_security_guide_has_each_owasp_api_risk_with_vulnerable_and_fixed_code()
     assert [int(re.match(r"API(\d+)", heading.title)[1]) for heading in risks] == list(range(1, 11))
     following = headings(path)
     for heading in risks:
-        end = min((h.line for h in following if h.line > heading.line and h.level <= heading.level), default=10**9)
+        end = min(
+            (h.line for h in following if h.line > heading.line and h.level <= heading.level), default=10**9
+        )
         ts = [block for block in blocks if heading.line < block.line < end and block.language == "ts"]
         assert len(ts) >= 2, f"{heading.title}: needs a vulnerable and a fixed TypeScript sample"
         texts = " ".join(block.text.lower() for block in ts)
-        assert "vulnerable" in texts and "fixed" in texts, f"{heading.title}: label the samples vulnerable/fixed"
+        assert "vulnerable" in texts and "fixed" in texts, (
+            f"{heading.title}: label the samples vulnerable/fixed"
+        )
         section_text = path.read_text(encoding="utf-8").splitlines()[heading.line : end - 1]
         assert "test" in "\n".join(section_text).lower(), f"{heading.title}: say how to test it"
 
@@ -192,15 +207,19 @@ def test_flags_shown_in_guides_are_in_the_tools_help(script: str) -> None:
     result = subprocess.run(
         [sys.executable, str(REPO / "scripts" / script), "--help"], capture_output=True, text=True, timeout=60
     )
-    if result.returncode != 0:
-        pytest.skip(f"{script} --help does not run yet on this branch: {result.stderr.strip()[-200:]}")
-    missing = sorted(flag for flag in shown if flag not in result.stdout)
+    options = set(re.findall(r"^ {1,8}(?:-\w, )?(--[a-z][a-z-]*)", result.stdout, re.M))
+    if result.returncode != 0 or BUILT_MARKER[script] not in options:
+        pytest.skip(
+            f"{script} is still the foundation stub on this branch (no {BUILT_MARKER[script]} option)"
+        )
+    missing = sorted(flag for flag in shown if flag not in options)
     assert not missing, f"{script} --help does not list {missing}"
 
 
 @pytest.mark.pg
 @pytest.mark.parametrize(
-    "name", [name for name in GUIDES if (REFERENCES / name).exists() and blocks_of("sql", [REFERENCES / name])]
+    "name",
+    [name for name in GUIDES if (REFERENCES / name).exists() and blocks_of("sql", [REFERENCES / name])],
 )
 def test_sql_samples_run_on_postgresql(name: str, pg_url: str) -> None:
     with psycopg.connect(pg_url, autocommit=True) as conn:
@@ -211,7 +230,9 @@ def test_sql_samples_run_on_postgresql(name: str, pg_url: str) -> None:
                 try:
                     conn.execute(statement)
                 except psycopg.Error as error:
-                    pytest.fail(f"{block.where}: {error.__class__.__name__}: {error}\n  in: {statement[:300]}")
+                    pytest.fail(
+                        f"{block.where}: {error.__class__.__name__}: {error}\n  in: {statement[:300]}"
+                    )
 
 
 @pytest.mark.node
@@ -220,7 +241,9 @@ def test_typescript_samples_compile_with_strict_tsc(node_project, tmp_path: Path
     blocks = blocks_of("ts")
     names: dict[str, CodeBlock] = {}
     for block in blocks:
-        assert re.search(r"^\s*(import|export)\b", block.text, re.M), f"{block.where}: not a module (import/export)"
+        assert re.search(r"^\s*(import|export)\b", block.text, re.M), (
+            f"{block.where}: not a module (import/export)"
+        )
         name = f"{block.path.stem}_L{block.line}.ts"
         names[name] = block
         (tmp_path / name).write_text(block.text, encoding="utf-8")
