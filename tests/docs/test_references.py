@@ -1,6 +1,13 @@
 """The reference guides are checked like code: SQL runs, TypeScript compiles, links resolve, sources are cited.
 
-See markdown_blocks.py for the fence convention the guides follow.
+Fence convention of references/*.md (details in markdown_blocks.py):
+  ```sql   runs on PostgreSQL, in order, statement by statement (autocommit), one fresh database per
+           guide: a sample may use tables an earlier sql block of the same guide created.
+  ```ts    one self-contained TypeScript module each; all of them are compiled together by one
+           `tsc --noEmit --strict` run against the packages pinned in tests/node.
+  ```json  must parse.
+  ```bash, ```text (plans, HTTP exchanges) and anything else: shown, not run; but every
+           `python scripts/<tool>.py` command in a bash block may only use the tools' real flags.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import psycopg
 import pytest
 
 from tests.docs.markdown_blocks import CodeBlock, code_blocks, headings, links, sections
+from tests.docs.sql_statements import split_statements
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCES = REPO / "references"
@@ -62,13 +70,6 @@ BUILT_MARKER = {
 
 def blocks_of(language: str, paths: list[Path] = GUIDE_PATHS) -> list[CodeBlock]:
     return [block for path in paths for block in code_blocks(path) if block.language == language]
-
-
-def split_statements(sql: str) -> list[str]:
-    """Statements of a SQL block as PostgreSQL's own parser splits them."""
-    from pglast import split
-
-    return [statement for statement in split(sql) if statement.strip()]
 
 
 def test_every_guide_exists_and_has_runnable_samples() -> None:
