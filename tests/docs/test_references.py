@@ -236,20 +236,106 @@ def test_sql_samples_run_on_postgresql(name: str, pg_url: str) -> None:
                     )
 
 
+def write_ts_blocks(folder: Path) -> dict[str, CodeBlock]:
+    """Every ts block of every guide as its own module in `folder`; file name -> block."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names: dict[str, CodeBlock] = {}
+    for block in blocks_of("ts"):
+        name = f"{block.path.stem}_L{block.line}.ts"
+        names[name] = block
+        (folder / name).write_text(block.text, encoding="utf-8")
+    return names
+
+
+def module_exporting(names: dict[str, CodeBlock], declaration: str) -> str:
+    """The one sample module whose text contains `declaration` (e.g. `export async function resolveSafeUrl`)."""
+    found = [name for name, block in names.items() if declaration in block.text]
+    assert len(found) == 1, f"expected one sample with {declaration!r}, found {found}"
+    return found[0]
+
+
 @pytest.mark.node
 @pytest.mark.slow
 def test_typescript_samples_compile_with_strict_tsc(node_project, tmp_path: Path) -> None:
-    blocks = blocks_of("ts")
-    names: dict[str, CodeBlock] = {}
-    for block in blocks:
+    names = write_ts_blocks(tmp_path)
+    for block in names.values():
         assert re.search(r"^\s*(import|export)\b", block.text, re.M), (
             f"{block.where}: not a module (import/export)"
         )
-        name = f"{block.path.stem}_L{block.line}.ts"
-        names[name] = block
-        (tmp_path / name).write_text(block.text, encoding="utf-8")
     result = node_project.typecheck(tmp_path)
     report = result.stdout + result.stderr
     for name, block in names.items():
         report = report.replace(name, f"{block.path.name} (block at line {block.line}) {name}")
     assert result.returncode == 0, report[-6000:]
+
+
+RUNTIME_HARNESS = """
+import { resolveSafeUrl } from "./__SSRF__";
+import { decodeCursor, encodeCursor } from "./__CURSOR__";
+import { hashPassword, verifyPassword } from "./__SCRYPT__";
+import { ApiError, problemDetails } from "./__PROBLEM__";
+
+const out: Record<string, unknown> = {};
+const verdict = (url: string) => resolveSafeUrl(url).then(() => "allowed", (error: Error) => error.constructor.name);
+out.blocked = Object.fromEntries(await Promise.all(BLOCKED.map(async (url) => [url, await verdict(url)])));
+out.publicAddress = (await resolveSafeUrl("https://93.184.215.14/")).address;
+const cursor = encodeCursor({ v: 1, f: "filters", k: ["2025-01-01T00:00:00.000Z", "42"] });
+out.cursor = [cursor, decodeCursor(cursor, "filters"), decodeCursor(cursor, "other"), decodeCursor("e30", "filters")];
+const stored = await hashPassword("correct horse battery staple");
+out.scrypt = [stored.split("$").slice(0, 4), await verifyPassword(stored, "correct horse battery staple"), await verifyPassword(stored, "wrong")];
+out.problem = problemDetails(new ApiError(400, "VALIDATION_ERROR", "bad", [{ field: "items.0.quantity", message: "must be >= 1" }]), "r1");
+console.log(JSON.stringify(out));
+"""
+
+BLOCKED = [
+    "http://169.254.169.254/latest/meta-data/",
+    "https://127.0.0.1/",
+    "https://localhost/",
+    "https://[::1]/",
+    "https://[::ffff:127.0.0.1]/",
+    "https://10.1.2.3/",
+    "https://192.168.0.1/",
+    "https://0x7f.1/",
+    "https://2130706433/",
+    "https://user:pass@93.184.215.14/",
+    "https://93.184.215.14:8443/",
+    "not a url",
+]
+
+
+@pytest.mark.node
+@pytest.mark.slow
+def test_security_and_api_samples_behave_as_the_guides_say(node_project, tmp_path: Path) -> None:
+    """The samples with real logic are run, not only compiled: SSRF guard, cursors, scrypt, problem details."""
+    names = write_ts_blocks(tmp_path)
+    modules = {
+        "__SSRF__": module_exporting(names, "export async function resolveSafeUrl"),
+        "__CURSOR__": module_exporting(names, "export function encodeCursor"),
+        "__SCRYPT__": module_exporting(names, "export async function verifyPassword"),
+        "__PROBLEM__": module_exporting(names, "export function problemDetails"),
+        "BLOCKED": json.dumps(BLOCKED),
+    }
+    harness = RUNTIME_HARNESS
+    for placeholder, value in modules.items():
+        harness = harness.replace(placeholder, value)
+    (tmp_path / "harness.ts").write_text(harness)
+    node_project.link_into(tmp_path)
+    result = subprocess.run(
+        [str(node_project.bin / "tsx"), "harness.ts"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["blocked"] == {url: "UnsafeUrlError" for url in BLOCKED}
+    assert out["publicAddress"] == "93.184.215.14"
+    cursor, decoded, wrong_filters, garbage = out["cursor"]
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", cursor)
+    assert decoded == {"v": 1, "f": "filters", "k": ["2025-01-01T00:00:00.000Z", "42"]}
+    assert wrong_filters is None and garbage is None
+    assert out["scrypt"] == [["scrypt", "131072", "8", "1"], True, False]
+    assert out["problem"]["status"] == 400
+    assert out["problem"]["errors"] == [{"pointer": "/items/0/quantity", "detail": "must be >= 1"}]
+    assert out["problem"]["instance"] == "urn:request:r1"
