@@ -1,3 +1,4 @@
+-- senior-backend: no-transaction
 -- senior-backend migration skeleton (up). Copy to migrations/<timestamp>_<name>.up.sql, keep the
 -- recipes you need, delete the rest, and replace the example tables (from examples/schema.sql).
 --
@@ -5,9 +6,11 @@
 -- * lock_timeout: a DDL statement that cannot get its lock within 3 s fails (SQLSTATE 55P03) instead of
 --   queueing every other query on the table behind it. Re-run the migration; it is written to be re-runnable.
 -- * statement_timeout: bounds each statement; lifted only around the non-blocking long steps.
--- * CREATE INDEX CONCURRENTLY cannot run inside a transaction block, so this file runs statement by
---   statement (the runner detects CONCURRENTLY and does not wrap the file in a transaction). That is why
---   every step checks whether it already happened (IF NOT EXISTS, duplicate_object handlers).
+-- * CREATE INDEX CONCURRENTLY cannot run inside a transaction block, so the first line above tells the
+--   runner to run this file statement by statement instead of in one transaction (keep it the FIRST line;
+--   drop it when the file has no CONCURRENTLY, and the runner wraps it in a transaction). Without the
+--   transaction a failure can stop halfway, which is why every step checks whether it already happened
+--   (IF NOT EXISTS, duplicate_object handlers): fix the cause and re-run the whole file.
 -- Check it before it ships:
 --   python scripts/database_migration_tool.py --lint migrations/
 --   python scripts/database_migration_tool.py --connection "$DATABASE_URL" --migrate migrations/ --dry-run
