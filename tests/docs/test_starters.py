@@ -205,7 +205,9 @@ def test_migration_skeletons_set_timeouts_and_use_the_safe_forms() -> None:
     assert "CREATE INDEX CONCURRENTLY" in up and "DROP INDEX CONCURRENTLY" in down
     assert re.search(r"NOT VALID;.*VALIDATE CONSTRAINT", up, re.S)
     for text in (up, down):
-        assert text.startswith("-- senior-backend: no-transaction\n"), "CONCURRENTLY needs the runner's marker"
+        assert text.startswith("-- senior-backend: no-transaction\n"), (
+            "CONCURRENTLY needs the runner's marker"
+        )
     assert not re.search(r"^\s*CREATE (UNIQUE )?INDEX (?!CONCURRENTLY)", up, re.M)
 
 
