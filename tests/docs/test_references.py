@@ -57,6 +57,7 @@ TOOL_FLAGS = {
         "--help",
         "--method",
         "--body",
+        "--save",
     },
 }
 
