@@ -73,6 +73,7 @@ def blocks_of(language: str, paths: list[Path] = GUIDE_PATHS) -> list[CodeBlock]
     return [block for path in paths for block in code_blocks(path) if block.language == language]
 
 
+@pytest.mark.quick
 def test_every_guide_exists_and_has_runnable_samples() -> None:
     for path in GUIDE_PATHS:
         assert path.is_file(), f"missing {path.relative_to(REPO)}"
