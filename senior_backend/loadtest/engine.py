@@ -1,0 +1,376 @@
+"""The load engine of one worker process: keep-alive connections on uvloop, parsed with httptools.
+
+Each *slot* is one virtual user with one keep-alive connection. Whatever the
+mode, a slot runs the same loop: ask the pacer when to send (now, in the
+closed model; the next tick of a fixed schedule, in the open model), send,
+wait for the response or an error, record, repeat, until the stop condition
+(deadline, request budget, or an interrupt). In the open model latency is
+measured from the *intended* send time, so a server stall delays every
+request scheduled behind it and shows in the percentiles (no coordinated
+omission).
+
+The hot path appends integer microseconds to an `array('q')` and bumps a
+status counter; once a second the batch is folded into that second's
+histogram (`histogram.Histogram.record_batch`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from array import array
+from collections.abc import Callable
+from time import monotonic_ns
+
+import httptools
+
+from senior_backend.loadtest.histogram import Histogram
+from senior_backend.loadtest.plan import LoadPlan
+from senior_backend.loadtest.results import MAX_HEADER_VALUES, Results, Second
+
+NS = 1_000_000_000
+CHECK_INTERVAL = 0.05
+END_GRACE = 1.0
+CLOSED_RETRY_DELAY = 0.01
+MAX_429_SAMPLES = 20
+RATE_LIMIT_HEADERS = ("retry-after", "ratelimit", "x-ratelimit")
+
+
+def error_kind(exc: BaseException | None) -> str:
+    """Classify a connection-level failure."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused"
+    if isinstance(exc, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)) or exc is None:
+        return "reset"
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
+        return "timeout"
+    if isinstance(exc, socket.gaierror):
+        return "dns"
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        return "tls"
+    return "connect"
+
+
+def ssl_context(insecure: bool) -> ssl.SSLContext:
+    """Verification on by default; `--insecure` accepts any certificate."""
+    context = ssl.create_default_context()
+    if insecure:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+class Slot:
+    """One virtual user: its current connection and the timing of its request in flight."""
+
+    __slots__ = ("busy", "conn", "connecting", "intended", "next_at", "sent_at")
+
+    def __init__(self, next_at: int) -> None:
+        self.conn: Connection | None = None
+        self.busy = False
+        self.connecting = False
+        self.intended = 0
+        self.sent_at = 0
+        self.next_at = next_at
+
+
+class Connection(asyncio.Protocol):
+    """One TCP (or TLS) connection: feeds bytes to httptools and reports complete responses."""
+
+    __slots__ = ("data", "parser", "slot", "transport", "worker")
+
+    def __init__(self, worker: Worker, slot: Slot) -> None:
+        self.worker = worker
+        self.slot = slot
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.data = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.worker.bytes_in += len(data)
+        self.data = data
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            self.worker.failed(self.slot, "protocol")
+
+    def on_headers_complete(self) -> None:
+        if self.parser.get_status_code() == 429:
+            self.worker.saw_429(self.data)
+
+    def on_message_complete(self) -> None:
+        # should_keep_alive() is only valid inside this callback
+        parser = self.parser
+        self.worker.completed(self.slot, parser.get_status_code(), parser.should_keep_alive())
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        slot = self.slot
+        if slot.conn is self:
+            slot.conn = None
+            if slot.busy:
+                self.worker.failed(slot, error_kind(exc))
+
+
+class Worker:
+    """Runs one plan share on the current event loop and returns its `Results`."""
+
+    def __init__(
+        self,
+        plan: LoadPlan,
+        start_at_ns: int,
+        on_tick: Callable[[Second], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.request = plan.request_bytes()
+        self.on_tick = on_tick
+        self.should_stop = should_stop
+        self.start_ns = start_at_ns
+        self.measure_ns = start_at_ns + int(plan.warmup * NS)
+        self.deadline_ns = self.measure_ns + int(plan.duration * NS) if plan.duration else None
+        self.timeout_ns = int(plan.timeout * NS)
+        self.remaining = plan.requests
+        self.interval_ns = int(plan.concurrency * NS / plan.rate) if plan.rate else 0
+        self.ssl = ssl_context(plan.insecure) if plan.target.tls else None
+        self.slots = [
+            Slot(start_at_ns + (i * NS // int(plan.rate) if plan.rate else 0))
+            for i in range(plan.concurrency)
+        ]
+        self.latencies = array("q")
+        self.statuses: dict[int, int] = {}
+        self.errors: dict[str, int] = {}
+        self.bytes_in = 0
+        self.bytes_out = 0
+        self.results = Results(plan.describe())
+        self.second = 0
+        self.measuring = plan.warmup <= 0
+        self.stopping = False
+        self.stop_ns = 0
+        self.last_done_ns = 0
+        self.samples_429 = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.done: asyncio.Future[None] | None = None
+
+    async def run(self) -> Results:
+        self.loop = asyncio.get_running_loop()
+        self.done = self.loop.create_future()
+        delay = (self.start_ns - monotonic_ns()) / NS
+        if delay > 0:
+            await asyncio.sleep(delay)
+        self._schedule_tick()
+        self.loop.call_later(CHECK_INTERVAL, self._check)
+        for slot in self.slots:
+            self.dispatch(slot, monotonic_ns())
+        await self.done
+        return self.results
+
+    # --- the slot loop -------------------------------------------------------------------------
+
+    def dispatch(self, slot: Slot, now: int) -> None:
+        """Start the slot's next request, when the pacer says, unless the stop condition is met."""
+        if self.stopping:
+            self._maybe_finish()
+            return
+        if self.interval_ns:
+            intended = slot.next_at
+            slot.next_at += self.interval_ns
+        else:
+            intended = now
+        if self.deadline_ns is not None and intended >= self.deadline_ns:
+            self._begin_stop(self.deadline_ns)
+            return
+        if self.remaining is not None:
+            if self.remaining <= 0:
+                self._begin_stop(now)
+                return
+            self.remaining -= 1
+        slot.intended = intended
+        slot.sent_at = 0
+        slot.busy = True
+        if intended > now:
+            self.loop.call_later((intended - now) / NS, self.send, slot)
+        else:
+            self.send(slot)
+
+    def send(self, slot: Slot) -> None:
+        conn = slot.conn
+        if conn is None or conn.transport is None:
+            if not slot.connecting:
+                slot.connecting = True
+                self.loop.create_task(self._connect(slot))
+            return
+        slot.sent_at = monotonic_ns()
+        conn.transport.write(self.request)
+        self.bytes_out += len(self.request)
+
+    async def _connect(self, slot: Slot) -> None:
+        target = self.plan.target
+        try:
+            _, conn = await asyncio.wait_for(
+                self.loop.create_connection(
+                    lambda: Connection(self, slot),
+                    target.address or target.host,
+                    target.port,
+                    ssl=self.ssl,
+                    server_hostname=target.host if self.ssl else None,
+                ),
+                self.plan.timeout,
+            )
+        except (OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
+            slot.connecting = False
+            self.failed(slot, error_kind(exc))
+            return
+        slot.connecting = False
+        slot.conn = conn
+        if slot.busy:
+            self.send(slot)
+
+    def completed(self, slot: Slot, status: int, keep_alive: bool) -> None:
+        now = monotonic_ns()
+        self.latencies.append((now - slot.intended) // 1000)
+        statuses = self.statuses
+        statuses[status] = statuses.get(status, 0) + 1
+        slot.busy = False
+        self.last_done_ns = now
+        if not keep_alive:
+            conn = slot.conn
+            slot.conn = None
+            if conn is not None and conn.transport is not None:
+                conn.transport.close()
+        self.dispatch(slot, now)
+
+    def failed(self, slot: Slot, kind: str) -> None:
+        if not slot.busy:
+            return
+        slot.busy = False
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+        conn = slot.conn
+        slot.conn = None
+        if conn is not None and conn.transport is not None:
+            conn.transport.abort()
+        if self.interval_ns or self.stopping:
+            self.dispatch(slot, monotonic_ns())
+        else:
+            self.loop.call_later(CLOSED_RETRY_DELAY, self._redispatch, slot)
+
+    def _redispatch(self, slot: Slot) -> None:
+        self.dispatch(slot, monotonic_ns())
+
+    def saw_429(self, data: bytes) -> None:
+        if self.results.first_429_at is None:
+            self.results.first_429_at = max(0.0, (monotonic_ns() - self.measure_ns) / NS)
+        if self.samples_429 >= MAX_429_SAMPLES:
+            return
+        self.samples_429 += 1
+        head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1", "replace")
+        for line in head.split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            name = name.strip()
+            if name.lower().startswith(RATE_LIMIT_HEADERS):
+                seen = self.results.rate_limit_headers.setdefault(name, [])
+                value = value.strip()
+                if value not in seen and len(seen) < MAX_HEADER_VALUES:
+                    seen.append(value)
+
+    # --- time keeping ----------------------------------------------------------------------------
+
+    def _schedule_tick(self) -> None:
+        at = self.measure_ns + (self.second + 1) * NS if self.measuring else self.measure_ns
+        self.loop.call_later(max(0.0, (at - monotonic_ns()) / NS), self._tick)
+
+    def _tick(self) -> None:
+        if self.done.done():
+            return
+        if not self.measuring:
+            self.measuring = True
+            self.results.warmup_requests = sum(self.statuses.values()) + sum(self.errors.values())
+            self.latencies = array("q")
+            self.statuses, self.errors = {}, {}
+            self.bytes_in = self.bytes_out = 0
+            self.results.first_429_at = None
+        else:
+            self._fold()
+            self.second += 1
+        self._schedule_tick()
+
+    def _fold(self) -> Second:
+        """Close the current second: fold the latency batch and the counters into a series entry."""
+        entry = Second(self.second)
+        entry.latency = Histogram()
+        entry.latency.record_batch(self.latencies)
+        self.latencies = array("q")
+        entry.requests = entry.latency.total
+        entry.statuses = {str(k): v for k, v in sorted(self.statuses.items())}
+        entry.errors = self.errors
+        self.statuses, self.errors = {}, {}
+        self.results.series.append(entry)
+        if self.on_tick is not None:
+            self.on_tick(entry)
+        return entry
+
+    def _check(self) -> None:
+        """Every 50 ms: time out slow requests, honour an interrupt, end the grace period."""
+        if self.done.done():
+            return
+        now = monotonic_ns()
+        if not self.stopping and self.should_stop is not None and self.should_stop():
+            self.results.interrupted = True
+            self._begin_stop(now)
+        for slot in self.slots:
+            if slot.busy and slot.sent_at and now - slot.sent_at > self.timeout_ns:
+                self.failed(slot, "timeout")
+        if self.stopping and (self.results.interrupted or now - self.stop_ns > END_GRACE * NS):
+            self._finish()
+        if not self.done.done():
+            self.loop.call_later(CHECK_INTERVAL, self._check)
+
+    def _begin_stop(self, at: int) -> None:
+        if not self.stopping:
+            self.stopping = True
+            self.stop_ns = min(at, monotonic_ns())
+        self._maybe_finish()
+
+    def _maybe_finish(self) -> None:
+        if not any(slot.busy for slot in self.slots):
+            self._finish()
+
+    def _finish(self) -> None:
+        if self.done.done():
+            return
+        results = self.results
+        results.unfinished = sum(1 for slot in self.slots if slot.busy)
+        if self.measuring:
+            if self.latencies or self.statuses or self.errors or not results.series:
+                self._fold()
+        else:
+            results.warmup_requests = sum(self.statuses.values())
+        end = max(self.stop_ns, self.last_done_ns)
+        results.elapsed = max(0.0, (end - self.measure_ns) / NS)
+        results.bytes_in, results.bytes_out = self.bytes_in, self.bytes_out
+        for slot in self.slots:
+            conn = slot.conn
+            slot.conn = None
+            if conn is not None and conn.transport is not None:
+                conn.transport.abort()
+        self.done.set_result(None)
+
+
+def run_worker(
+    plan: LoadPlan,
+    start_at_ns: int,
+    on_tick: Callable[[Second], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Results:
+    """Run one plan share to completion on a fresh uvloop (asyncio when uvloop is missing)."""
+    worker = Worker(plan, start_at_ns, on_tick, should_stop)
+    try:
+        import uvloop
+
+        return uvloop.run(worker.run())
+    except ImportError:
+        return asyncio.run(worker.run())
