@@ -30,6 +30,7 @@ from senior_backend.loadtest.plan import LoadPlan
 from senior_backend.loadtest.results import MAX_HEADER_VALUES, Results, Second
 
 NS = 1_000_000_000
+NO_DEADLINE = 1 << 62
 CHECK_INTERVAL = 0.05
 END_GRACE = 1.0
 CLOSED_RETRY_DELAY = 0.01
@@ -78,7 +79,7 @@ class Slot:
 class Connection(asyncio.Protocol):
     """One TCP (or TLS) connection: feeds bytes to httptools and reports complete responses."""
 
-    __slots__ = ("data", "parser", "slot", "transport", "worker")
+    __slots__ = ("data", "parser", "received", "sent", "slot", "transport", "worker")
 
     def __init__(self, worker: Worker, slot: Slot) -> None:
         self.worker = worker
@@ -86,29 +87,42 @@ class Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.data = b""
+        self.received = 0
+        self.sent = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
-        self.worker.bytes_in += len(data)
+        self.received += len(data)
         self.data = data
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
             self.worker.failed(self.slot, "protocol")
 
-    def on_headers_complete(self) -> None:
-        if self.parser.get_status_code() == 429:
-            self.worker.saw_429(self.data)
-
     def on_message_complete(self) -> None:
-        # should_keep_alive() is only valid inside this callback
+        """Record the response; the closed-model pacer is inlined here: send again at once if nothing stops."""
         parser = self.parser
-        self.worker.completed(self.slot, parser.get_status_code(), parser.should_keep_alive())
+        worker = self.worker
+        slot = self.slot
+        now = monotonic_ns()
+        status = parser.get_status_code()
+        worker.record((now - slot.intended) // 1000)
+        worker.status_counts[status] += 1
+        if status == 429:
+            worker.saw_429(self.data)
+        keep_alive = parser.should_keep_alive()  # only valid inside this callback
+        if keep_alive and worker.fast and now < worker.deadline_ns:
+            slot.intended = slot.sent_at = now
+            self.sent += 1
+            self.transport.write(worker.request)
+        else:
+            worker.completed(slot, keep_alive, now)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
+        self.worker.retire(self)
         slot = self.slot
         if slot.conn is self:
             slot.conn = None
@@ -132,7 +146,8 @@ class Worker:
         self.should_stop = should_stop
         self.start_ns = start_at_ns
         self.measure_ns = start_at_ns + int(plan.warmup * NS)
-        self.deadline_ns = self.measure_ns + int(plan.duration * NS) if plan.duration else None
+        self.deadline_ns = self.measure_ns + int(plan.duration * NS) if plan.duration else NO_DEADLINE
+        self.fast = not plan.rate and plan.requests is None
         self.timeout_ns = int(plan.timeout * NS)
         self.remaining = plan.requests
         self.interval_ns = int(plan.concurrency * NS / plan.rate) if plan.rate else 0
@@ -142,10 +157,11 @@ class Worker:
             for i in range(plan.concurrency)
         ]
         self.latencies = array("q")
-        self.statuses: dict[int, int] = {}
+        self.record = self.latencies.append
+        self.status_counts = [0] * 1000
         self.errors: dict[str, int] = {}
         self.bytes_in = 0
-        self.bytes_out = 0
+        self.writes = 0
         self.results = Results(plan.describe())
         self.second = 0
         self.measuring = plan.warmup <= 0
@@ -181,7 +197,7 @@ class Worker:
             slot.next_at += self.interval_ns
         else:
             intended = now
-        if self.deadline_ns is not None and intended >= self.deadline_ns:
+        if intended >= self.deadline_ns:
             self._begin_stop(self.deadline_ns)
             return
         if self.remaining is not None:
@@ -205,8 +221,8 @@ class Worker:
                 self.loop.create_task(self._connect(slot))
             return
         slot.sent_at = monotonic_ns()
+        conn.sent += 1
         conn.transport.write(self.request)
-        self.bytes_out += len(self.request)
 
     async def _connect(self, slot: Slot) -> None:
         target = self.plan.target
@@ -230,29 +246,37 @@ class Worker:
         if slot.busy:
             self.send(slot)
 
-    def completed(self, slot: Slot, status: int, keep_alive: bool) -> None:
-        now = monotonic_ns()
-        self.latencies.append((now - slot.intended) // 1000)
-        statuses = self.statuses
-        statuses[status] = statuses.get(status, 0) + 1
+    def completed(self, slot: Slot, keep_alive: bool, now: int) -> None:
+        """A response was recorded and the fast path did not apply: close if asked, then dispatch."""
         slot.busy = False
         self.last_done_ns = now
         if not keep_alive:
-            conn = slot.conn
-            slot.conn = None
-            if conn is not None and conn.transport is not None:
-                conn.transport.close()
+            self._drop(slot, abort=False)
         self.dispatch(slot, now)
+
+    def retire(self, conn: Connection) -> None:
+        """Move a connection's byte and request counters into the worker's (idempotent)."""
+        self.bytes_in += conn.received
+        self.writes += conn.sent
+        conn.received = conn.sent = 0
+
+    def _drop(self, slot: Slot, abort: bool) -> None:
+        conn = slot.conn
+        slot.conn = None
+        if conn is not None:
+            self.retire(conn)
+            if conn.transport is not None:
+                if abort:
+                    conn.transport.abort()
+                else:
+                    conn.transport.close()
 
     def failed(self, slot: Slot, kind: str) -> None:
         if not slot.busy:
             return
         slot.busy = False
         self.errors[kind] = self.errors.get(kind, 0) + 1
-        conn = slot.conn
-        slot.conn = None
-        if conn is not None and conn.transport is not None:
-            conn.transport.abort()
+        self._drop(slot, abort=True)
         if self.interval_ns or self.stopping:
             self.dispatch(slot, monotonic_ns())
         else:
@@ -288,10 +312,14 @@ class Worker:
             return
         if not self.measuring:
             self.measuring = True
-            self.results.warmup_requests = sum(self.statuses.values()) + sum(self.errors.values())
+            self.results.warmup_requests = sum(self.status_counts) + sum(self.errors.values())
             self.latencies = array("q")
-            self.statuses, self.errors = {}, {}
-            self.bytes_in = self.bytes_out = 0
+            self.record = self.latencies.append
+            self.status_counts, self.errors = [0] * 1000, {}
+            self.bytes_in = self.writes = 0
+            for slot in self.slots:
+                if slot.conn is not None:
+                    slot.conn.received = slot.conn.sent = 0
             self.results.first_429_at = None
         else:
             self._fold()
@@ -304,10 +332,11 @@ class Worker:
         entry.latency = Histogram()
         entry.latency.record_batch(self.latencies)
         self.latencies = array("q")
+        self.record = self.latencies.append
         entry.requests = entry.latency.total
-        entry.statuses = {str(k): v for k, v in sorted(self.statuses.items())}
+        entry.statuses = {str(code): n for code, n in enumerate(self.status_counts) if n}
         entry.errors = self.errors
-        self.statuses, self.errors = {}, {}
+        self.status_counts, self.errors = [0] * 1000, {}
         self.results.series.append(entry)
         if self.on_tick is not None:
             self.on_tick(entry)
@@ -330,6 +359,7 @@ class Worker:
             self.loop.call_later(CHECK_INTERVAL, self._check)
 
     def _begin_stop(self, at: int) -> None:
+        self.fast = False
         if not self.stopping:
             self.stopping = True
             self.stop_ns = min(at, monotonic_ns())
@@ -345,18 +375,15 @@ class Worker:
         results = self.results
         results.unfinished = sum(1 for slot in self.slots if slot.busy)
         if self.measuring:
-            if self.latencies or self.statuses or self.errors or not results.series:
+            if self.latencies or any(self.status_counts) or self.errors or not results.series:
                 self._fold()
         else:
-            results.warmup_requests = sum(self.statuses.values())
+            results.warmup_requests = sum(self.status_counts)
         end = max(self.stop_ns, self.last_done_ns)
         results.elapsed = max(0.0, (end - self.measure_ns) / NS)
-        results.bytes_in, results.bytes_out = self.bytes_in, self.bytes_out
         for slot in self.slots:
-            conn = slot.conn
-            slot.conn = None
-            if conn is not None and conn.transport is not None:
-                conn.transport.abort()
+            self._drop(slot, abort=True)
+        results.bytes_in, results.bytes_out = self.bytes_in, self.writes * len(self.request)
         self.done.set_result(None)
 
 
