@@ -104,7 +104,9 @@ def run_tool(url: str, concurrency: int, duration: float, workers: int) -> dict[
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=1, help="processes of this tool")

@@ -73,8 +73,15 @@ class _ProgressMerger:
         return Progress(elapsed, self.requests, rps, self.latency.percentile(99), self.errors)
 
 
-def run_plan(plan: LoadPlan, on_progress: Callable[[Progress], None] | None = None) -> Results:
-    """Run the plan to completion (or until Ctrl-C) and return the merged results."""
+def run_plan(
+    plan: LoadPlan,
+    on_progress: Callable[[Progress], None] | None = None,
+    parts: list[Results] | None = None,
+) -> Results:
+    """Run the plan to completion (or until Ctrl-C) and return the merged results.
+
+    When `parts` is given, each worker's own results are appended to it as well.
+    """
     count = max(1, min(plan.workers, plan.concurrency))
     context = multiprocessing.get_context("fork")
     stop = context.Event()
@@ -92,7 +99,7 @@ def run_plan(plan: LoadPlan, on_progress: Callable[[Progress], None] | None = No
         pipes.append(receiver)
         processes.append(process)
     merger = _ProgressMerger()
-    parts: list[Results] = []
+    parts = [] if parts is None else parts
     problems: list[str] = []
     interrupted = False
     open_pipes = list(pipes)
