@@ -13,7 +13,7 @@ from senior_backend.loadtest.stats import series_rows, summarize
 SERVER_ERROR_SHARE = 0.01
 TAIL_FACTOR = 5.0
 STALL_FACTOR = 10.0
-SCALING_GAIN = 0.10
+SCALING_SHARE = 0.25
 
 
 @dataclass
@@ -139,10 +139,15 @@ def _saturation(results: Results) -> Advice | None:
 
 
 def sweep_advice(levels: list[tuple[int, Results]]) -> Advice | None:
-    """Where throughput stops scaling with concurrency in a `--concurrency a,b,c` sweep."""
+    """Where throughput stops scaling with concurrency in a `--concurrency a,b,c` sweep.
+
+    A step scales when throughput grows by at least a quarter of what linear scaling would give
+    (10 -> 50 connections: at least +100%; 50 -> 100: at least +25%).
+    """
     points = [(c, summarize(r)) for c, r in levels]
     for (c_prev, s_prev), (c_next, s_next) in itertools.pairwise(points):
-        if s_prev["rps"] and s_next["rps"] < s_prev["rps"] * (1 + SCALING_GAIN):
+        expected_gain = SCALING_SHARE * (c_next / c_prev - 1)
+        if s_prev["rps"] and s_next["rps"] < s_prev["rps"] * (1 + expected_gain):
             return Advice(
                 "stops-scaling",
                 f"throughput stops scaling at concurrency {c_prev}: {c_prev} -> {c_next} connections moved "

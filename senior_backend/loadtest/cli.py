@@ -231,6 +231,8 @@ def command(
     method = method.upper()
     if not _METHOD.match(method):
         fail("bad-option", f"invalid --method {method!r}", ExitCode.BAD_INPUT)
+    if method == "HEAD":
+        fail("bad-option", "--method HEAD is not supported yet (use GET)", ExitCode.BAD_INPUT)
     parsed_thresholds = [parse_threshold(t) for t in thresholds]
     expected = [parse_expect_status(e) for e in expect_status]
     baseline = load_results(compare) if compare and compare != COMPARE_URLS else None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,51 +11,36 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_script
+from tests.conftest import RunningServer, run_script, start_fault_server, stop_fault_server
 
 
 @dataclass
 class PreciseServer:
-    process: subprocess.Popen[str]
-    port: int
+    running: RunningServer
     scheme: str = "http"
 
     @property
     def base_url(self) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.running.port}"
 
     def get(self, path: str) -> object:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.running.port}{path}", timeout=5) as response:
             return json.loads(response.read())
 
 
 @pytest.fixture
 def precise_server_factory() -> Iterator[Callable[..., PreciseServer]]:
     """Start tests/loadtest/precise_server.py processes; stopped after the test."""
-    started: list[PreciseServer] = []
+    started: list[RunningServer] = []
 
     def start(*args: str, scheme: str = "http") -> PreciseServer:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.loadtest.precise_server", "--max-seconds", "120", *args],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        line = process.stdout.readline() if process.stdout else ""
-        if not line.startswith("PORT "):
-            process.kill()
-            raise RuntimeError(f"precise server did not start: {line!r}")
-        server = PreciseServer(process, int(line.split()[1]), scheme)
-        started.append(server)
-        return server
+        running = start_fault_server(*args, module="tests.loadtest.precise_server")
+        started.append(running)
+        return PreciseServer(running, scheme)
 
     yield start
-    for server in started:
-        server.process.terminate()
-        try:
-            server.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
+    for running in started:
+        stop_fault_server(running)
 
 
 def load_tester(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

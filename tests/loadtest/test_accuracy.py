@@ -35,7 +35,7 @@ def test_percentiles_match_a_20ms_server(precise_server_factory):
     else:
         pytest.fail(f"measured vs server (p50, truth, p99, truth) in ms: {attempts}")
     p50, p50_truth, _, _ = attempts[-1]
-    assert 20.0 <= p50 and p50 - 20.0 <= 1.0 + max(0.0, p50_truth - 20.0), attempts
+    assert p50 >= 20.0 and p50 - 20.0 <= 1.0 + max(0.0, p50_truth - 20.0), attempts
 
 
 def test_open_model_reports_stalls_that_the_closed_model_hides(fault_server_factory):
@@ -52,7 +52,9 @@ def test_open_model_reports_stalls_that_the_closed_model_hides(fault_server_fact
 
 
 def test_open_model_holds_the_rate(fault_server):
-    document = load_tester_json(fault_server.base_url + "/rate?delay_ms=2", "--rate", "300", "-d", "2", "-w", "2")
+    document = load_tester_json(
+        fault_server.base_url + "/rate?delay_ms=2", "--rate", "300", "-d", "2", "-w", "2"
+    )
     assert 570 <= summary(document)["requests"] <= 630
 
 
@@ -69,6 +71,8 @@ def test_merged_workers_equal_the_sum_of_their_parts(fault_server):
         total.merge(part.latency)
     assert merged.latency == total and merged.latency.total == 3001
     assert merged.statuses == {"200": 3001}
-    assert merged.bytes_in == sum(p.bytes_in for p in parts) and merged.bytes_out == sum(p.bytes_out for p in parts)
+    assert merged.bytes_in == sum(p.bytes_in for p in parts) and merged.bytes_out == sum(
+        p.bytes_out for p in parts
+    )
     for entry in merged.series:
         assert entry.requests == sum(s.requests for p in parts for s in p.series if s.second == entry.second)

@@ -48,7 +48,9 @@ def test_unresolvable_host_exits_4():
 
 
 def test_refused_connections_are_counted_then_exit_4():
-    document = load_tester_json(f"http://127.0.0.1:{closed_port()}/", "-d", "1", "-c", "2", "-w", "1", expect_code=4)
+    document = load_tester_json(
+        f"http://127.0.0.1:{closed_port()}/", "-d", "1", "-c", "2", "-w", "1", expect_code=4
+    )
     s = summary(document)
     assert s["requests"] == 0 and s["errors_by_kind"].get("refused", 0) >= 10
 
@@ -74,6 +76,8 @@ def test_a_server_that_stops_answering_times_out_and_the_run_ends(fault_server):
 
 
 def test_connection_close_and_chunked_responses_are_served(fault_server):
-    document = load_tester_json(f"{fault_server.base_url}/c?close=1&chunked=1&body_bytes=300", "-n", "200", "-c", "4")
+    document = load_tester_json(
+        f"{fault_server.base_url}/c?close=1&chunked=1&body_bytes=300", "-n", "200", "-c", "4"
+    )
     s = summary(document)
     assert s["requests"] == 200 and s["errors"] == 0 and s["bytes_in"] > 200 * 300
