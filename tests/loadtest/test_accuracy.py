@@ -19,12 +19,18 @@ def server_percentile(timings: list[float], p: float) -> float:
 
 
 def test_percentiles_match_a_20ms_server(precise_server_factory):
-    """P50 within 1 ms and P99 within 3 ms of what the server really took (best of 3: the machine is shared)."""
+    """P50 within 1 ms and P99 within 3 ms of what the server really took.
+
+    The truth is the server's own kernel-to-kernel time per request; its delay
+    is a thread sleeping exactly 20 ms. The machine is shared with other test
+    runs, whose bursts put scheduling delays into any client's tail, so the
+    best of five short attempts must meet both bounds.
+    """
     server = precise_server_factory("--delay-ms", "20")
     attempts = []
-    for _ in range(3):
+    for _ in range(5):
         server.get("/__timings")
-        document = load_tester_json(server.base_url + "/", "-c", "10", "-d", "2", "-w", "1")
+        document = load_tester_json(server.base_url + "/", "-c", "10", "-d", "1.5", "-w", "1")
         truth = server.get("/__timings")
         latency = summary(document)["latency_ms"]
         p50_truth, p99_truth = server_percentile(truth, 50), server_percentile(truth, 99)
