@@ -31,6 +31,7 @@ from senior_backend.loadtest.results import MAX_HEADER_VALUES, Results, Second
 
 NS = 1_000_000_000
 NO_DEADLINE = 1 << 62
+_ZEROS = [0] * 1000
 CHECK_INTERVAL = 0.05
 END_GRACE = 1.0
 CLOSED_RETRY_DELAY = 0.01
@@ -79,7 +80,18 @@ class Slot:
 class Connection(asyncio.Protocol):
     """One TCP (or TLS) connection: feeds bytes to httptools and reports complete responses."""
 
-    __slots__ = ("data", "parser", "received", "sent", "slot", "transport", "worker")
+    __slots__ = (
+        "data",
+        "parser",
+        "received",
+        "record",
+        "request",
+        "sent",
+        "slot",
+        "statuses",
+        "transport",
+        "worker",
+    )
 
     def __init__(self, worker: Worker, slot: Slot) -> None:
         self.worker = worker
@@ -89,6 +101,9 @@ class Connection(asyncio.Protocol):
         self.data = b""
         self.received = 0
         self.sent = 0
+        self.record = worker.latencies.append
+        self.statuses = worker.status_counts
+        self.request = worker.request
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -108,15 +123,15 @@ class Connection(asyncio.Protocol):
         slot = self.slot
         now = monotonic_ns()
         status = parser.get_status_code()
-        worker.record((now - slot.intended) // 1000)
-        worker.status_counts[status] += 1
+        self.record((now - slot.intended) // 1000)
+        self.statuses[status] += 1
         if status == 429:
             worker.saw_429(self.data)
         keep_alive = parser.should_keep_alive()  # only valid inside this callback
-        if keep_alive and worker.fast and now < worker.deadline_ns:
+        if keep_alive and now < worker.fast_until:
             slot.intended = slot.sent_at = now
             self.sent += 1
-            self.transport.write(worker.request)
+            self.transport.write(self.request)
         else:
             worker.completed(slot, keep_alive, now)
 
@@ -147,7 +162,8 @@ class Worker:
         self.start_ns = start_at_ns
         self.measure_ns = start_at_ns + int(plan.warmup * NS)
         self.deadline_ns = self.measure_ns + int(plan.duration * NS) if plan.duration else NO_DEADLINE
-        self.fast = not plan.rate and plan.requests is None
+        # the response callback sends the next request itself until then (closed model, no request budget)
+        self.fast_until = self.deadline_ns if not plan.rate and plan.requests is None else 0
         self.timeout_ns = int(plan.timeout * NS)
         self.remaining = plan.requests
         self.interval_ns = int(plan.concurrency * NS / plan.rate) if plan.rate else 0
@@ -157,7 +173,6 @@ class Worker:
             for i in range(plan.concurrency)
         ]
         self.latencies = array("q")
-        self.record = self.latencies.append
         self.status_counts = [0] * 1000
         self.errors: dict[str, int] = {}
         self.bytes_in = 0
@@ -313,9 +328,9 @@ class Worker:
         if not self.measuring:
             self.measuring = True
             self.results.warmup_requests = sum(self.status_counts) + sum(self.errors.values())
-            self.latencies = array("q")
-            self.record = self.latencies.append
-            self.status_counts, self.errors = [0] * 1000, {}
+            del self.latencies[:]
+            self.status_counts[:] = _ZEROS
+            self.errors = {}
             self.bytes_in = self.writes = 0
             for slot in self.slots:
                 if slot.conn is not None:
@@ -331,12 +346,12 @@ class Worker:
         entry = Second(self.second)
         entry.latency = Histogram()
         entry.latency.record_batch(self.latencies)
-        self.latencies = array("q")
-        self.record = self.latencies.append
+        del self.latencies[:]
         entry.requests = entry.latency.total
         entry.statuses = {str(code): n for code, n in enumerate(self.status_counts) if n}
         entry.errors = self.errors
-        self.status_counts, self.errors = [0] * 1000, {}
+        self.status_counts[:] = _ZEROS
+        self.errors = {}
         self.results.series.append(entry)
         if self.on_tick is not None:
             self.on_tick(entry)
@@ -359,7 +374,7 @@ class Worker:
             self.loop.call_later(CHECK_INTERVAL, self._check)
 
     def _begin_stop(self, at: int) -> None:
-        self.fast = False
+        self.fast_until = 0
         if not self.stopping:
             self.stopping = True
             self.stop_ns = min(at, monotonic_ns())
