@@ -56,7 +56,7 @@ Exit codes: 0 ok, 1 a check failed, 2 bad input, 4 host unreachable, 130 interru
 _METHOD = re.compile(r"^[A-Z][A-Z-]*$")
 _HEADER = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 COMPARE_URLS = "__urls__"
-CONNECT_ERRORS = {"refused", "dns", "tls", "connect"}
+CONNECT_ERRORS = {"refused", "dns", "tls", "connect", "connect-timeout"}
 
 
 def _positive(value: float | None, name: str) -> None:

@@ -169,8 +169,7 @@ class Worker:
         self.interval_ns = int(plan.concurrency * NS / plan.rate) if plan.rate else 0
         self.ssl = ssl_context(plan.insecure) if plan.target.tls else None
         self.slots = [
-            Slot(start_at_ns + (i * NS // int(plan.rate) if plan.rate else 0))
-            for i in range(plan.concurrency)
+            Slot(start_at_ns + (int(i * NS / plan.rate) if plan.rate else 0)) for i in range(plan.concurrency)
         ]
         self.latencies = array("q")
         self.status_counts = [0] * 1000
@@ -254,7 +253,8 @@ class Worker:
             )
         except (OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
             slot.connecting = False
-            self.failed(slot, error_kind(exc))
+            kind = error_kind(exc)
+            self.failed(slot, "connect-timeout" if kind == "timeout" else kind)
             return
         slot.connecting = False
         slot.conn = conn

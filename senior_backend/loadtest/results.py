@@ -16,8 +16,8 @@ later. Schema (version 1, all times in seconds, latencies in microseconds):
 
 A histogram is {"total", "sum", "min", "max", "counts": [index, count, ...]}
 (see `histogram.py` for the bucket layout). The totals are the sum of the
-series entries; error kinds are refused, reset, timeout, dns, tls, protocol,
-connect.
+series entries; error kinds are refused, reset, timeout (no response in
+--timeout), connect-timeout, dns, tls, protocol, connect (other connect errors).
 """
 
 from __future__ import annotations

@@ -55,20 +55,24 @@ def _worker_main(plan: LoadPlan, start_at_ns: int, pipe: Connection, stop: Any) 
 class _ProgressMerger:
     """Adds up the workers' per-second ticks for the live line."""
 
-    def __init__(self) -> None:
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
         self.latency = Histogram()
         self.by_second: dict[int, int] = {}
+        self.reports: dict[int, int] = {}
         self.requests = 0
         self.errors = 0
 
     def add(self, second: Second) -> None:
         self.latency.merge(second.latency)
         self.by_second[second.second] = self.by_second.get(second.second, 0) + second.requests
+        self.reports[second.second] = self.reports.get(second.second, 0) + 1
         self.requests += second.requests
         self.errors += sum(second.errors.values())
 
     def progress(self, elapsed: float) -> Progress:
-        last = max(self.by_second) if self.by_second else None
+        complete = [s for s, n in self.reports.items() if n >= self.workers]
+        last = max(complete) if complete else None
         rps = float(self.by_second[last]) if last is not None else 0.0
         return Progress(elapsed, self.requests, rps, self.latency.percentile(99), self.errors)
 
@@ -98,7 +102,7 @@ def run_plan(
         sender.close()
         pipes.append(receiver)
         processes.append(process)
-    merger = _ProgressMerger()
+    merger = _ProgressMerger(count)
     parts = [] if parts is None else parts
     problems: list[str] = []
     interrupted = False

@@ -81,3 +81,26 @@ def test_connection_close_and_chunked_responses_are_served(fault_server):
     )
     s = summary(document)
     assert s["requests"] == 200 and s["errors"] == 0 and s["bytes_in"] > 200 * 300
+
+
+def test_warmup_is_run_but_not_measured(fault_server):
+    path = f"/warm-{time.monotonic_ns()}"
+    document = load_tester_json(fault_server.base_url + path + "?delay_ms=2", "-d", "1", "--warmup", "1", "-c", "4")
+    s = summary(document)
+    assert s["warmup_requests"] > 100 and s["requests"] > 100 and 0.9 <= s["elapsed_s"] <= 1.6
+    served = fault_server.stats()["by_path"][path]
+    assert served == s["warmup_requests"] + s["requests"] + s["errors"] + s["unfinished"]
+
+
+@pytest.mark.quick
+def test_error_kinds():
+    import ssl
+
+    from senior_backend.loadtest.engine import error_kind
+
+    assert error_kind(ConnectionRefusedError()) == "refused"
+    assert error_kind(ConnectionResetError()) == "reset" and error_kind(None) == "reset"
+    assert error_kind(TimeoutError()) == "timeout"
+    assert error_kind(socket.gaierror()) == "dns"
+    assert error_kind(ssl.SSLCertVerificationError()) == "tls"
+    assert error_kind(OSError(113, "No route to host")) == "connect"
