@@ -102,7 +102,12 @@ class PreciseServer:
         if path == "/__timings":
             timings, self.timings = sorted(self.timings), []
             return json.dumps(timings).encode()
-        self.last = {"method": method, "path": path, "headers": headers, "body": body.decode("utf-8", "replace")}
+        self.last = {
+            "method": method,
+            "path": path,
+            "headers": headers,
+            "body": body.decode("utf-8", "replace"),
+        }
         if self.serial:
             with self.lock:
                 time.sleep(self.delay)

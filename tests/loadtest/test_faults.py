@@ -85,7 +85,9 @@ def test_connection_close_and_chunked_responses_are_served(fault_server):
 
 def test_warmup_is_run_but_not_measured(fault_server):
     path = f"/warm-{time.monotonic_ns()}"
-    document = load_tester_json(fault_server.base_url + path + "?delay_ms=2", "-d", "1", "--warmup", "1", "-c", "4")
+    document = load_tester_json(
+        fault_server.base_url + path + "?delay_ms=2", "-d", "1", "--warmup", "1", "-c", "4"
+    )
     s = summary(document)
     assert s["warmup_requests"] > 100 and s["requests"] > 100 and 0.9 <= s["elapsed_s"] <= 1.6
     served = fault_server.stats()["by_path"][path]
