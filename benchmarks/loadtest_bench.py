@@ -5,12 +5,14 @@ Starts its own nginx (Debian package) on a free 127.0.0.1 port with a
 temporary config (one worker process, access log off, keep-alive requests
 practically unlimited so nobody reconnects), then runs wrk and
 `scripts/api_load_tester.py` at the same concurrency for the same duration,
-one after the other, and prints for each: requests per second, and requests
-per CPU-second of the load generator itself (user + system time of the
-generator's processes, from `getrusage(RUSAGE_CHILDREN)` around each run;
-for this tool that includes interpreter start-up), then the ratios.
+alternating for `--rounds` rounds (so that a busy neighbour on a shared
+machine hits both alike), and prints for each round and as medians: requests
+per second, and requests per CPU-second of the load generator itself (user +
+system time of the generator's processes, from `getrusage(RUSAGE_CHILDREN)`
+around each run; for this tool that includes interpreter start-up), then the
+ratios of the medians.
 
-    python benchmarks/loadtest_bench.py [--concurrency 50] [--duration 10] [--workers 1] [--wrk-threads 1]
+    python benchmarks/loadtest_bench.py [--concurrency 50] [--duration 10] [--rounds 3] [--workers 1] [--wrk-threads 1]
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import re
 import resource
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -109,6 +112,7 @@ def main() -> None:
     )
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=1, help="processes of this tool")
     parser.add_argument("--wrk-threads", type=int, default=1)
     args = parser.parse_args()
@@ -116,23 +120,36 @@ def main() -> None:
         port = free_port()
         nginx = start_nginx(Path(tmp_dir), port)
         url = f"http://127.0.0.1:{port}/"
+        rounds: list[tuple[dict[str, float], dict[str, float]]] = []
         try:
-            wrk = run_wrk(url, args.concurrency, args.duration, args.wrk_threads)
-            tool = run_tool(url, args.concurrency, args.duration, args.workers)
+            for _ in range(args.rounds):
+                rounds.append(
+                    (
+                        run_wrk(url, args.concurrency, args.duration, args.wrk_threads),
+                        run_tool(url, args.concurrency, args.duration, args.workers),
+                    )
+                )
         finally:
             nginx.terminate()
             nginx.wait(timeout=10)
-    print(f"nginx return 200 on {url}, concurrency {args.concurrency}, {args.duration:g} s each")
-    print(f"{'generator':<28}{'req/s':>12}{'requests':>12}{'CPU s':>8}{'req/CPU-s':>12}")
-    rows = [(f"wrk -t{args.wrk_threads}", wrk), (f"api_load_tester -w{args.workers}", tool)]
-    for name, figures in rows:
-        per_cpu = figures["requests"] / figures["cpu_s"] if figures["cpu_s"] else float("nan")
-        figures["per_cpu"] = per_cpu
-        print(
-            f"{name:<28}{figures['rps']:>12,.0f}{figures['requests']:>12,}{figures['cpu_s']:>8.2f}{per_cpu:>12,.0f}"
-        )
-    print(f"ratio req/s (tool / wrk):          {tool['rps'] / wrk['rps']:.2f}x")
-    print(f"ratio req per CPU-s (tool / wrk):  {tool['per_cpu'] / wrk['per_cpu']:.2f}x")
+    print(f"nginx return 200 on {url}, concurrency {args.concurrency}, {args.duration:g} s per run")
+    print(f"{'round':<7}{'generator':<24}{'req/s':>12}{'requests':>12}{'CPU s':>8}{'req/CPU-s':>12}")
+    names = (f"wrk -t{args.wrk_threads}", f"api_load_tester -w{args.workers}")
+    for number, pair in enumerate(rounds, 1):
+        for name, figures in zip(names, pair, strict=True):
+            figures["per_cpu"] = figures["requests"] / figures["cpu_s"] if figures["cpu_s"] else float("nan")
+            print(
+                f"{number:<7}{name:<24}{figures['rps']:>12,.0f}{figures['requests']:>12,}"
+                f"{figures['cpu_s']:>8.2f}{figures['per_cpu']:>12,.0f}"
+            )
+    medians = [
+        {key: statistics.median(pair[side][key] for pair in rounds) for key in ("rps", "per_cpu")}
+        for side in (0, 1)
+    ]
+    for name, figures in zip(names, medians, strict=True):
+        print(f"median {name:<24}{figures['rps']:>12,.0f} req/s {figures['per_cpu']:>12,.0f} req/CPU-s")
+    print(f"ratio req/s (tool / wrk):          {medians[1]['rps'] / medians[0]['rps']:.2f}x")
+    print(f"ratio req per CPU-s (tool / wrk):  {medians[1]['per_cpu'] / medians[0]['per_cpu']:.2f}x")
 
 
 if __name__ == "__main__":
