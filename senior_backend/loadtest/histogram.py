@@ -1,9 +1,10 @@
 """A sparse log-linear latency histogram (HDR-style) with bounded relative error that merges exactly.
 
-Values are integer microseconds. Values below 2**SUB_BITS get a bucket each;
-above that, every power of two is split into 2**(SUB_BITS-1) equal buckets, so
-a bucket is never wider than 1/1024 of its lower bound (0.1 %, the precision of
-an HdrHistogram with three significant digits). Only buckets that were hit are
+Values are integer microseconds. Values below 2**bits get a bucket each;
+above that, every power of two is split into 2**(bits-1) equal buckets, so a
+bucket is never wider than 2**(1-bits) of its lower bound: with the default 11
+bits, 0.1 % (an HdrHistogram with three significant digits); the per-second
+series use 7 bits (1.6 %), which keeps a long run's series small. Only buckets that were hit are
 stored, so memory follows the spread of the data, never the number of samples,
 and merging two histograms is adding counts bucket by bucket: exact.
 
@@ -18,39 +19,40 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 SUB_BITS = 11
-_SUB = 1 << SUB_BITS
+SERIES_BITS = 7
 
 
-def bucket_index(value: int) -> int:
+def bucket_index(value: int, bits: int = SUB_BITS) -> int:
     """The bucket a non-negative integer value falls in (monotonic in value)."""
-    if value < _SUB:
+    if value < 1 << bits:
         return max(value, 0)
-    shift = value.bit_length() - SUB_BITS
-    return (shift << SUB_BITS) + (value >> shift)
+    shift = value.bit_length() - bits
+    return (shift << bits) + (value >> shift)
 
 
-def bucket_bounds(index: int) -> tuple[int, int]:
+def bucket_bounds(index: int, bits: int = SUB_BITS) -> tuple[int, int]:
     """The [low, high] values (inclusive) that share bucket `index`."""
-    if index < _SUB:
+    if index < 1 << bits:
         return index, index
-    shift = index >> SUB_BITS
-    mantissa = index - (shift << SUB_BITS)
+    shift = index >> bits
+    mantissa = index - (shift << bits)
     low = mantissa << shift
     return low, low + (1 << shift) - 1
 
 
-def bucket_value(index: int) -> float:
+def bucket_value(index: int, bits: int = SUB_BITS) -> float:
     """The value reported for a bucket: its midpoint (error at most half a bucket)."""
-    low, high = bucket_bounds(index)
+    low, high = bucket_bounds(index, bits)
     return (low + high) / 2
 
 
 class Histogram:
     """Counts per bucket, plus the exact minimum, maximum and sum of the recorded values."""
 
-    __slots__ = ("counts", "max", "min", "total", "total_sum")
+    __slots__ = ("bits", "counts", "max", "min", "total", "total_sum")
 
-    def __init__(self) -> None:
+    def __init__(self, bits: int = SUB_BITS) -> None:
+        self.bits = bits
         self.counts: dict[int, int] = {}
         self.total = 0
         self.total_sum = 0
@@ -59,7 +61,7 @@ class Histogram:
 
     def record(self, value: int, count: int = 1) -> None:
         """Record one value `count` times."""
-        index = bucket_index(value)
+        index = bucket_index(value, self.bits)
         self.counts[index] = self.counts.get(index, 0) + count
         if self.total == 0 or value < self.min:
             self.min = value
@@ -69,13 +71,19 @@ class Histogram:
 
     def record_batch(self, values: Iterable[int]) -> None:
         """Record many values at once (the engine's per-tick fold)."""
-        for value, count in Counter(values).items():
+        self.record_counts(Counter(values))
+
+    def record_counts(self, counts: Mapping[int, int]) -> None:
+        """Record {value: times} (a `Counter` of a batch)."""
+        for value, count in counts.items():
             self.record(value, count)
 
     def merge(self, other: Histogram) -> None:
         """Add another histogram's counts to this one (exact)."""
         if other.total == 0:
             return
+        if other.bits != self.bits:
+            raise ValueError(f"cannot merge a {other.bits}-bit histogram into a {self.bits}-bit one")
         for index, count in other.counts.items():
             self.counts[index] = self.counts.get(index, 0) + count
         if self.total == 0 or other.min < self.min:
@@ -85,7 +93,7 @@ class Histogram:
         self.total_sum += other.total_sum
 
     def copy(self) -> Histogram:
-        clone = Histogram()
+        clone = Histogram(self.bits)
         clone.merge(self)
         return clone
 
@@ -105,7 +113,7 @@ class Histogram:
         for index in sorted(self.counts):
             seen += self.counts[index]
             if seen >= rank:
-                return min(max(bucket_value(index), self.min), self.max)
+                return min(max(bucket_value(index, self.bits), self.min), self.max)
         return float(self.max)
 
     def percentile(self, percent: float) -> float:
@@ -120,15 +128,18 @@ class Histogram:
         if self.total < 2:
             return 0.0
         mean = self.mean()
-        squares = sum(count * (bucket_value(index) - mean) ** 2 for index, count in self.counts.items())
+        squares = sum(
+            count * (bucket_value(index, self.bits) - mean) ** 2 for index, count in self.counts.items()
+        )
         return squares / (self.total - 1)
 
     def to_json(self) -> dict:
-        """Encoded form: `counts` is a flat list [index, count, index, count, ...] sorted by index."""
+        """Encoded form: `bits` (precision) and `counts`, a flat list [index, count, ...] sorted by index."""
         flat: list[int] = []
         for index in sorted(self.counts):
             flat += (index, self.counts[index])
         return {
+            "bits": self.bits,
             "total": self.total,
             "sum": self.total_sum,
             "min": self.min,
@@ -138,7 +149,7 @@ class Histogram:
 
     @classmethod
     def from_json(cls, data: Mapping) -> Histogram:
-        histogram = cls()
+        histogram = cls(int(data.get("bits", SUB_BITS)))
         flat = list(data.get("counts", []))
         histogram.counts = {int(flat[i]): int(flat[i + 1]) for i in range(0, len(flat) - 1, 2)}
         histogram.total = int(data.get("total", sum(histogram.counts.values())))

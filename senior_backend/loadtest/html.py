@@ -94,7 +94,8 @@ def _distribution(run: Run) -> str:
     for index in sorted(histogram.counts):
         seen += histogram.counts[index]
         fraction = min(seen / histogram.total, 1 - 1e-6)
-        points.append((math.log10(1 / (1 - fraction)), min(bucket_value(index), histogram.max) / 1000))
+        value = min(bucket_value(index, histogram.bits), histogram.max)
+        points.append((math.log10(1 / (1 - fraction)), value / 1000))
     ticks = [(math.log10(1 / (1 - p / 100)), f"p{p:g}") for p in (0, 90, 99, 99.9, 99.99)]
     return line_chart("latency by percentile", [("latency", points)], "percentile", "ms", ticks)
 

@@ -10,13 +10,14 @@ later. Schema (version 1, all times in seconds, latencies in microseconds):
      "interrupted": bool, "warmup_requests": int, "unfinished": requests in flight at the end,
      "requests": responses received, "errors": {kind: count}, "statuses": {"200": count},
      "bytes_in": int, "bytes_out": int,
-     "latency": histogram,
-     "series": [{"second": n, "requests", "errors": {kind: n}, "statuses": {...}, "latency": histogram}],
+     "latency": histogram (full precision, 11 bits),
+     "series": [{"second": n, "requests", "errors": {kind: n}, "statuses": {...},
+                 "latency": histogram (7 bits)}],
      "rate_limit": {"first_429_at": seconds or null, "headers": {name: [values seen]}}}
 
-A histogram is {"total", "sum", "min", "max", "counts": [index, count, ...]}
-(see `histogram.py` for the bucket layout). The totals are the sum of the
-series entries; error kinds are refused, reset, timeout (no response in
+A histogram is {"bits", "total", "sum", "min", "max", "counts": [index, count, ...]}
+(see `histogram.py` for the bucket layout). The counts are the sum of the
+series entries, and so is the latency histogram, at its finer precision; error kinds are refused, reset, timeout (no response in
 --timeout), connect-timeout, dns, tls, protocol, connect (other connect errors).
 """
 
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from senior_backend.common.cli import ExitCode, fail
-from senior_backend.loadtest.histogram import Histogram
+from senior_backend.loadtest.histogram import SERIES_BITS, Histogram
 
 SCHEMA = "senior-backend/loadtest-result"
 VERSION = 1
@@ -48,7 +49,7 @@ class Second:
     requests: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)
-    latency: Histogram = field(default_factory=Histogram)
+    latency: Histogram = field(default_factory=lambda: Histogram(SERIES_BITS))
 
     def merge(self, other: Second) -> None:
         self.requests += other.requests
@@ -72,7 +73,7 @@ class Second:
             int(data.get("requests", 0)),
             {str(k): int(v) for k, v in data.get("errors", {}).items()},
             {str(k): int(v) for k, v in data.get("statuses", {}).items()},
-            Histogram.from_json(data.get("latency", {})),
+            Histogram.from_json(data.get("latency", {"bits": SERIES_BITS})),
         )
 
 
@@ -91,6 +92,7 @@ class Results:
     series: list[Second] = field(default_factory=list)
     first_429_at: float | None = None
     rate_limit_headers: dict[str, list[str]] = field(default_factory=dict)
+    latency: Histogram = field(default_factory=Histogram)
 
     @property
     def requests(self) -> int:
@@ -110,13 +112,6 @@ class Results:
             _add_counts(total, s.statuses)
         return dict(sorted(total.items()))
 
-    @property
-    def latency(self) -> Histogram:
-        total = Histogram()
-        for s in self.series:
-            total.merge(s.latency)
-        return total
-
     def merge(self, other: Results) -> None:
         """Add another worker's results (same plan and start) to these: counts and histograms add up."""
         self.elapsed = max(self.elapsed, other.elapsed)
@@ -125,6 +120,7 @@ class Results:
         self.unfinished += other.unfinished
         self.bytes_in += other.bytes_in
         self.bytes_out += other.bytes_out
+        self.latency.merge(other.latency)
         by_second = {s.second: s for s in self.series}
         for s in other.series:
             if s.second in by_second:
@@ -181,6 +177,7 @@ class Results:
             series=[Second.from_json(s) for s in data.get("series", [])],
             first_429_at=rate_limit.get("first_429_at"),
             rate_limit_headers={k: list(v) for k, v in (rate_limit.get("headers") or {}).items()},
+            latency=Histogram.from_json(data.get("latency", {})),
         )
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from senior_backend.common.cli import ExitCode, fail
 from senior_backend.loadtest.engine import run_worker
-from senior_backend.loadtest.histogram import Histogram
+from senior_backend.loadtest.histogram import SERIES_BITS, Histogram
 from senior_backend.loadtest.plan import LoadPlan
 from senior_backend.loadtest.results import Results, Second
 
@@ -57,7 +57,7 @@ class _ProgressMerger:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self.latency = Histogram()
+        self.latency = Histogram(SERIES_BITS)
         self.by_second: dict[int, int] = {}
         self.reports: dict[int, int] = {}
         self.requests = 0

@@ -16,7 +16,7 @@ from senior_backend.loadtest.checks import (
     parse_expect_status,
     parse_threshold,
 )
-from senior_backend.loadtest.histogram import Histogram
+from senior_backend.loadtest.histogram import SERIES_BITS, Histogram
 from senior_backend.loadtest.results import Results, Second
 from senior_backend.loadtest.stats import compare, summarize
 
@@ -33,9 +33,10 @@ def make_results(
     """Results spread evenly over `seconds`, statuses (default all 200) split the same way."""
     statuses = statuses or {"200": len(latencies_ms)}
     results = Results({"url": "http://x/", "mode": mode, "concurrency": 10, **extra}, elapsed=float(seconds))
+    results.latency.record_batch(int(v * 1000) for v in latencies_ms)
     for s in range(seconds):
         chunk = latencies_ms[s::seconds]
-        histogram = Histogram()
+        histogram = Histogram(SERIES_BITS)
         histogram.record_batch(int(v * 1000) for v in chunk)
         entry = Second(s, len(chunk), latency=histogram)
         entry.statuses = {code: n // seconds + (1 if s < n % seconds else 0) for code, n in statuses.items()}

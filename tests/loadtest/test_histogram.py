@@ -6,7 +6,13 @@ import random
 
 import pytest
 
-from senior_backend.loadtest.histogram import Histogram, bucket_bounds, bucket_index, bucket_value
+from senior_backend.loadtest.histogram import (
+    SERIES_BITS,
+    Histogram,
+    bucket_bounds,
+    bucket_index,
+    bucket_value,
+)
 
 pytestmark = pytest.mark.quick
 
@@ -53,6 +59,17 @@ def test_merge_is_exactly_the_sum_of_the_parts():
     merged.merge(b)
     assert merged == both
     assert merged != a
+
+
+def test_coarse_histograms_bound_their_error_and_refuse_to_mix():
+    coarse = Histogram(SERIES_BITS)
+    coarse.record_batch(range(1, 200_000, 13))
+    assert len(coarse.counts) < 1000
+    for value in (1000, 54_321, 199_000):
+        assert abs(bucket_value(bucket_index(value, SERIES_BITS), SERIES_BITS) - value) / value <= 1 / 64
+    with pytest.raises(ValueError):
+        Histogram().merge(coarse)
+    assert Histogram.from_json(coarse.to_json()) == coarse
 
 
 def test_json_round_trip():
