@@ -15,7 +15,7 @@ from senior_backend.loadtest.advice import Advice
 from senior_backend.loadtest.checks import Check
 from senior_backend.loadtest.results import Results
 from senior_backend.loadtest.runner import Progress
-from senior_backend.loadtest.stats import PERCENTILES, percentile_key, summarize
+from senior_backend.loadtest.stats import PERCENTILES, percentile_key, series_rows, summarize
 
 
 @dataclass
@@ -48,6 +48,7 @@ class Report:
                 {
                     "label": run.label,
                     "summary": summarize(run.results),
+                    "series": series_rows(run.results),
                     "recommendations": [a.to_json() for a in run.advice],
                     "results": run.results.to_json(),
                 }
