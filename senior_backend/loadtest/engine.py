@@ -169,7 +169,8 @@ class Worker:
         self.interval_ns = int(plan.concurrency * NS / plan.rate) if plan.rate else 0
         self.ssl = ssl_context(plan.insecure) if plan.target.tls else None
         self.slots = [
-            Slot(start_at_ns + (int(i * NS / plan.rate) if plan.rate else 0)) for i in range(plan.concurrency)
+            Slot(start_at_ns + (int((plan.phase + i / plan.rate) * NS) if plan.rate else 0))
+            for i in range(plan.concurrency)
         ]
         self.latencies = array("q")
         self.status_counts = [0] * 1000

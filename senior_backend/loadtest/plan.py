@@ -7,7 +7,7 @@ only writes a ready `bytes` object.
 from __future__ import annotations
 
 import socket
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -91,7 +91,7 @@ class LoadPlan:
     timeout: float = 30.0
     workers: int = 1
     insecure: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    phase: float = 0.0  # open model: this share's schedule starts this many seconds late
 
     @property
     def mode(self) -> str:
@@ -117,7 +117,10 @@ class LoadPlan:
         return head + self.body
 
     def share(self, index: int, count: int) -> LoadPlan:
-        """This plan's part for worker process `index` of `count`: connections, rate and requests split."""
+        """This plan's part for worker process `index` of `count`: connections, rate and requests split.
+
+        In the open model the shares' schedules interleave: share `index` starts `index / rate` late.
+        """
         concurrency = self.concurrency // count + (1 if index < self.concurrency % count else 0)
         requests = None
         if self.requests is not None:
@@ -136,7 +139,7 @@ class LoadPlan:
             self.timeout,
             1,
             self.insecure,
-            self.extra,
+            index / self.rate if self.rate else 0.0,
         )
 
     def describe(self) -> dict[str, Any]:
@@ -146,6 +149,6 @@ class LoadPlan:
         data["mode"] = self.mode
         data["headers"] = [list(h) for h in self.headers]
         data["body_bytes"] = len(self.body)
-        for key in ("target", "body", "extra"):
+        for key in ("target", "body", "phase"):
             data.pop(key)
         return data
