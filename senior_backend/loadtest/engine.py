@@ -77,11 +77,33 @@ class Slot:
         self.next_at = next_at
 
 
+class _FirstResponse:
+    """Parser callbacks for a connection's first response, which also note the end of its headers.
+
+    httptools cannot be told that the connection ended, so a response delimited by the server closing
+    the connection (no Content-Length, not chunked) never completes in the parser; knowing its headers
+    arrived lets `Connection.connection_lost` complete it. Such a response is always the last of its
+    connection, so only first responses pay for this callback.
+    """
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def on_headers_complete(self) -> None:
+        self.conn.headers_done = True
+
+    def on_message_complete(self) -> None:
+        self.conn.on_message_complete()
+
+
 class Connection(asyncio.Protocol):
     """One TCP (or TLS) connection: feeds bytes to httptools and reports complete responses."""
 
     __slots__ = (
         "data",
+        "headers_done",
         "parser",
         "received",
         "record",
@@ -97,7 +119,8 @@ class Connection(asyncio.Protocol):
         self.worker = worker
         self.slot = slot
         self.transport: asyncio.Transport | None = None
-        self.parser = httptools.HttpResponseParser(self)
+        self.parser = httptools.HttpResponseParser(_FirstResponse(self))
+        self.headers_done = False
         self.data = b""
         self.received = 0
         self.sent = 0
@@ -128,6 +151,9 @@ class Connection(asyncio.Protocol):
         if status == 429:
             worker.saw_429(self.data)
         keep_alive = parser.should_keep_alive()  # only valid inside this callback
+        if self.headers_done:
+            self.headers_done = False
+            self.parser = httptools.HttpResponseParser(self)
         if keep_alive and now < worker.fast_until:
             slot.intended = slot.sent_at = now
             self.sent += 1
@@ -141,8 +167,17 @@ class Connection(asyncio.Protocol):
         slot = self.slot
         if slot.conn is self:
             slot.conn = None
-            if slot.busy:
+            if slot.busy and exc is None and self.headers_done:
+                self._complete_at_close()
+            elif slot.busy:
                 self.worker.failed(slot, error_kind(exc))
+
+    def _complete_at_close(self) -> None:
+        """The server ended a response without length by closing the connection: record it."""
+        now = monotonic_ns()
+        self.record((now - self.slot.intended) // 1000)
+        self.statuses[self.parser.get_status_code()] += 1
+        self.worker.completed(self.slot, False, now)
 
 
 class Worker:

@@ -8,7 +8,9 @@ handed back to the kernel: the ground truth an accurate client must match,
 including any time the request waited for a busy machine to wake the server.
 
 Options: `--delay-ms`, `--serial` (one request at a time: a server with a
-fixed capacity), `--cert/--key` (TLS; timed from when the bytes were read).
+fixed capacity), `--close-delimited` (no Content-Length: the body ends when
+the connection closes, as HTTP/1.0 servers do), `--cert/--key` (TLS; timed
+from when the bytes were read).
 `GET /__last` returns the previous request (method, path, headers, body);
 `GET /__timings` returns the kernel-to-kernel times as sorted milliseconds and
 resets them. Prints `PORT <n>` when ready; exits after `--max-seconds`.
@@ -31,7 +33,10 @@ _TIMESPEC = struct.Struct("@ll")
 
 
 class PreciseServer:
-    def __init__(self, delay: float, serial: bool, context: ssl.SSLContext | None) -> None:
+    def __init__(
+        self, delay: float, serial: bool, context: ssl.SSLContext | None, close_delimited: bool
+    ) -> None:
+        self.close_delimited = close_delimited
         self.delay = delay
         self.serial = serial
         self.context = context
@@ -87,6 +92,9 @@ class PreciseServer:
                     buffer += data
                 body, buffer = buffer[:length], buffer[length:]
                 payload = self.respond(method, path, headers, body)
+                if self.close_delimited and not path.startswith("/__"):
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + payload)
+                    return
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(payload), payload))
                 if not path.startswith("/__"):
                     self.timings.append((time.time_ns() - arrived) / 1e6)
@@ -120,6 +128,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--delay-ms", type=float, default=0.0)
     parser.add_argument("--serial", action="store_true")
+    parser.add_argument("--close-delimited", action="store_true")
     parser.add_argument("--cert")
     parser.add_argument("--key")
     parser.add_argument("--max-seconds", type=float, default=300.0)
@@ -132,7 +141,7 @@ def main() -> None:
     listener = socket.create_server(("127.0.0.1", 0), backlog=512)
     print(f"PORT {listener.getsockname()[1]}", flush=True)
     threading.Timer(args.max_seconds, lambda: os._exit(0)).start()
-    PreciseServer(args.delay_ms / 1000, args.serial, context).serve(listener)
+    PreciseServer(args.delay_ms / 1000, args.serial, context, args.close_delimited).serve(listener)
 
 
 if __name__ == "__main__":

@@ -83,6 +83,13 @@ def test_connection_close_and_chunked_responses_are_served(fault_server):
     assert s["requests"] == 200 and s["errors"] == 0 and s["bytes_in"] > 200 * 300
 
 
+def test_responses_delimited_by_closing_the_connection(precise_server_factory):
+    server = precise_server_factory("--close-delimited")
+    document = load_tester_json(server.base_url + "/old", "-n", "60", "-c", "3")
+    s = summary(document)
+    assert s["statuses"] == {"200": 60} and s["errors"] == 0 and s["bytes_in"] >= 60 * 2
+
+
 def test_warmup_is_run_but_not_measured(fault_server):
     path = f"/warm-{time.monotonic_ns()}"
     document = load_tester_json(
