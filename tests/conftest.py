@@ -93,10 +93,10 @@ class RunningServer:
             return json.loads(response.read())
 
 
-def start_fault_server(*extra_args: str) -> RunningServer:
-    """Start tests/support/fault_server.py in its own process and wait for its port."""
+def start_fault_server(*extra_args: str, module: str = "tests.support.fault_server") -> RunningServer:
+    """Start tests/support/fault_server.py (or another server `module` that prints `PORT n`) and wait for its port."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.fault_server", "--max-seconds", "900", *extra_args],
+        [sys.executable, "-m", module, "--max-seconds", "900", *extra_args],
         cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,

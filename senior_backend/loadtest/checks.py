@@ -1,0 +1,208 @@
+"""CI checks computed from results: thresholds, expected status, expected rate limiting, baseline regressions.
+
+Each check is a value (`Check`) with a one-line reason; the CLI exits 1 when
+any fails. Option values are parsed here, and a malformed one is bad input
+(exit 2) before any request is sent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from senior_backend.common.cli import ExitCode, fail
+from senior_backend.loadtest.results import Results
+from senior_backend.loadtest.stats import compare, summarize
+
+_THRESHOLD = re.compile(
+    r"^\s*(?P<metric>p\d+(?:\.\d+)?|mean|min|max|rps|errors|non2xx)\s*(?P<op><=|>=|<|>)\s*"
+    r"(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>us|µs|ms|s|%)?\s*$",
+    re.IGNORECASE,
+)
+_UNIT_MS = {"us": 0.001, "µs": 0.001, "ms": 1.0, "s": 1000.0, None: 1.0}
+_EXPECT = re.compile(r"^\s*(?P<code>[1-5]\d\d)\s*(?::\s*(?P<share>\d+(?:\.\d+)?)\s*%?)?\s*$")
+
+
+@dataclass
+class Check:
+    """One verdict: what was checked, whether it passed, and the numbers behind it."""
+
+    name: str
+    passed: bool
+    reason: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """`metric op value`, with latencies in ms and rates as fractions."""
+
+    text: str
+    metric: str
+    op: str
+    value: float
+    percent: bool
+
+
+def parse_threshold(text: str) -> Threshold:
+    match = _THRESHOLD.match(text)
+    if not match:
+        fail(
+            "bad-threshold",
+            f"invalid threshold {text!r}",
+            ExitCode.BAD_INPUT,
+            hint="examples: 'p99<200ms' 'mean<50ms' 'errors<1%' 'errors<=0' 'rps>1000'",
+        )
+    metric = match["metric"].lower()
+    unit = match["unit"].lower() if match["unit"] else None
+    value = float(match["value"])
+    latency = metric.startswith("p") or metric in ("mean", "min", "max")
+    if latency:
+        if unit == "%":
+            fail(
+                "bad-threshold",
+                f"invalid threshold {text!r}: a latency takes us, ms or s",
+                ExitCode.BAD_INPUT,
+            )
+        if metric.startswith("p") and not 0 < float(metric[1:]) <= 100:
+            fail("bad-threshold", f"invalid threshold {text!r}: percentile out of range", ExitCode.BAD_INPUT)
+        value *= _UNIT_MS[unit]
+    elif metric == "rps" and unit is not None:
+        fail("bad-threshold", f"invalid threshold {text!r}: rps takes a plain number", ExitCode.BAD_INPUT)
+    elif metric in ("errors", "non2xx") and unit not in (None, "%"):
+        fail("bad-threshold", f"invalid threshold {text!r}: {metric} takes N or N%", ExitCode.BAD_INPUT)
+    return Threshold(text.strip(), metric, match["op"], value, unit == "%")
+
+
+def _holds(actual: float, op: str, limit: float) -> bool:
+    return {"<": actual < limit, "<=": actual <= limit, ">": actual > limit, ">=": actual >= limit}[op]
+
+
+def check_threshold(threshold: Threshold, results: Results) -> Check:
+    summary = summarize(results)
+    metric = threshold.metric
+    if metric == "rps":
+        actual, shown = summary["rps"], f"{summary['rps']:.1f} req/s"
+    elif metric in ("errors", "non2xx"):
+        count = summary["errors"] if metric == "errors" else summary["non_2xx"]
+        rate = summary["error_rate"] if metric == "errors" else summary["non_2xx_rate"]
+        actual = 100 * rate if threshold.percent else count
+        shown = f"{100 * rate:.2f}% ({count} of {summary['requests'] + summary['errors']})"
+    else:
+        histogram = results.latency
+        if metric == "mean":
+            value = histogram.mean()
+        elif metric == "min":
+            value = histogram.min
+        elif metric == "max":
+            value = histogram.max
+        else:
+            value = histogram.percentile(float(metric[1:]))
+        actual, shown = value / 1000, f"{value / 1000:.2f} ms"
+    if metric not in ("rps", "errors", "non2xx") and results.latency.total == 0:
+        return Check(f"threshold {threshold.text}", False, f"{threshold.text}: no responses to measure")
+    passed = _holds(actual, threshold.op, threshold.value)
+    verdict = "met" if passed else "FAILED"
+    return Check(
+        f"threshold {threshold.text}",
+        passed,
+        f"{threshold.text} {verdict}: {metric} was {shown}",
+        {"metric": metric, "actual": actual, "limit": threshold.value},
+    )
+
+
+def parse_expect_status(text: str) -> tuple[int, float]:
+    """`400` (every request) or `400:99%` (at least that share); returns (code, share in %)."""
+    match = _EXPECT.match(text)
+    if not match:
+        fail(
+            "bad-expect-status",
+            f"invalid --expect-status {text!r}",
+            ExitCode.BAD_INPUT,
+            hint="examples: 400, 400:99%",
+        )
+    share = float(match["share"]) if match["share"] else 100.0
+    if not 0 < share <= 100:
+        fail("bad-expect-status", f"invalid --expect-status {text!r}: share out of range", ExitCode.BAD_INPUT)
+    return int(match["code"]), share
+
+
+def check_status(code: int, share: float, results: Results) -> Check:
+    summary = summarize(results)
+    attempts = summary["requests"] + summary["errors"]
+    got = summary["statuses"].get(str(code), 0)
+    actual = 100 * got / attempts if attempts else 0.0
+    passed = attempts > 0 and actual >= share
+    others = {k: v for k, v in summary["statuses"].items() if k != str(code)}
+    if summary["errors"]:
+        others["connection errors"] = summary["errors"]
+    reason = f"expected status {code} for {share:g}% of requests: got {actual:.2f}% ({got} of {attempts})"
+    if not passed and others:
+        reason += "; others: " + ", ".join(f"{k}: {v}" for k, v in others.items())
+    return Check(f"expect-status {code}", passed, reason, {"code": code, "share": actual, "required": share})
+
+
+def rate_limit_evidence(results: Results) -> dict[str, Any]:
+    """When 429s began, the request rate in that second, and the rate-limit headers seen."""
+    count = results.statuses.get("429", 0)
+    began = results.first_429_at
+    rate_then = None
+    if began is not None:
+        for entry in results.series:
+            if entry.second <= began < entry.second + 1:
+                rate_then = entry.requests + sum(entry.errors.values())
+                break
+    return {
+        "responses_429": count,
+        "began_at_s": began,
+        "rps_then": rate_then,
+        "headers": results.rate_limit_headers,
+    }
+
+
+def check_rate_limit(results: Results) -> Check:
+    evidence = rate_limit_evidence(results)
+    if not evidence["responses_429"]:
+        summary = summarize(results)
+        return Check(
+            "expect-rate-limit",
+            False,
+            f"no 429 responses in {summary['requests']} requests at {summary['rps']:.0f} req/s: "
+            "no rate limiting seen",
+            evidence,
+        )
+    headers = ", ".join(f"{k}: {' | '.join(v)}" for k, v in evidence["headers"].items()) or "none"
+    reason = (
+        f"rate limited: {evidence['responses_429']} responses 429, first at {evidence['began_at_s']:.2f} s "
+        f"while sending {evidence['rps_then']} req/s; headers seen: {headers}"
+    )
+    return Check("expect-rate-limit", True, reason, evidence)
+
+
+def check_baseline(baseline: Results, current: Results, tolerance_pct: float) -> list[Check]:
+    """Regressions of the current run against a saved one: worse than the tolerance and not noise."""
+    checks = []
+    worse_if_higher = {"mean", "p50", "p90", "p99"}
+    for metric in compare(baseline, current):
+        name = metric["metric"]
+        if name not in worse_if_higher | {"rps", "error_rate"}:
+            continue
+        interval, significant = metric["ci95"], metric["significant"]
+        noise_ok = significant or interval is None
+        if name == "error_rate":
+            regressed = metric["diff"] > 1.0 and noise_ok
+            detail = f"error rate {metric['a']:.2f}% -> {metric['b']:.2f}%"
+        else:
+            pct = metric["diff_pct"] or 0.0
+            worse = pct > tolerance_pct if name in worse_if_higher else pct < -tolerance_pct
+            regressed = worse and noise_ok
+            detail = f"{name} {metric['a']:.3f} -> {metric['b']:.3f} {metric['unit']} ({pct:+.1f}%)"
+        if interval:
+            detail += f", 95% CI of the difference [{interval[0]:.3f}, {interval[1]:.3f}]"
+        label = f"regression beyond {tolerance_pct:g}%" if regressed else "within tolerance"
+        checks.append(Check(f"baseline {name}", not regressed, f"{detail}: {label}", metric))
+    return checks

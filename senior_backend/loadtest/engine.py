@@ -1,0 +1,455 @@
+"""The load engine of one worker process: keep-alive connections on uvloop, parsed with httptools.
+
+Each *slot* is one virtual user with one keep-alive connection. Whatever the
+mode, a slot runs the same loop: ask the pacer when to send (now, in the
+closed model; the next tick of a fixed schedule, in the open model), send,
+wait for the response or an error, record, repeat, until the stop condition
+(deadline, request budget, or an interrupt). In the open model latency is
+measured from the *intended* send time, so a server stall delays every
+request scheduled behind it and shows in the percentiles (no coordinated
+omission).
+
+The hot path appends integer microseconds to an `array('q')` and bumps a
+status counter; once a second the batch is counted (`collections.Counter`, in
+C) and folded into that second's coarse histogram and the run's fine one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from array import array
+from collections import Counter
+from collections.abc import Callable
+from time import monotonic_ns
+
+import httptools
+
+from senior_backend.loadtest.plan import LoadPlan
+from senior_backend.loadtest.results import MAX_HEADER_VALUES, Results, Second
+
+NS = 1_000_000_000
+NO_DEADLINE = 1 << 62
+_ZEROS = [0] * 1000
+CHECK_INTERVAL = 0.05
+END_GRACE = 1.0
+CLOSED_RETRY_DELAY = 0.01
+MAX_429_SAMPLES = 20
+RATE_LIMIT_HEADERS = ("retry-after", "ratelimit", "x-ratelimit")
+
+
+def error_kind(exc: BaseException | None) -> str:
+    """Classify a connection-level failure."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused"
+    if isinstance(exc, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)) or exc is None:
+        return "reset"
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
+        return "timeout"
+    if isinstance(exc, socket.gaierror):
+        return "dns"
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        return "tls"
+    return "connect"
+
+
+def ssl_context(insecure: bool) -> ssl.SSLContext:
+    """Verification on by default; `--insecure` accepts any certificate."""
+    context = ssl.create_default_context()
+    if insecure:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+class Slot:
+    """One virtual user: its current connection and the timing of its request in flight."""
+
+    __slots__ = ("busy", "conn", "connecting", "intended", "next_at", "sent_at")
+
+    def __init__(self, next_at: int) -> None:
+        self.conn: Connection | None = None
+        self.busy = False
+        self.connecting = False
+        self.intended = 0
+        self.sent_at = 0
+        self.next_at = next_at
+
+
+class _FirstResponse:
+    """Parser callbacks for a connection's first response, which also note the end of its headers.
+
+    httptools cannot be told that the connection ended, so a response delimited by the server closing
+    the connection (no Content-Length, not chunked) never completes in the parser; knowing its headers
+    arrived lets `Connection.connection_lost` complete it. Such a response is always the last of its
+    connection, so only first responses pay for this callback.
+    """
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def on_headers_complete(self) -> None:
+        self.conn.headers_done = True
+
+    def on_message_complete(self) -> None:
+        self.conn.on_message_complete()
+
+
+class Connection(asyncio.Protocol):
+    """One TCP (or TLS) connection: feeds bytes to httptools and reports complete responses."""
+
+    __slots__ = (
+        "data",
+        "headers_done",
+        "parser",
+        "received",
+        "record",
+        "request",
+        "sent",
+        "slot",
+        "statuses",
+        "transport",
+        "worker",
+    )
+
+    def __init__(self, worker: Worker, slot: Slot) -> None:
+        self.worker = worker
+        self.slot = slot
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(_FirstResponse(self))
+        self.headers_done = False
+        self.data = b""
+        self.received = 0
+        self.sent = 0
+        self.record = worker.latencies.append
+        self.statuses = worker.status_counts
+        self.request = worker.request
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.received += len(data)
+        self.data = data
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            self.worker.failed(self.slot, "protocol")
+
+    def on_message_complete(self) -> None:
+        """Record the response; the closed-model pacer is inlined here: send again at once if nothing stops."""
+        parser = self.parser
+        worker = self.worker
+        slot = self.slot
+        now = monotonic_ns()
+        status = parser.get_status_code()
+        self.record((now - slot.intended) // 1000)
+        self.statuses[status] += 1
+        if status == 429:
+            worker.saw_429(self.data)
+        keep_alive = parser.should_keep_alive()  # only valid inside this callback
+        if self.headers_done:
+            self.headers_done = False
+            self.parser = httptools.HttpResponseParser(self)
+        if keep_alive and now < worker.fast_until:
+            slot.intended = slot.sent_at = now
+            self.sent += 1
+            self.transport.write(self.request)
+        else:
+            worker.completed(slot, keep_alive, now)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        self.worker.retire(self)
+        slot = self.slot
+        if slot.conn is self:
+            slot.conn = None
+            if slot.busy and exc is None and self.headers_done:
+                self._complete_at_close()
+            elif slot.busy:
+                self.worker.failed(slot, error_kind(exc))
+
+    def _complete_at_close(self) -> None:
+        """The server ended a response without length by closing the connection: record it."""
+        now = monotonic_ns()
+        self.record((now - self.slot.intended) // 1000)
+        self.statuses[self.parser.get_status_code()] += 1
+        self.worker.completed(self.slot, False, now)
+
+
+class Worker:
+    """Runs one plan share on the current event loop and returns its `Results`."""
+
+    def __init__(
+        self,
+        plan: LoadPlan,
+        start_at_ns: int,
+        on_tick: Callable[[Second], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.request = plan.request_bytes()
+        self.on_tick = on_tick
+        self.should_stop = should_stop
+        self.start_ns = start_at_ns
+        self.measure_ns = start_at_ns + int(plan.warmup * NS)
+        self.deadline_ns = self.measure_ns + int(plan.duration * NS) if plan.duration else NO_DEADLINE
+        # the response callback sends the next request itself until then (closed model, no request budget)
+        self.fast_until = self.deadline_ns if not plan.rate and plan.requests is None else 0
+        self.timeout_ns = int(plan.timeout * NS)
+        self.remaining = plan.requests
+        self.interval_ns = int(plan.concurrency * NS / plan.rate) if plan.rate else 0
+        self.ssl = ssl_context(plan.insecure) if plan.target.tls else None
+        self.slots = [
+            Slot(start_at_ns + (int((plan.phase + i / plan.rate) * NS) if plan.rate else 0))
+            for i in range(plan.concurrency)
+        ]
+        self.latencies = array("q")
+        self.status_counts = [0] * 1000
+        self.errors: dict[str, int] = {}
+        self.bytes_in = 0
+        self.writes = 0
+        self.results = Results(plan.describe())
+        self.second = 0
+        self.measuring = plan.warmup <= 0
+        self.stopping = False
+        self.stop_ns = 0
+        self.last_done_ns = 0
+        self.samples_429 = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.done: asyncio.Future[None] | None = None
+
+    async def run(self) -> Results:
+        self.loop = asyncio.get_running_loop()
+        self.done = self.loop.create_future()
+        delay = (self.start_ns - monotonic_ns()) / NS
+        if delay > 0:
+            await asyncio.sleep(delay)
+        self._schedule_tick()
+        self.loop.call_later(CHECK_INTERVAL, self._check)
+        for slot in self.slots:
+            self.dispatch(slot, monotonic_ns())
+        await self.done
+        return self.results
+
+    # --- the slot loop -------------------------------------------------------------------------
+
+    def dispatch(self, slot: Slot, now: int) -> None:
+        """Start the slot's next request, when the pacer says, unless the stop condition is met."""
+        if self.stopping:
+            self._maybe_finish()
+            return
+        if self.interval_ns:
+            intended = slot.next_at
+            slot.next_at += self.interval_ns
+        else:
+            intended = now
+        if intended >= self.deadline_ns:
+            self._begin_stop(self.deadline_ns)
+            return
+        if self.remaining is not None:
+            if self.remaining <= 0:
+                self._begin_stop(now)
+                return
+            self.remaining -= 1
+        slot.intended = intended
+        slot.sent_at = 0
+        slot.busy = True
+        if intended > now:
+            self.loop.call_later((intended - now) / NS, self.send, slot)
+        else:
+            self.send(slot)
+
+    def send(self, slot: Slot) -> None:
+        conn = slot.conn
+        if conn is None or conn.transport is None:
+            if not slot.connecting:
+                slot.connecting = True
+                self.loop.create_task(self._connect(slot))
+            return
+        slot.sent_at = monotonic_ns()
+        conn.sent += 1
+        conn.transport.write(self.request)
+
+    async def _connect(self, slot: Slot) -> None:
+        target = self.plan.target
+        try:
+            _, conn = await asyncio.wait_for(
+                self.loop.create_connection(
+                    lambda: Connection(self, slot),
+                    target.address or target.host,
+                    target.port,
+                    ssl=self.ssl,
+                    server_hostname=target.host if self.ssl else None,
+                ),
+                self.plan.timeout,
+            )
+        except (OSError, asyncio.TimeoutError, ssl.SSLError) as exc:
+            slot.connecting = False
+            kind = error_kind(exc)
+            self.failed(slot, "connect-timeout" if kind == "timeout" else kind)
+            return
+        slot.connecting = False
+        slot.conn = conn
+        if slot.busy:
+            self.send(slot)
+
+    def completed(self, slot: Slot, keep_alive: bool, now: int) -> None:
+        """A response was recorded and the fast path did not apply: close if asked, then dispatch."""
+        slot.busy = False
+        self.last_done_ns = now
+        if not keep_alive:
+            self._drop(slot, abort=False)
+        self.dispatch(slot, now)
+
+    def retire(self, conn: Connection) -> None:
+        """Move a connection's byte and request counters into the worker's (idempotent)."""
+        self.bytes_in += conn.received
+        self.writes += conn.sent
+        conn.received = conn.sent = 0
+
+    def _drop(self, slot: Slot, abort: bool) -> None:
+        conn = slot.conn
+        slot.conn = None
+        if conn is not None:
+            self.retire(conn)
+            if conn.transport is not None:
+                if abort:
+                    conn.transport.abort()
+                else:
+                    conn.transport.close()
+
+    def failed(self, slot: Slot, kind: str) -> None:
+        if not slot.busy:
+            return
+        slot.busy = False
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+        self._drop(slot, abort=True)
+        if self.interval_ns or self.stopping:
+            self.dispatch(slot, monotonic_ns())
+        else:
+            self.loop.call_later(CLOSED_RETRY_DELAY, self._redispatch, slot)
+
+    def _redispatch(self, slot: Slot) -> None:
+        self.dispatch(slot, monotonic_ns())
+
+    def saw_429(self, data: bytes) -> None:
+        if self.results.first_429_at is None:
+            self.results.first_429_at = max(0.0, (monotonic_ns() - self.measure_ns) / NS)
+        if self.samples_429 >= MAX_429_SAMPLES:
+            return
+        self.samples_429 += 1
+        head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1", "replace")
+        for line in head.split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            name = name.strip()
+            if name.lower().startswith(RATE_LIMIT_HEADERS):
+                seen = self.results.rate_limit_headers.setdefault(name, [])
+                value = value.strip()
+                if value not in seen and len(seen) < MAX_HEADER_VALUES:
+                    seen.append(value)
+
+    # --- time keeping ----------------------------------------------------------------------------
+
+    def _schedule_tick(self) -> None:
+        at = self.measure_ns + (self.second + 1) * NS if self.measuring else self.measure_ns
+        self.loop.call_later(max(0.0, (at - monotonic_ns()) / NS), self._tick)
+
+    def _tick(self) -> None:
+        if self.done.done():
+            return
+        if not self.measuring:
+            self.measuring = True
+            self.results.warmup_requests = sum(self.status_counts) + sum(self.errors.values())
+            del self.latencies[:]
+            self.status_counts[:] = _ZEROS
+            self.errors = {}
+            self.bytes_in = self.writes = 0
+            for slot in self.slots:
+                if slot.conn is not None:
+                    slot.conn.received = slot.conn.sent = 0
+            self.results.first_429_at = None
+        else:
+            self._fold()
+            self.second += 1
+        self._schedule_tick()
+
+    def _fold(self) -> Second:
+        """Close the current second: fold the latency batch and the counters into a series entry."""
+        entry = Second(self.second)
+        batch = Counter(self.latencies)
+        del self.latencies[:]
+        entry.latency.record_counts(batch)
+        self.results.latency.record_counts(batch)
+        entry.requests = entry.latency.total
+        entry.statuses = {str(code): n for code, n in enumerate(self.status_counts) if n}
+        entry.errors = self.errors
+        self.status_counts[:] = _ZEROS
+        self.errors = {}
+        self.results.series.append(entry)
+        if self.on_tick is not None:
+            self.on_tick(entry)
+        return entry
+
+    def _check(self) -> None:
+        """Every 50 ms: time out slow requests, honour an interrupt, end the grace period."""
+        if self.done.done():
+            return
+        now = monotonic_ns()
+        if not self.stopping and self.should_stop is not None and self.should_stop():
+            self.results.interrupted = True
+            self._begin_stop(now)
+        for slot in self.slots:
+            if slot.busy and slot.sent_at and now - slot.sent_at > self.timeout_ns:
+                self.failed(slot, "timeout")
+        if self.stopping and (self.results.interrupted or now - self.stop_ns > END_GRACE * NS):
+            self._finish()
+        if not self.done.done():
+            self.loop.call_later(CHECK_INTERVAL, self._check)
+
+    def _begin_stop(self, at: int) -> None:
+        self.fast_until = 0
+        if not self.stopping:
+            self.stopping = True
+            self.stop_ns = min(at, monotonic_ns())
+        self._maybe_finish()
+
+    def _maybe_finish(self) -> None:
+        if not any(slot.busy for slot in self.slots):
+            self._finish()
+
+    def _finish(self) -> None:
+        if self.done.done():
+            return
+        results = self.results
+        results.unfinished = sum(1 for slot in self.slots if slot.busy)
+        if self.measuring:
+            if self.latencies or any(self.status_counts) or self.errors or not results.series:
+                self._fold()
+        else:
+            results.warmup_requests = sum(self.status_counts)
+        end = max(self.stop_ns, self.last_done_ns)
+        results.elapsed = max(0.0, (end - self.measure_ns) / NS)
+        for slot in self.slots:
+            self._drop(slot, abort=True)
+        results.bytes_in, results.bytes_out = self.bytes_in, self.writes * len(self.request)
+        self.done.set_result(None)
+
+
+def run_worker(
+    plan: LoadPlan,
+    start_at_ns: int,
+    on_tick: Callable[[Second], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Results:
+    """Run one plan share to completion on a fresh uvloop (asyncio when uvloop is missing)."""
+    worker = Worker(plan, start_at_ns, on_tick, should_stop)
+    try:
+        import uvloop
+
+        return uvloop.run(worker.run())
+    except ImportError:
+        return asyncio.run(worker.run())

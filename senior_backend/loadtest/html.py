@@ -1,0 +1,180 @@
+"""`--report report.html`: one self-contained page (inline CSS and SVG, no script, no network).
+
+Charts per run: throughput and latency (p50, p99, max) over time, and the
+latency percentile distribution on a log scale of 1/(1-p); then the summary,
+status codes, recommendations, comparison and checks.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from pathlib import Path
+
+from senior_backend.loadtest.histogram import bucket_value
+from senior_backend.loadtest.report import Report, Run
+from senior_backend.loadtest.stats import PERCENTILES, percentile_key, series_rows, summarize
+
+WIDTH, HEIGHT, PAD = 640, 220, 48
+COLORS = ("#2563eb", "#dc2626", "#16a34a", "#9333ea")
+STYLE = """
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:980px;color:#111}
+table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.2rem .6rem;text-align:right}
+th{background:#f3f4f6}.pass{color:#15803d}.fail{color:#b91c1c}svg{background:#fafafa;border:1px solid #ddd}
+.legend span{margin-right:1rem}
+"""
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    exponent = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * exponent:
+            return step * exponent
+    return 10 * exponent
+
+
+def line_chart(
+    title: str,
+    lines: list[tuple[str, list[tuple[float, float]]]],
+    x_label: str,
+    y_label: str,
+    x_ticks: list[tuple[float, str]] | None = None,
+) -> str:
+    """An SVG line chart; x and y start at 0 (x may be pre-transformed, labelled by `x_ticks`)."""
+    points = [p for _, pts in lines for p in pts]
+    if not points:
+        return f"<p>{escape(title)}: no data</p>"
+    x_max = max(x for x, _ in points) or 1.0
+    y_max = _nice_max(max(y for _, y in points))
+    inner_w, inner_h = WIDTH - 2 * PAD, HEIGHT - 2 * PAD
+
+    def sx(x: float) -> float:
+        return PAD + inner_w * x / x_max
+
+    def sy(y: float) -> float:
+        return HEIGHT - PAD - inner_h * y / y_max
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" role="img" '
+        f'aria-label="{escape(title)}">',
+        f'<text x="{PAD}" y="18" font-weight="bold">{escape(title)}</text>',
+        f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" stroke="#555"/>',
+        f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{HEIGHT - PAD}" stroke="#555"/>',
+        f'<text x="{WIDTH / 2}" y="{HEIGHT - 8}" text-anchor="middle">{escape(x_label)}</text>',
+        f'<text x="12" y="{HEIGHT / 2}" transform="rotate(-90 12 {HEIGHT / 2})" text-anchor="middle">'
+        f"{escape(y_label)}</text>",
+    ]
+    for i in range(5):
+        y = y_max * i / 4
+        parts.append(f'<text x="{PAD - 4}" y="{sy(y) + 4:.1f}" text-anchor="end" font-size="11">{y:g}</text>')
+        parts.append(f'<line x1="{PAD}" y1="{sy(y):.1f}" x2="{WIDTH - PAD}" y2="{sy(y):.1f}" stroke="#eee"/>')
+    ticks = x_ticks or [(x_max * i / 4, f"{x_max * i / 4:g}") for i in range(5)]
+    for x, label in ticks:
+        if x <= x_max:
+            parts.append(
+                f'<text x="{sx(x):.1f}" y="{HEIGHT - PAD + 14}" text-anchor="middle" font-size="11">'
+                f"{escape(label)}</text>"
+            )
+    legend = []
+    for (name, pts), color in zip(lines, COLORS, strict=False):
+        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts)
+        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="1.8" points="{path}"/>')
+        legend.append(f'<span style="color:{color}">&#9632; {escape(name)}</span>')
+    parts.append("</svg>")
+    return "".join(parts) + f'<div class="legend">{"".join(legend)}</div>'
+
+
+def _distribution(run: Run) -> str:
+    histogram = run.results.latency
+    if not histogram.total:
+        return "<p>no responses</p>"
+    points, seen = [], 0
+    for index in sorted(histogram.counts):
+        seen += histogram.counts[index]
+        fraction = min(seen / histogram.total, 1 - 1e-6)
+        value = min(bucket_value(index, histogram.bits), histogram.max)
+        points.append((math.log10(1 / (1 - fraction)), value / 1000))
+    ticks = [(math.log10(1 / (1 - p / 100)), f"p{p:g}") for p in (0, 90, 99, 99.9, 99.99)]
+    return line_chart("latency by percentile", [("latency", points)], "percentile", "ms", ticks)
+
+
+def _table(headers: list[str], rows: list[list[object]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _run_section(run: Run) -> str:
+    s = summarize(run.results)
+    rows = series_rows(run.results)
+    latency = s["latency_ms"]
+    keys = ["min", "mean", *(percentile_key(p) for p in PERCENTILES), "max"]
+    parts = [
+        f"<h2>{escape(run.label)}: {escape(str(s['url']))}</h2>",
+        f"<p>{s['requests']:,} responses in {s['elapsed_s']:.2f} s = <b>{s['rps']:,.1f} req/s</b>; "
+        f"errors {s['errors']:,} ({100 * s['error_rate']:.2f}%); mode {escape(str(s['mode']))}, "
+        f"concurrency {s['concurrency']}{' (interrupted: partial)' if s['interrupted'] else ''}</p>",
+        _table(keys, [[f"{latency[k]:.3f}" for k in keys]]),
+        _table(
+            ["status", "count"],
+            [[k, v] for k, v in s["statuses"].items()]
+            + [[f"error: {k}", v] for k, v in s["errors_by_kind"].items()],
+        ),
+        line_chart("throughput", [("req/s", [(r["second"] + 1, r["rps"]) for r in rows])], "second", "req/s"),
+        line_chart(
+            "latency over time",
+            [
+                (name, [(r["second"] + 1, r[key]) for r in rows])
+                for name, key in (("p50", "p50_ms"), ("p99", "p99_ms"), ("max", "max_ms"))
+            ],
+            "second",
+            "ms",
+        ),
+        _distribution(run),
+    ]
+    if run.advice:
+        parts.append("<h3>Recommendations</h3><ul>")
+        parts += [f"<li>{escape(a.message)}</li>" for a in run.advice]
+        parts.append("</ul>")
+    return "".join(parts)
+
+
+def render_html(report: Report) -> str:
+    """The whole page as a string."""
+    body = [_run_section(run) for run in report.runs]
+    if report.sweep:
+        body.append(f"<h2>Concurrency sweep</h2><p>{escape(report.sweep.message)}</p>")
+    if report.comparison:
+        rows = [
+            [
+                m["metric"],
+                m["unit"],
+                m["a"],
+                m["b"],
+                m["diff"],
+                f"[{m['ci95'][0]}, {m['ci95'][1]}]" if m["ci95"] else "n/a",
+                "yes" if m["significant"] else "no",
+            ]
+            for m in report.comparison["metrics"]
+        ]
+        body.append(
+            "<h2>Comparison (B - A)</h2>"
+            + _table(["metric", "unit", "A", "B", "B-A", "95% CI", "significant"], rows)
+        )
+    if report.checks:
+        body.append("<h2>Checks</h2><ul>")
+        body += [
+            f'<li class="{"pass" if c.passed else "fail"}">{"PASS" if c.passed else "FAIL"}: {escape(c.reason)}</li>'
+            for c in report.checks
+        ]
+        body.append("</ul>")
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Load test report</title>'
+        f"<style>{STYLE}</style></head><body><h1>Load test report</h1>{''.join(body)}</body></html>\n"
+    )
+
+
+def write_html(report: Report, path: str | Path) -> None:
+    Path(path).write_text(render_html(report), encoding="utf-8")

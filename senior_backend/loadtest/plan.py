@@ -1,0 +1,154 @@
+"""The load plan: what to send, where, how fast and for how long; built once from the options.
+
+The request bytes are rendered here once per run, so the engine's hot path
+only writes a ready `bytes` object.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from senior_backend.common.cli import ExitCode, fail
+
+USER_AGENT = "senior-backend-loadtest/0.1"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A parsed http(s) URL and the address it resolved to."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    path: str
+    address: str = ""
+
+    @property
+    def tls(self) -> bool:
+        return self.scheme == "https"
+
+    @property
+    def host_header(self) -> str:
+        default = 443 if self.tls else 80
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port == default else f"{host}:{self.port}"
+
+
+def parse_target(url: str) -> Target:
+    """Parse an http(s) URL; exit 2 with one line when it is not one."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        fail("invalid-url", f"invalid URL {url!r}: {exc}", ExitCode.BAD_INPUT)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        fail(
+            "invalid-url",
+            f"invalid URL {url!r}: expected http://host[:port]/path or https://...",
+            ExitCode.BAD_INPUT,
+        )
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    if any(c in path for c in " \r\n"):
+        fail("invalid-url", f"invalid URL {url!r}: spaces or line breaks in the path", ExitCode.BAD_INPUT)
+    default = 443 if parts.scheme == "https" else 80
+    return Target(url, parts.scheme, parts.hostname, port or default, path)
+
+
+def resolve(target: Target) -> Target:
+    """Resolve the host once, before the run; exit 4 when the name does not resolve."""
+    try:
+        infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        fail(
+            "unreachable",
+            f"cannot resolve host {target.host!r}: {exc}",
+            ExitCode.UNREACHABLE,
+            hint="check the URL",
+        )
+    infos.sort(key=lambda info: info[0] != socket.AF_INET)
+    return Target(target.url, target.scheme, target.host, target.port, target.path, str(infos[0][4][0]))
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """Everything the engine needs for one run against one URL at one concurrency level."""
+
+    target: Target
+    method: str = "GET"
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    concurrency: int = 10
+    rate: float | None = None
+    duration: float | None = 10.0
+    requests: int | None = None
+    warmup: float = 0.0
+    timeout: float = 30.0
+    workers: int = 1
+    insecure: bool = False
+    phase: float = 0.0  # open model: this share's schedule starts this many seconds late
+
+    @property
+    def mode(self) -> str:
+        return "open" if self.rate else "closed"
+
+    def request_bytes(self) -> bytes:
+        """The full HTTP/1.1 request, rendered once."""
+        names = {name.lower() for name, _ in self.headers}
+        lines = [f"{self.method} {self.target.path} HTTP/1.1"]
+        if "host" not in names:
+            lines.append(f"Host: {self.target.host_header}")
+        if "user-agent" not in names:
+            lines.append(f"User-Agent: {USER_AGENT}")
+        if "accept" not in names:
+            lines.append("Accept: */*")
+        lines += [f"{name}: {value}" for name, value in self.headers]
+        if self.body or self.method in ("POST", "PUT", "PATCH"):
+            if "content-length" not in names and "transfer-encoding" not in names:
+                lines.append(f"Content-Length: {len(self.body)}")
+            if "content-type" not in names and self.body[:1] in (b"{", b"["):
+                lines.append("Content-Type: application/json")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        return head + self.body
+
+    def share(self, index: int, count: int) -> LoadPlan:
+        """This plan's part for worker process `index` of `count`: connections, rate and requests split.
+
+        In the open model the shares' schedules interleave: share `index` starts `index / rate` late.
+        """
+        concurrency = self.concurrency // count + (1 if index < self.concurrency % count else 0)
+        requests = None
+        if self.requests is not None:
+            requests = self.requests // count + (1 if index < self.requests % count else 0)
+        rate = self.rate * concurrency / self.concurrency if self.rate else None
+        return LoadPlan(
+            self.target,
+            self.method,
+            self.headers,
+            self.body,
+            concurrency,
+            rate,
+            self.duration,
+            requests,
+            self.warmup,
+            self.timeout,
+            1,
+            self.insecure,
+            index / self.rate if self.rate else 0.0,
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """The plan as saved with the results."""
+        data = asdict(self)
+        data["url"] = self.target.url
+        data["mode"] = self.mode
+        data["headers"] = [list(h) for h in self.headers]
+        data["body_bytes"] = len(self.body)
+        for key in ("target", "body", "phase"):
+            data.pop(key)
+        return data

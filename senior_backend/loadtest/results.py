@@ -1,0 +1,196 @@
+"""The results of a run as raw facts: counts, histograms and a per-second series; exact merge; JSON form.
+
+Everything a report, check or recommendation says is computed from this
+object, so a saved run (`--save results.json`) can be re-reported and compared
+later. Schema (version 1, all times in seconds, latencies in microseconds):
+
+    {"schema": "senior-backend/loadtest-result", "version": 1,
+     "plan": {...the options of the run...},
+     "started_at": ISO-8601 UTC, "elapsed": measured seconds (after warmup),
+     "interrupted": bool, "warmup_requests": int, "unfinished": requests in flight at the end,
+     "requests": responses received, "errors": {kind: count}, "statuses": {"200": count},
+     "bytes_in": int, "bytes_out": int,
+     "latency": histogram (full precision, 11 bits),
+     "series": [{"second": n, "requests", "errors": {kind: n}, "statuses": {...},
+                 "latency": histogram (7 bits)}],
+     "rate_limit": {"first_429_at": seconds or null, "headers": {name: [values seen]}}}
+
+A histogram is {"bits", "total", "sum", "min", "max", "counts": [index, count, ...]}
+(see `histogram.py` for the bucket layout). The counts are the sum of the
+series entries, and so is the latency histogram, at its finer precision; error kinds are refused, reset, timeout (no response in
+--timeout), connect-timeout, dns, tls, protocol, connect (other connect errors).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from senior_backend.common.cli import ExitCode, fail
+from senior_backend.loadtest.histogram import SERIES_BITS, Histogram
+
+SCHEMA = "senior-backend/loadtest-result"
+VERSION = 1
+MAX_HEADER_VALUES = 5
+
+
+def _add_counts(into: dict[str, int], other: dict[str, int]) -> None:
+    for key, value in other.items():
+        into[key] = into.get(key, 0) + value
+
+
+@dataclass
+class Second:
+    """What happened during one second of the measured window."""
+
+    second: int
+    requests: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+    latency: Histogram = field(default_factory=lambda: Histogram(SERIES_BITS))
+
+    def merge(self, other: Second) -> None:
+        self.requests += other.requests
+        _add_counts(self.errors, other.errors)
+        _add_counts(self.statuses, other.statuses)
+        self.latency.merge(other.latency)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "second": self.second,
+            "requests": self.requests,
+            "errors": dict(self.errors),
+            "statuses": dict(self.statuses),
+            "latency": self.latency.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Second:
+        return cls(
+            int(data["second"]),
+            int(data.get("requests", 0)),
+            {str(k): int(v) for k, v in data.get("errors", {}).items()},
+            {str(k): int(v) for k, v in data.get("statuses", {}).items()},
+            Histogram.from_json(data.get("latency", {"bits": SERIES_BITS})),
+        )
+
+
+@dataclass
+class Results:
+    """Raw facts of one run (one URL, one concurrency level), from one worker or merged from many."""
+
+    plan: dict[str, Any]
+    started_at: str = ""
+    elapsed: float = 0.0
+    interrupted: bool = False
+    warmup_requests: int = 0
+    unfinished: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    series: list[Second] = field(default_factory=list)
+    first_429_at: float | None = None
+    rate_limit_headers: dict[str, list[str]] = field(default_factory=dict)
+    latency: Histogram = field(default_factory=Histogram)
+
+    @property
+    def requests(self) -> int:
+        return sum(s.requests for s in self.series)
+
+    @property
+    def errors(self) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for s in self.series:
+            _add_counts(total, s.errors)
+        return total
+
+    @property
+    def statuses(self) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for s in self.series:
+            _add_counts(total, s.statuses)
+        return dict(sorted(total.items()))
+
+    def merge(self, other: Results) -> None:
+        """Add another worker's results (same plan and start) to these: counts and histograms add up."""
+        self.elapsed = max(self.elapsed, other.elapsed)
+        self.interrupted = self.interrupted or other.interrupted
+        self.warmup_requests += other.warmup_requests
+        self.unfinished += other.unfinished
+        self.bytes_in += other.bytes_in
+        self.bytes_out += other.bytes_out
+        self.latency.merge(other.latency)
+        by_second = {s.second: s for s in self.series}
+        for s in other.series:
+            if s.second in by_second:
+                by_second[s.second].merge(s)
+            else:
+                clone = Second(s.second)
+                clone.merge(s)
+                by_second[s.second] = clone
+        self.series = [by_second[k] for k in sorted(by_second)]
+        if other.first_429_at is not None and (
+            self.first_429_at is None or other.first_429_at < self.first_429_at
+        ):
+            self.first_429_at = other.first_429_at
+        for name, values in other.rate_limit_headers.items():
+            mine = self.rate_limit_headers.setdefault(name, [])
+            for value in values:
+                if value not in mine and len(mine) < MAX_HEADER_VALUES:
+                    mine.append(value)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "version": VERSION,
+            "plan": self.plan,
+            "started_at": self.started_at,
+            "elapsed": round(self.elapsed, 6),
+            "interrupted": self.interrupted,
+            "warmup_requests": self.warmup_requests,
+            "unfinished": self.unfinished,
+            "requests": self.requests,
+            "errors": self.errors,
+            "statuses": self.statuses,
+            "bytes_in": self.bytes_in,
+            "bytes_out": self.bytes_out,
+            "latency": self.latency.to_json(),
+            "series": [s.to_json() for s in self.series],
+            "rate_limit": {"first_429_at": self.first_429_at, "headers": self.rate_limit_headers},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Results:
+        if data.get("schema") != SCHEMA or data.get("version") != VERSION:
+            raise ValueError(f"not a load-test result of version {VERSION} (schema {data.get('schema')!r})")
+        rate_limit = data.get("rate_limit") or {}
+        return cls(
+            plan=dict(data.get("plan", {})),
+            started_at=str(data.get("started_at", "")),
+            elapsed=float(data.get("elapsed", 0.0)),
+            interrupted=bool(data.get("interrupted", False)),
+            warmup_requests=int(data.get("warmup_requests", 0)),
+            unfinished=int(data.get("unfinished", 0)),
+            bytes_in=int(data.get("bytes_in", 0)),
+            bytes_out=int(data.get("bytes_out", 0)),
+            series=[Second.from_json(s) for s in data.get("series", [])],
+            first_429_at=rate_limit.get("first_429_at"),
+            rate_limit_headers={k: list(v) for k, v in (rate_limit.get("headers") or {}).items()},
+            latency=Histogram.from_json(data.get("latency", {})),
+        )
+
+
+def load_results(path: str | Path) -> Results:
+    """Read a saved run; exit 2 with one line when the file is missing or not a result."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if isinstance(data, dict) and "runs" in data and data["runs"]:
+            data = data["runs"][0]["results"]
+        elif isinstance(data, dict) and "results" in data:
+            data = data["results"]
+        return Results.from_json(data)
+    except FileNotFoundError:
+        fail("baseline-missing", f"{path}: no such file", ExitCode.BAD_INPUT)
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+        fail("baseline-invalid", f"{path}: not a saved load-test result ({exc})", ExitCode.BAD_INPUT)

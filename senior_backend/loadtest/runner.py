@@ -1,0 +1,140 @@
+"""Runs a plan on `--workers` processes, relays live progress, merges their results exactly.
+
+Every worker gets its share of the connections, rate and request budget
+(`LoadPlan.share`) and the same start instant on the system-wide monotonic
+clock, so their per-second series line up and merge by adding. Ctrl-C in the
+parent sets a shared event; the workers stop at their next check (50 ms) and
+send what they have, which the caller reports as a partial run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from senior_backend.common.cli import ExitCode, fail
+from senior_backend.loadtest.engine import run_worker
+from senior_backend.loadtest.histogram import SERIES_BITS, Histogram
+from senior_backend.loadtest.plan import LoadPlan
+from senior_backend.loadtest.results import Results, Second
+
+START_DELAY = 0.25
+JOIN_TIMEOUT = 10.0
+
+
+@dataclass
+class Progress:
+    """What the live progress line shows."""
+
+    elapsed: float
+    requests: int
+    rps: float
+    p99_us: float
+    errors: int
+
+
+def _worker_main(plan: LoadPlan, start_at_ns: int, pipe: Connection, stop: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        results = run_worker(
+            plan, start_at_ns, lambda second: pipe.send(("tick", second.to_json())), stop.is_set
+        )
+        pipe.send(("done", results.to_json()))
+    except Exception as exc:  # reported by the parent as one line
+        pipe.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        pipe.close()
+
+
+class _ProgressMerger:
+    """Adds up the workers' per-second ticks for the live line."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.latency = Histogram(SERIES_BITS)
+        self.by_second: dict[int, int] = {}
+        self.reports: dict[int, int] = {}
+        self.requests = 0
+        self.errors = 0
+
+    def add(self, second: Second) -> None:
+        self.latency.merge(second.latency)
+        self.by_second[second.second] = self.by_second.get(second.second, 0) + second.requests
+        self.reports[second.second] = self.reports.get(second.second, 0) + 1
+        self.requests += second.requests
+        self.errors += sum(second.errors.values())
+
+    def progress(self, elapsed: float) -> Progress:
+        complete = [s for s, n in self.reports.items() if n >= self.workers]
+        last = max(complete) if complete else None
+        rps = float(self.by_second[last]) if last is not None else 0.0
+        return Progress(elapsed, self.requests, rps, self.latency.percentile(99), self.errors)
+
+
+def run_plan(
+    plan: LoadPlan,
+    on_progress: Callable[[Progress], None] | None = None,
+    parts: list[Results] | None = None,
+) -> Results:
+    """Run the plan to completion (or until Ctrl-C) and return the merged results.
+
+    When `parts` is given, each worker's own results are appended to it as well.
+    """
+    count = max(1, min(plan.workers, plan.concurrency))
+    context = multiprocessing.get_context("fork")
+    stop = context.Event()
+    start_at_ns = time.monotonic_ns() + int(START_DELAY * 1e9)
+    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    pipes: list[Connection] = []
+    processes = []
+    for index in range(count):
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(
+            target=_worker_main, args=(plan.share(index, count), start_at_ns, sender, stop), daemon=True
+        )
+        process.start()
+        sender.close()
+        pipes.append(receiver)
+        processes.append(process)
+    merger = _ProgressMerger(count)
+    parts = [] if parts is None else parts
+    problems: list[str] = []
+    interrupted = False
+    open_pipes = list(pipes)
+    while open_pipes:
+        try:
+            for pipe in wait(open_pipes, timeout=0.5):
+                try:
+                    kind, payload = pipe.recv()
+                except (EOFError, OSError):
+                    open_pipes.remove(pipe)
+                    continue
+                if kind == "tick":
+                    merger.add(Second.from_json(payload))
+                    if on_progress is not None:
+                        elapsed = (time.monotonic_ns() - start_at_ns) / 1e9 - plan.warmup
+                        on_progress(merger.progress(elapsed))
+                elif kind == "done":
+                    parts.append(Results.from_json(payload))
+                else:
+                    problems.append(payload)
+        except KeyboardInterrupt:
+            interrupted = True
+            stop.set()
+    for process in processes:
+        process.join(JOIN_TIMEOUT)
+        if process.is_alive():
+            process.kill()
+    if problems and not parts:
+        fail("engine-failed", f"the load engine failed: {problems[0]}", ExitCode.CHECK_FAILED)
+    merged = Results(plan.describe(), started_at=started_at)
+    for part in parts:
+        merged.merge(part)
+    merged.interrupted = merged.interrupted or interrupted
+    return merged

@@ -1,0 +1,148 @@
+"""Checks, comparisons and advice computed from results objects (no network)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from senior_backend.common.diagnostics import ToolError
+from senior_backend.loadtest.advice import recommend, sweep_advice
+from senior_backend.loadtest.checks import (
+    check_baseline,
+    check_rate_limit,
+    check_status,
+    check_threshold,
+    parse_expect_status,
+    parse_threshold,
+)
+from senior_backend.loadtest.histogram import SERIES_BITS, Histogram
+from senior_backend.loadtest.results import Results, Second
+from senior_backend.loadtest.stats import compare, summarize
+
+pytestmark = pytest.mark.quick
+
+
+def make_results(
+    latencies_ms: list[float],
+    seconds: int = 4,
+    statuses: dict[str, int] | None = None,
+    mode: str = "closed",
+    **extra,
+) -> Results:
+    """Results spread evenly over `seconds`, statuses (default all 200) split the same way."""
+    statuses = statuses or {"200": len(latencies_ms)}
+    results = Results({"url": "http://x/", "mode": mode, "concurrency": 10, **extra}, elapsed=float(seconds))
+    results.latency.record_batch(int(v * 1000) for v in latencies_ms)
+    for s in range(seconds):
+        chunk = latencies_ms[s::seconds]
+        histogram = Histogram(SERIES_BITS)
+        histogram.record_batch(int(v * 1000) for v in chunk)
+        entry = Second(s, len(chunk), latency=histogram)
+        entry.statuses = {code: n // seconds + (1 if s < n % seconds else 0) for code, n in statuses.items()}
+        results.series.append(entry)
+    return results
+
+
+def normal(mean: float, sd: float, n: int, seed: int) -> list[float]:
+    rng = random.Random(seed)
+    return [max(0.1, rng.gauss(mean, sd)) for _ in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("text", "passes"),
+    [
+        ("p99<30ms", True),
+        ("p99<15ms", False),
+        ("p50<=0.03s", True),
+        ("mean>25ms", False),
+        ("rps>1000", True),
+        ("rps>5000", False),
+        ("errors<1%", True),
+        ("max<20000us", False),
+    ],
+)
+def test_thresholds(text, passes):
+    results = make_results(normal(20, 2, 8000, 1))
+    check = check_threshold(parse_threshold(text), results)
+    assert check.passed is passes, check.reason
+    assert text in check.reason
+
+
+@pytest.mark.parametrize(
+    "text", ["p99<", "p99 200ms", "latency<2ms", "p101<2ms", "rps>10ms", "errors<5ms", "p99<1%"]
+)
+def test_bad_thresholds_are_bad_input(text):
+    with pytest.raises(ToolError) as caught:
+        parse_threshold(text)
+    assert caught.value.exit_code == 2
+
+
+def test_expect_status_share():
+    results = make_results(normal(5, 1, 1000, 2), statuses={"400": 990, "500": 10})
+    assert check_status(*parse_expect_status("400:99%"), results).passed
+    failed = check_status(*parse_expect_status("400"), results)
+    assert not failed.passed and "99.00%" in failed.reason and "500: 10" in failed.reason
+    with pytest.raises(ToolError):
+        parse_expect_status("4000")
+
+
+def test_rate_limit_check_reports_onset_and_headers():
+    results = make_results(normal(5, 1, 400, 3), statuses={"200": 300, "429": 100})
+    results.first_429_at = 2.3
+    results.rate_limit_headers = {"Retry-After": ["1"]}
+    check = check_rate_limit(results)
+    assert (
+        check.passed
+        and "2.30 s" in check.reason
+        and "100 req/s" in check.reason
+        and "Retry-After: 1" in check.reason
+    )
+    assert not check_rate_limit(make_results(normal(5, 1, 400, 3))).passed
+
+
+def test_comparison_detects_a_real_difference_and_not_noise():
+    fast, slow, fast_again = (
+        make_results(normal(m, 2, 4000, seed)) for m, seed in ((20, 4), (25, 5), (20, 6))
+    )
+    by_metric = {m["metric"]: m for m in compare(fast, slow)}
+    assert by_metric["p50"]["significant"] and by_metric["p50"]["ci95"][0] < 5 < by_metric["p50"]["ci95"][1]
+    assert by_metric["mean"]["significant"] and 4 < by_metric["mean"]["diff"] < 6
+    same = {m["metric"]: m for m in compare(fast, fast_again)}
+    assert not same["p50"]["significant"] and not same["mean"]["significant"]
+
+
+def test_baseline_regression_beyond_tolerance():
+    base = make_results(normal(20, 2, 4000, 7))
+    worse = make_results(normal(30, 2, 4000, 8))
+    failed = [c for c in check_baseline(base, worse, 10) if not c.passed]
+    assert {c.name for c in failed} >= {"baseline p50", "baseline p99"}
+    assert all(c.passed for c in check_baseline(base, make_results(normal(20, 2, 4000, 9)), 10))
+
+
+def test_advice_from_evidence():
+    tail = make_results(normal(5, 0.5, 3000, 10) + [200.0] * 40)
+    assert "long-tail" in {a.kind for a in recommend(tail)}
+    stall = make_results(normal(5, 0.5, 3000, 11) + [1000.0] * 3)
+    kinds = {a.kind for a in recommend(stall)}
+    assert "closed-model-hides-stalls" in kinds
+    errors = make_results(normal(5, 0.5, 1000, 12), statuses={"200": 900, "503": 100})
+    assert "server-errors" in {a.kind for a in recommend(errors)}
+    assert not {a.kind for a in recommend(make_results(normal(5, 0.5, 1000, 13)))}
+
+
+def test_sweep_finds_the_knee():
+    levels = [
+        (1, make_results(normal(10, 1, 400, 14))),
+        (4, make_results(normal(10, 1, 1600, 15))),
+        (16, make_results(normal(40, 1, 1650, 16))),
+    ]
+    advice = sweep_advice(levels)
+    assert advice.kind == "stops-scaling" and advice.evidence["knee"] == 4
+
+
+def test_summary_counts_errors_and_statuses():
+    results = make_results(normal(5, 1, 100, 17), statuses={"200": 100})
+    results.series[0].errors = {"reset": 25}
+    s = summarize(results)
+    assert s["errors"] == 25 and s["error_rate"] == 0.2 and s["rps"] == 25.0
