@@ -1,0 +1,46 @@
+"""Indexes never scanned since the statistics were last reset (the reset time is shown so the user can judge)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from senior_backend.common.diagnostics import Level
+from senior_backend.dbtool.findings import Finding
+from senior_backend.dbtool.index_ddl import drop_index_fix
+
+if TYPE_CHECKING:
+    from senior_backend.dbtool.advisor import Context
+
+TITLE = "unused indexes"
+NEEDS_STATISTICS = True
+
+
+def check(ctx: Context) -> list[Finding]:
+    since = ctx.stats.stats_reset.isoformat() if ctx.stats.stats_reset else None
+    window = f"since the statistics were reset at {since}" if since else "since statistics collection began"
+    findings = []
+    for index in ctx.snapshot.indexes.values():
+        details = ctx.stats.indexes.get(index.key)
+        if details is None or details.scans is None or details.scans > 0:
+            continue
+        if index.constraint_name or index.is_unique or not index.is_valid or index.is_partitioned:
+            continue
+        if details.is_attached_child or ctx.is_tiny(index.table_key):
+            continue
+        findings.append(
+            Finding(
+                rule="unused-index",
+                level=Level.INFO,
+                message=f"index {index.key} has not been used by any query {window}: "
+                f"if that window covers your regular workload, drop it",
+                objects=(index.table_key, index.key),
+                evidence={
+                    "scans": 0,
+                    "stats_reset": since,
+                    "size_bytes": index.size_bytes,
+                    "table_rows": ctx.stats.rows(index.table_key),
+                },
+                fix=drop_index_fix(index, f"drop_unused_{index.name}"),
+            )
+        )
+    return findings
