@@ -223,7 +223,7 @@ def _check_extensions(stats: Statistics, db: dict[str, Any]) -> None:
 
 
 def _table_stats(rows: list[dict[str, Any]]) -> dict[str, TableStats]:
-    """Per-table statistics, with partitioned tables summed over their partitions (nested too)."""
+    """Per-table statistics; a partitioned table gets the sums over its partitions (nested too)."""
     own: dict[str, dict[str, Any]] = {qualify(row["schema"], row["name"]): row for row in rows}
     children: dict[str, list[str]] = {}
     for key, row in own.items():
@@ -231,10 +231,10 @@ def _table_stats(rows: list[dict[str, Any]]) -> dict[str, TableStats]:
             children.setdefault(row["partition_of"], []).append(key)
 
     def total(key: str, column: str) -> int:
+        if key in children:
+            return sum(total(child, column) for child in children[key])
         value = own[key][column] or 0
-        if column == "reltuples":
-            value = max(value, own[key]["n_live_tup"] or 0, 0)
-        return value + sum(total(child, column) for child in children.get(key, ()))
+        return max(value, own[key]["n_live_tup"] or 0, 0) if column == "reltuples" else value
 
     result = {}
     for key, row in own.items():

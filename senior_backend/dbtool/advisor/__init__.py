@@ -76,14 +76,21 @@ class Context:
 
     def covering_index(self, table_key: str, columns: tuple[str, ...]) -> Index | None:
         """A valid, unconditional btree index whose leading key columns are exactly `columns` (any order)."""
+        found = self.covering_indexes(table_key, columns)
+        return found[0] if found else None
+
+    def covering_indexes(self, table_key: str, columns: tuple[str, ...]) -> list[Index]:
+        """Every valid, unconditional btree index whose leading key columns are `columns` in any order."""
         wanted = set(columns)
-        for index in self.indexes_of(table_key):
-            if not index.is_valid or index.predicate or index.method != "btree":
-                continue
-            leading = index.key_columns[: len(columns)]
-            if len(leading) == len(columns) and set(leading) == wanted:
-                return index
-        return None
+        return [
+            index
+            for index in self.indexes_of(table_key)
+            if index.is_valid
+            and not index.predicate
+            and index.method == "btree"
+            and len(index.key_columns[: len(columns)]) == len(columns)
+            and set(index.key_columns[: len(columns)]) == wanted
+        ]
 
     def leading_index(self, table_key: str, columns: tuple[str, ...]) -> Index | None:
         """A valid unconditional btree index whose key starts with `columns` in this order."""

@@ -37,15 +37,12 @@ def check(ctx: Context) -> list[Finding]:
         for index in sorted(indexes, key=_keep_order):
             if index.key in reported or index.constraint_name:
                 continue
-            for other in indexes:
-                if other.key == index.key or other.key in reported:
-                    continue
-                kind = _relation(ctx, index, other)
-                if kind is None:
-                    continue
+            others = [o for o in indexes if o.key != index.key and o.key not in reported]
+            relations = [(kind, o) for o in others if (kind := _relation(ctx, index, o))]
+            if relations:
+                kind, other = min(relations, key=lambda pair: pair[0] != "duplicate")
                 reported.add(index.key)
                 findings.append(_finding(ctx, index, other, kind))
-                break
     return findings
 
 

@@ -10,10 +10,21 @@ from senior_backend.dbtool.findings import Finding, Fix
 from senior_backend.dbtool.index_ddl import LOCK_TIMEOUT, drop_index_fix
 
 if TYPE_CHECKING:
+    from senior_backend.common.pg.model import Index
     from senior_backend.dbtool.advisor import Context
 
 TITLE = "invalid indexes and unvalidated constraints"
 NEEDS_STATISTICS = False
+
+
+def _drop_invalid(index: Index) -> Fix:
+    """Dropping an invalid index has no useful undo: re-creating it would fail for the same reason."""
+    fix = drop_index_fix(index, f"drop_invalid_{index.name}")
+    down = (
+        "-- the dropped index was invalid; re-create it once its cause is fixed:\n"
+        f"-- {index.definition};\nSELECT 1;\n"
+    )
+    return Fix(fix.name, fix.up, down, fix.no_transaction)
 
 
 def check(ctx: Context) -> list[Finding]:
@@ -29,7 +40,7 @@ def check(ctx: Context) -> list[Finding]:
                 f"the planner ignores it but every write still updates it",
                 objects=(index.table_key, index.key),
                 evidence={"definition": index.definition, "size_bytes": index.size_bytes},
-                fix=drop_index_fix(index, f"drop_invalid_{index.name}"),
+                fix=_drop_invalid(index),
                 advice="drop it, fix the cause (e.g. duplicate values for a unique index), then create it again",
             )
         )

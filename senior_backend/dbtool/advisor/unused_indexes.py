@@ -1,4 +1,7 @@
-"""Indexes never scanned since the statistics were last reset (the reset time is shown so the user can judge)."""
+"""Indexes never scanned since the statistics were last reset (the reset time is shown so the user can judge).
+
+Indexes backing a constraint and the only index serving a foreign key are never proposed for dropping.
+"""
 
 from __future__ import annotations
 
@@ -19,13 +22,14 @@ def check(ctx: Context) -> list[Finding]:
     since = ctx.stats.stats_reset.isoformat() if ctx.stats.stats_reset else None
     window = f"since the statistics were reset at {since}" if since else "since statistics collection began"
     findings = []
+    sole_fk_indexes = _sole_foreign_key_indexes(ctx)
     for index in ctx.snapshot.indexes.values():
         details = ctx.stats.indexes.get(index.key)
         if details is None or details.scans is None or details.scans > 0:
             continue
         if index.constraint_name or index.is_unique or not index.is_valid or index.is_partitioned:
             continue
-        if details.is_attached_child or ctx.is_tiny(index.table_key):
+        if details.is_attached_child or index.key in sole_fk_indexes or ctx.is_tiny(index.table_key):
             continue
         findings.append(
             Finding(
@@ -44,3 +48,14 @@ def check(ctx: Context) -> list[Finding]:
             )
         )
     return findings
+
+
+def _sole_foreign_key_indexes(ctx: Context) -> set[str]:
+    """Indexes that are the only one serving a foreign key: dropping them would create an unindexed key."""
+    protected = set()
+    for con in ctx.snapshot.constraints.values():
+        if con.kind == "f":
+            covering = ctx.covering_indexes(con.table_key, tuple(con.columns))
+            if len(covering) == 1:
+                protected.add(covering[0].key)
+    return protected
