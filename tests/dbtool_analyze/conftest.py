@@ -54,7 +54,10 @@ def drop_database(server_url: str, name: str) -> None:
 
 def has_extension(url: str, name: str) -> bool:
     with psycopg.connect(url) as conn:
-        return conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = %s", (name,)).fetchone() is not None
+        return (
+            conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = %s", (name,)).fetchone()
+            is not None
+        )
 
 
 def run_workload(url: str) -> None:
@@ -64,20 +67,29 @@ def run_workload(url: str) -> None:
             ids = [row[0] for row in conn.execute("SELECT id FROM customers ORDER BY id LIMIT 40")]
             for position, customer in enumerate(ids):
                 if position % 2:
-                    conn.execute("SELECT id, status, total_cents FROM orders WHERE customer_id = %s", (customer,))
+                    conn.execute(
+                        "SELECT id, status, total_cents FROM orders WHERE customer_id = %s", (customer,)
+                    )
                 else:
                     conn.execute(
-                        "SELECT id, status, total_cents FROM orders WHERE customer_id = %s::integer", (customer,)
+                        "SELECT id, status, total_cents FROM orders WHERE customer_id = %s::integer",
+                        (customer,),
                     )
         for _ in range(3):
-            orders = [row[0] for row in conn.execute("SELECT id FROM orders WHERE status = %s ORDER BY id LIMIT 30", ("paid",))]
+            orders = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT id FROM orders WHERE status = %s ORDER BY id LIMIT 30", ("paid",)
+                )
+            ]
             for order in orders:
                 conn.execute("SELECT product_id, quantity FROM order_items WHERE order_id = %s", (order,))
         for n in range(30):
             conn.execute("SELECT id, country FROM customers WHERE email = %s", (f"user{n * 7}@example.com",))
         for n in range(10):
             conn.execute(
-                "SELECT id, kind FROM events WHERE customer_id = %s ORDER BY created_at DESC LIMIT 20", (1 + n,)
+                "SELECT id, kind FROM events WHERE customer_id = %s ORDER BY created_at DESC LIMIT 20",
+                (1 + n,),
             )
 
 
@@ -100,7 +112,9 @@ class Analysed:
 def shop_server_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
-        pytest.skip("the analyzer tests need a PostgreSQL with pg_stat_statements and hypopg (TEST_DATABASE_URL)")
+        pytest.skip(
+            "the analyzer tests need a PostgreSQL with pg_stat_statements and hypopg (TEST_DATABASE_URL)"
+        )
     return url
 
 
@@ -118,7 +132,9 @@ def shop(shop_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
             with pytest.raises(psycopg.errors.UniqueViolation):
                 conn.execute("CREATE UNIQUE INDEX CONCURRENTLY customers_country_key ON customers (country)")
             conn.execute("ANALYZE")
-            dbid = conn.execute("SELECT oid FROM pg_database WHERE datname = current_database()").fetchone()[0]
+            dbid = conn.execute("SELECT oid FROM pg_database WHERE datname = current_database()").fetchone()[
+                0
+            ]
             conn.execute("SELECT pg_stat_statements_reset(0, %s, 0)", (dbid,))
         run_workload(url)
         output = tmp_path_factory.mktemp("migrations")
