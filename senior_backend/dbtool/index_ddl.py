@@ -24,8 +24,8 @@ def index_name(table: str, columns: tuple[str, ...], suffix: str = "idx") -> str
     name = "_".join([table, *columns, suffix])
     if len(name.encode()) <= _MAX_IDENT:
         return name
-    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
-    return name.encode()[: _MAX_IDENT - 10].decode(errors="ignore") + f"_{digest}_{suffix[:1]}"
+    tail = f"_{hashlib.sha1(name.encode()).hexdigest()[:8]}_{suffix}"
+    return name.encode()[: _MAX_IDENT - len(tail.encode())].decode(errors="ignore") + tail
 
 
 def partitions_of(snapshot: Snapshot, table_key: str) -> list[Table]:
