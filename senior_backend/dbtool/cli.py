@@ -12,6 +12,7 @@ import click
 from senior_backend.common.cli import ExitCode, output_options, resolve_format, run_main
 from senior_backend.common.console import Output
 from senior_backend.common.diagnostics import Level
+from senior_backend.dbtool.analyze import AnalyzeOptions
 from senior_backend.dbtool.findings import at_least
 
 EXAMPLES = """
@@ -107,54 +108,30 @@ def command(
     """Analyse a PostgreSQL database, suggest indexes, diff schemas and apply migrations safely."""
     out = Output(resolve_format(output_format, json_flag))
     if analyze is not None or suggest_indexes:
-        return run_analyze_mode(
-            out,
+        schema_path = Path(analyze) if analyze != _ANALYZE_LIVE and analyze is not None else None
+        options = AnalyzeOptions(
             connection=connection,
-            analyze=analyze,
+            schema_path=schema_path,
+            analyze=analyze is not None,
             suggest=suggest_indexes,
             queries=queries,
             output=output,
             min_cost_reduction=min_cost_reduction / 100.0,
             min_rows=min_rows,
             top=top,
-            fail_on=fail_on,
         )
+        return run_analyze_mode(out, options, fail_on)
     raise click.UsageError("choose a mode: --analyze or --suggest-indexes")
 
 
-def run_analyze_mode(
-    out: Output,
-    *,
-    connection: str | None,
-    analyze: str | None,
-    suggest: bool,
-    queries: Path | None,
-    output: Path | None,
-    min_cost_reduction: float,
-    min_rows: int,
-    top: int,
-    fail_on: str | None,
-) -> int:
+def run_analyze_mode(out: Output, options: AnalyzeOptions, fail_on: str | None) -> int:
     """`--analyze` / `--suggest-indexes`: run, report, and return the exit code."""
-    from senior_backend.dbtool.analyze import AnalyzeOptions, run_analysis
+    from senior_backend.dbtool.analyze import run_analysis
     from senior_backend.dbtool.findings_report import show
 
-    schema_path = Path(analyze) if analyze not in (None, _ANALYZE_LIVE) else None
-    if schema_path is not None and connection:
+    if options.schema_path is not None and options.connection:
         out.log("note: --connection given, so the schema file is ignored and the live database is analysed")
-    result = run_analysis(
-        AnalyzeOptions(
-            connection=connection,
-            schema_path=schema_path,
-            analyze=analyze is not None,
-            suggest=suggest,
-            queries=queries,
-            output=output,
-            min_cost_reduction=min_cost_reduction,
-            min_rows=min_rows,
-            top=top,
-        )
-    )
+    result = run_analysis(options)
     show(out, result)
     if fail_on and at_least(result.findings, Level(fail_on)):
         return int(ExitCode.CHECK_FAILED)

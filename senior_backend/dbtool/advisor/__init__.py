@@ -51,6 +51,7 @@ class Context:
     tiny_skipped: set[str] = field(default_factory=set)
     _by_table: dict[str, list[Index]] | None = None
     _workload: list[Workload] | None = None
+    _table_keys: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def workload(self) -> list[Workload]:
         """pg_stat_statements of this database, parsed and grouped by shape (empty without the extension)."""
@@ -63,8 +64,16 @@ class Context:
         if self._by_table is None:
             self._by_table = {}
             for index in self.snapshot.indexes.values():
-                self._by_table.setdefault(index.table_key, []).append(index)
+                self._by_table.setdefault(self.table_key_of(index), []).append(index)
         return self._by_table.get(table_key, [])
+
+    def table_key_of(self, index: Index) -> str:
+        """`index.table_key`, computed once per table name (quoting is the hot path on big catalogs)."""
+        pair = (index.schema, index.table_name)
+        key = self._table_keys.get(pair)
+        if key is None:
+            key = self._table_keys[pair] = index.table_key
+        return key
 
     def is_tiny(self, table_key: str) -> bool:
         """True (and remembered for the report) when a live table has fewer rows than `min_rows`."""

@@ -9,6 +9,7 @@ something), nor a partition's index attached to its parent's.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from senior_backend.common.diagnostics import Level
@@ -23,62 +24,68 @@ TITLE = "duplicate and covered indexes"
 NEEDS_STATISTICS = False
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """An index with what the comparison needs, computed once."""
+
+    key: str
+    index: Index
+    keys: tuple[str | None, ...]
+    signature: tuple
+    includes: tuple[str, ...]
+
+
 def check(ctx: Context) -> list[Finding]:
     findings = []
-    by_table: dict[str, list[Index]] = {}
-    for index in ctx.snapshot.indexes.values():
-        details = ctx.stats.indexes.get(index.key)
-        if index.is_valid and not (details and details.is_attached_child):
-            by_table.setdefault(index.table_key, []).append(index)
-    for indexes in by_table.values():
-        if len(indexes) < 2:
+    by_table: dict[str, list[_Entry]] = {}
+    for key, index in ctx.snapshot.indexes.items():
+        details = ctx.stats.indexes.get(key)
+        if not index.is_valid or (details and details.is_attached_child):
+            continue
+        extra = (details.opclasses, details.options, details.collations) if details else ()
+        entry = _Entry(
+            key,
+            index,
+            index.key_columns,
+            (index.method, index.expressions or "", index.predicate or "", extra),
+            details.include_columns if details else (),
+        )
+        by_table.setdefault(ctx.table_key_of(index), []).append(entry)
+    for entries in by_table.values():
+        if len(entries) < 2:
             continue
         reported: set[str] = set()
-        for index in sorted(indexes, key=_keep_order):
-            if index.key in reported or index.constraint_name:
+        for entry in sorted(entries, key=_keep_order):
+            if entry.key in reported or entry.index.constraint_name:
                 continue
-            others = [o for o in indexes if o.key != index.key and o.key not in reported]
-            relations = [(kind, o) for o in others if (kind := _relation(ctx, index, o))]
+            others = [o for o in entries if o.key != entry.key and o.key not in reported]
+            relations = [(kind, o) for o in others if (kind := _relation(entry, o))]
             if relations:
                 kind, other = min(relations, key=lambda pair: pair[0] != "duplicate")
-                reported.add(index.key)
-                findings.append(_finding(ctx, index, other, kind))
+                reported.add(entry.key)
+                findings.append(_finding(ctx, entry, other, kind))
     return findings
 
 
-def _keep_order(index: Index) -> tuple:
+def _keep_order(entry: _Entry) -> tuple:
     """Drop candidates first: no constraint, not unique, then by name for a stable choice."""
-    return (index.constraint_name is not None, index.is_unique, index.name)
+    return (entry.index.constraint_name is not None, entry.index.is_unique, entry.index.name)
 
 
-def _signature(ctx: Context, index: Index) -> tuple:
-    details = ctx.stats.indexes.get(index.key)
-    extra = (details.opclasses, details.options, details.collations) if details else ()
-    return (index.method, index.expressions or "", index.predicate or "", extra)
-
-
-def _relation(ctx: Context, index: Index, other: Index) -> str | None:
-    """'duplicate' or 'covered' when `index` is redundant given `other`, else None."""
-    if index.method != other.method or (index.predicate or "") != (other.predicate or ""):
+def _relation(mine: _Entry, other: _Entry) -> str | None:
+    """'duplicate' or 'covered' when `mine` is redundant given `other`, else None."""
+    if mine.signature[:3] != other.signature[:3]:
         return None
-    if (index.expressions or "") != (other.expressions or ""):
-        return None
-    mine, theirs = _signature(ctx, index), _signature(ctx, other)
-    include_mine = _includes(ctx, index)
-    if index.key_columns == other.key_columns and mine == theirs:
-        if include_mine == _includes(ctx, other) and (other.is_unique or not index.is_unique):
+    index = mine.index
+    if mine.keys == other.keys and mine.signature == other.signature:
+        if mine.includes == other.includes and (other.index.is_unique or not index.is_unique):
             return "duplicate"
         return None
-    if index.is_unique or index.method != "btree" or index.expressions or include_mine:
+    if index.is_unique or index.method != "btree" or index.expressions or mine.includes:
         return None
-    n = len(index.key_columns)
-    is_prefix = n < len(other.key_columns) and other.key_columns[:n] == index.key_columns
-    return "covered" if is_prefix and _prefix_matches(mine, theirs, n) else None
-
-
-def _includes(ctx: Context, index: Index) -> tuple[str, ...]:
-    details = ctx.stats.indexes.get(index.key)
-    return details.include_columns if details else ()
+    n = len(mine.keys)
+    is_prefix = n < len(other.keys) and other.keys[:n] == mine.keys
+    return "covered" if is_prefix and _prefix_matches(mine.signature, other.signature, n) else None
 
 
 def _prefix_matches(mine: tuple, theirs: tuple, n: int) -> bool:
@@ -91,19 +98,21 @@ def _prefix_matches(mine: tuple, theirs: tuple, n: int) -> bool:
     )
 
 
-def _finding(ctx: Context, index: Index, other: Index, kind: str) -> Finding:
-    scans = ctx.stats.indexes.get(index.key)
+def _finding(ctx: Context, entry: _Entry, other: _Entry, kind: str) -> Finding:
+    index = entry.index
+    details = ctx.stats.indexes.get(entry.key)
     what = "a duplicate of" if kind == "duplicate" else "covered by"
+    table_key = ctx.table_key_of(index)
     return Finding(
         rule=f"{kind}-index",
         level=Level.WARNING,
-        message=f"index {index.key} is {what} {other.key}: it costs writes and space for no extra reads",
-        objects=(index.table_key, index.key, other.key),
+        message=f"index {entry.key} is {what} {other.key}: it costs writes and space for no extra reads",
+        objects=(table_key, entry.key, other.key),
         evidence={
             "definition": index.definition,
-            "kept": other.definition,
+            "kept": other.index.definition,
             "size_bytes": index.size_bytes,
-            "scans": scans.scans if scans else None,
+            "scans": details.scans if details else None,
         },
         fix=drop_index_fix(index, f"drop_{index.name}"),
     )
