@@ -52,7 +52,11 @@ SELECT d.oid AS dbid, d.datname AS name, age(d.datfrozenxid) AS xid_age, s.stats
        current_setting('autovacuum_freeze_max_age')::bigint AS freeze_max_age,
        current_setting('shared_preload_libraries') AS preload,
        (SELECT array_agg(extname) FROM pg_extension) AS extensions,
-       (SELECT array_agg(name) FROM pg_available_extensions) AS available
+       (SELECT array_agg(name) FROM pg_available_extensions) AS available,
+       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind = 'S' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+           AND CASE WHEN c.relkind = 'S' THEN NOT has_sequence_privilege(c.oid, 'SELECT, USAGE') END)
+         AS unreadable_sequences
 FROM pg_database d
 LEFT JOIN pg_stat_database s ON s.datid = d.oid
 WHERE d.datname = current_database()
@@ -168,6 +172,12 @@ def load_statistics(
             )
         if live:
             _check_extensions(stats, db)
+            if db.get("unreadable_sequences"):
+                stats.skipped.append(
+                    f"{db['unreadable_sequences']} sequence(s) are not readable by this role, so how close they are "
+                    f"to their maximum is not checked (to enable: GRANT SELECT ON ALL SEQUENCES IN SCHEMA ... "
+                    f"TO this role)"
+                )
         if live and stats.has_statements:
             schema = _extension_schema(cur, "pg_stat_statements")
             cur.execute(_STATEMENTS.format(schema=schema), {"dbid": stats.dbid, "limit": statement_limit})

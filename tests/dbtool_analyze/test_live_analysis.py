@@ -12,6 +12,7 @@ from senior_backend.common.pg.catalog import load_snapshot
 from tests.conftest import run_script
 
 pytestmark = [pytest.mark.pg, pytest.mark.slow]
+TOOL_NAME = "database_migration_tool"
 
 
 def found(shop) -> set[tuple[str, str]]:
@@ -131,3 +132,26 @@ def test_suggest_from_a_queries_file(shop, tmp_path):
     got = {(f["objects"][0], tuple(f["evidence"]["columns"])) for f in report["findings"]}
     assert got == {("public.orders", ("total_cents",))}, "status/created_at is already served by an index"
     assert report["findings"][0]["evidence"]["verified"] is True
+
+
+def test_analyze_needs_only_pg_monitor(shop):
+    role = f"sb_monitor_{shop.name[-8:]}"
+    with psycopg.connect(shop.server_url, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN IN ROLE pg_monitor")
+    try:
+        url = shop.url.replace("postgres@", f"{role}@", 1)
+        result = run_script(TOOL_NAME, "--connection", url, "--analyze", "--json")
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)
+        as_monitor = {(f["rule"], tuple(f["objects"])) for f in report["findings"]}
+        as_owner = {
+            (f["rule"], tuple(f["objects"]))
+            for f in shop.report["findings"]
+            if f["rule"] != "suggested-index"
+        }
+        # PostgreSQL 15 hides sequence values from roles without SELECT/USAGE on them: said, not guessed
+        assert as_monitor == as_owner - {("sequence-near-max", ("public.ticket_seq",))}
+        assert any("sequence(s) are not readable" in message for message in report["skipped"])
+    finally:
+        with psycopg.connect(shop.server_url, autocommit=True) as admin:
+            admin.execute(f"DROP ROLE IF EXISTS {role}")
