@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from senior_backend.dbtool.findings import Finding, sort_by_severity
 from senior_backend.dbtool.index_ddl import create_index_fix, index_name
 from senior_backend.dbtool.migration_files import write_migration
 from senior_backend.dbtool.schema_source import shadow_database
-from senior_backend.dbtool.stats import load_statistics
+from senior_backend.dbtool.stats import Statistics, load_statistics
 from senior_backend.dbtool.workload import from_file
 
 
@@ -71,9 +72,16 @@ def run_analysis(options: AnalyzeOptions) -> AnalysisResult:
 
 def _analyse(conn: psycopg.Connection, options: AnalyzeOptions, live: bool, source: str) -> AnalysisResult:
     excluded = (TOOL_SCHEMA,)
+    limit = max(options.top * 4, 200)
     try:
-        snapshot = load_snapshot(conn, excluded)
-        stats = load_statistics(conn, live=live, excluded=excluded, statement_limit=max(options.top * 4, 200))
+        if live:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pending = pool.submit(_statistics_on_own_connection, options.connection, excluded, limit)
+                snapshot = load_snapshot(conn, excluded)
+                stats = pending.result()
+        else:
+            snapshot = load_snapshot(conn, excluded)
+            stats = load_statistics(conn, live=False, excluded=excluded, statement_limit=limit)
     except psycopg.errors.InsufficientPrivilege as exc:
         fail(
             "insufficient-privilege",
@@ -90,6 +98,12 @@ def _analyse(conn: psycopg.Connection, options: AnalyzeOptions, live: bool, sour
     if options.suggest:
         result.findings.extend(_suggest(conn, ctx, options, result))
     return result
+
+
+def _statistics_on_own_connection(url: str, excluded: tuple[str, ...], limit: int) -> Statistics:
+    """The statistics views, read on a second connection while the snapshot loads on the first."""
+    with connect(url) as conn:
+        return load_statistics(conn, live=True, excluded=excluded, statement_limit=limit)
 
 
 def _suggest(
