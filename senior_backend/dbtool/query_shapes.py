@@ -50,7 +50,15 @@ class QueryShape:
         return seen
 
 
-def parse_shape(text: str, snapshot: Snapshot) -> QueryShape | None:
+def table_names(snapshot: Snapshot) -> dict[str, list[str]]:
+    """Bare table name -> snapshot keys, for resolving unqualified names (build once per snapshot)."""
+    names: dict[str, list[str]] = {}
+    for key, table in snapshot.tables.items():
+        names.setdefault(table.name, []).append(key)
+    return names
+
+
+def parse_shape(text: str, snapshot: Snapshot, names: dict[str, list[str]] | None = None) -> QueryShape | None:
     """The shape of one statement, or None when it is not a parseable SELECT/UPDATE/DELETE."""
     try:
         statements = parse_sql(text)
@@ -64,7 +72,7 @@ def parse_shape(text: str, snapshot: Snapshot) -> QueryShape | None:
     if kind is None:
         return None
     shape = QueryShape(text=text, fingerprint=fingerprint(text), kind=kind, param_count=_max_param(stmt))
-    reader = _Reader(snapshot, shape)
+    reader = _Reader(snapshot, shape, names if names is not None else table_names(snapshot))
     for node in _walk(stmt):
         if isinstance(node, ast.SelectStmt):
             reader.select(node)
@@ -90,12 +98,10 @@ def _max_param(stmt: ast.Node) -> int:
 class _Reader:
     """Resolves one statement level's tables and records its column uses."""
 
-    def __init__(self, snapshot: Snapshot, shape: QueryShape) -> None:
+    def __init__(self, snapshot: Snapshot, shape: QueryShape, names: dict[str, list[str]]) -> None:
         self.snapshot = snapshot
         self.shape = shape
-        self._by_name: dict[str, list[str]] = {}
-        for key, table in snapshot.tables.items():
-            self._by_name.setdefault(table.name, []).append(key)
+        self._by_name = names
 
     def select(self, node: ast.SelectStmt) -> None:
         scope: dict[str, str] = {}

@@ -14,7 +14,7 @@ import pglast
 
 from senior_backend.common.cli import ExitCode, fail
 from senior_backend.common.pg.model import Snapshot
-from senior_backend.dbtool.query_shapes import QueryShape, parse_shape
+from senior_backend.dbtool.query_shapes import QueryShape, parse_shape, table_names
 from senior_backend.dbtool.stats import Statement
 
 
@@ -36,8 +36,9 @@ class Workload:
 def from_statements(statements: list[Statement], snapshot: Snapshot) -> list[Workload]:
     """Parse and group pg_stat_statements rows; statements on no known table are dropped."""
     groups: dict[str, Workload] = {}
+    names = table_names(snapshot)
     for statement in statements:
-        shape = parse_shape(statement.query, snapshot)
+        shape = parse_shape(statement.query, snapshot, names)
         if shape is None or not shape.tables:
             continue
         group = groups.get(shape.fingerprint)
@@ -64,8 +65,9 @@ def from_file(path: Path, snapshot: Snapshot) -> list[Workload]:
     except pglast.parser.ParseError as exc:
         fail("bad-queries", f"{path}: {exc}", ExitCode.BAD_INPUT)
     groups: dict[str, Workload] = {}
+    names = table_names(snapshot)
     for statement in statements:
-        shape = parse_shape(statement, snapshot)
+        shape = parse_shape(statement, snapshot, names)
         if shape is not None and shape.tables and shape.fingerprint not in groups:
             groups[shape.fingerprint] = Workload(shape, 0, 0, 0.0, 1)
     return list(groups.values())

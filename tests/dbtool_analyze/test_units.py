@@ -140,3 +140,27 @@ def test_duplicates_respect_constraints_predicates_and_uniqueness(shop):
         ("duplicate-index", "public.users_email_idx", "public.users_email_key"),
         ("covered-index", "public.orders_status_idx", "public.orders_status_created_idx"),
     }
+
+
+def test_xid_age_and_sequences_from_statistics(shop):
+    from datetime import datetime, timezone
+
+    from senior_backend.common.pg.model import Sequence
+    from senior_backend.dbtool.advisor import maintenance, sequences
+    from senior_backend.dbtool.stats import TableStats
+
+    stats = Statistics(live=True, database="app", xid_age=1_500_000_000, freeze_max_age=200_000_000)
+    stats.tables["public.orders"] = TableStats(
+        5000, 0, 0, 0, 0, 0, datetime.now(timezone.utc), datetime.now(timezone.utc), 1_400_000_000, None
+    )
+    (finding,) = maintenance.check(Context(shop, stats))
+    assert finding.rule == "xid-age" and finding.level.value == "error"
+    assert finding.evidence["oldest_table"] == "public.orders"
+    stats.xid_age = 100_000_000
+    assert maintenance.check(Context(shop, stats)) == []
+    for last, expected in ((1_700_000_000, "warning"), (2_000_000_000, "error"), (1_000_000_000, None)):
+        shop.sequences = {
+            "public.s": Sequence("public", "s", "integer", 1, 1, 1, 2**31 - 1, 1, False, None, False, last)
+        }
+        found = sequences.check(Context(shop, stats))
+        assert [f.level.value for f in found] == ([expected] if expected else [])
