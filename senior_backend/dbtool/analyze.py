@@ -10,8 +10,9 @@ import psycopg
 
 from senior_backend.common.cli import ExitCode, fail
 from senior_backend.common.diagnostics import Level
-from senior_backend.common.pg.catalog import TOOL_SCHEMA, load_snapshot
+from senior_backend.common.pg.catalog import TOOL_SCHEMA, load_kind, load_snapshot
 from senior_backend.common.pg.connect import connect, mask_password
+from senior_backend.common.pg.model import Index
 from senior_backend.dbtool import indexes
 from senior_backend.dbtool.advisor import Context, run_rules
 from senior_backend.dbtool.findings import Finding, sort_by_severity
@@ -76,9 +77,9 @@ def _analyse(conn: psycopg.Connection, options: AnalyzeOptions, live: bool, sour
     try:
         if live:
             with ThreadPoolExecutor(max_workers=1) as pool:
-                pending = pool.submit(_statistics_on_own_connection, options.connection, excluded, limit)
-                snapshot = load_snapshot(conn, excluded)
-                stats = pending.result()
+                pending = pool.submit(_second_connection, options.connection, excluded, limit)
+                snapshot = load_snapshot(conn, excluded, skip=("indexes",))
+                snapshot.indexes, stats = pending.result()
         else:
             snapshot = load_snapshot(conn, excluded)
             stats = load_statistics(conn, live=False, excluded=excluded, statement_limit=limit)
@@ -100,10 +101,15 @@ def _analyse(conn: psycopg.Connection, options: AnalyzeOptions, live: bool, sour
     return result
 
 
-def _statistics_on_own_connection(url: str, excluded: tuple[str, ...], limit: int) -> Statistics:
-    """The statistics views, read on a second connection while the snapshot loads on the first."""
+def _second_connection(
+    url: str, excluded: tuple[str, ...], limit: int
+) -> tuple[dict[str, Index], Statistics]:
+    """The snapshot's indexes (its slowest kind) and the statistics views, read on a second connection
+    while the rest of the snapshot loads on the first: on big catalogs this halves the wait."""
     with connect(url) as conn:
-        return load_statistics(conn, live=True, excluded=excluded, statement_limit=limit)
+        return load_kind(conn, "indexes", excluded), load_statistics(
+            conn, live=True, excluded=excluded, statement_limit=limit
+        )
 
 
 def _suggest(

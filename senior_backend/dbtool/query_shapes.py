@@ -58,7 +58,9 @@ def table_names(snapshot: Snapshot) -> dict[str, list[str]]:
     return names
 
 
-def parse_shape(text: str, snapshot: Snapshot, names: dict[str, list[str]] | None = None) -> QueryShape | None:
+def parse_shape(
+    text: str, snapshot: Snapshot, names: dict[str, list[str]] | None = None
+) -> QueryShape | None:
     """The shape of one statement, or None when it is not a parseable SELECT/UPDATE/DELETE."""
     try:
         statements = parse_sql(text)
