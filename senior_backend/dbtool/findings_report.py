@@ -7,6 +7,7 @@ from typing import Any
 
 from senior_backend.common.console import Output
 from senior_backend.dbtool.analyze import AnalysisResult
+from senior_backend.dbtool.findings import Finding
 
 _STYLE = {"error": "[bold red]error[/]", "warning": "[yellow]warning[/]", "info": "[cyan]info[/]"}
 
@@ -55,7 +56,7 @@ def show(out: Output, result: AnalysisResult) -> None:
             out.line(f"  {path}")
 
 
-def _fix_summary(finding) -> str:
+def _fix_summary(finding: Finding) -> str:
     if finding.fix is None:
         return finding.advice or ""
     statements = [

@@ -39,7 +39,6 @@ class QueryShape:
     param_count: int
     tables: set[str] = field(default_factory=set)
     uses: list[ColumnUse] = field(default_factory=list)
-    has_limit: bool = False
 
     def columns(self, table: str, roles: tuple[str, ...]) -> list[str]:
         """Distinct columns of a table used in these roles, in order of first use."""
@@ -110,8 +109,6 @@ class _Reader:
         joins: list[ast.Node] = []
         for item in node.fromClause or ():
             self._from_item(item, scope, joins)
-        if node.limitCount is not None:
-            self.shape.has_limit = True
         self._conditions(node.whereClause, scope)
         for quals in joins:
             self._conditions(quals, scope)

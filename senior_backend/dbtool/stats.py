@@ -63,7 +63,7 @@ WHERE d.datname = current_database()
 """
 
 _STATEMENTS = """
-SELECT s.queryid, s.query, s.calls, s.rows, s.total_exec_time, s.mean_exec_time
+SELECT s.queryid, s.query, s.calls, s.rows, s.total_exec_time
 FROM {schema}.pg_stat_statements s
 WHERE s.dbid = %(dbid)s AND s.toplevel
 ORDER BY s.total_exec_time DESC
@@ -84,7 +84,6 @@ class TableStats:
     last_vacuum: datetime | None
     last_analyze: datetime | None
     xid_age: int | None
-    partition_of: str | None
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,6 @@ class Statement:
     calls: int
     rows: int
     total_ms: float
-    mean_ms: float
 
 
 @dataclass
@@ -188,7 +186,6 @@ def load_statistics(
                     calls=row["calls"],
                     rows=row["rows"],
                     total_ms=row["total_exec_time"],
-                    mean_ms=row["mean_exec_time"],
                 )
                 for row in cur.fetchall()
             ]
@@ -258,6 +255,5 @@ def _table_stats(rows: list[dict[str, Any]]) -> dict[str, TableStats]:
             last_vacuum=row["last_vacuum"],
             last_analyze=row["last_analyze"],
             xid_age=row["xid_age"],
-            partition_of=row["partition_of"],
         )
     return result

@@ -71,7 +71,7 @@ def test_shape_roles_aliases_and_joins(shop):
     assert shape.columns("public.orders", ("eq",)) == ["status"]
     assert shape.columns("public.orders", ("join",)) == ["user_id"]
     assert shape.columns("public.orders", ("range", "order")) == ["created_at"]
-    assert shape.param_count == 3 and shape.has_limit
+    assert shape.param_count == 3
 
 
 def test_shape_ignores_unknown_tables_and_non_queries(shop):
@@ -82,9 +82,9 @@ def test_shape_ignores_unknown_tables_and_non_queries(shop):
 
 def test_integer_widths_group_as_one_shape(shop):
     rows = [
-        Statement(1, "SELECT * FROM orders WHERE user_id = $1", 60, 120, 5.0, 0.1),
-        Statement(2, "SELECT * FROM orders WHERE user_id = $1::integer", 40, 80, 3.0, 0.1),
-        Statement(3, "SELECT * FROM users ORDER BY id LIMIT $1", 2, 100, 1.0, 0.5),
+        Statement(1, "SELECT * FROM orders WHERE user_id = $1", 60, 120, 5.0),
+        Statement(2, "SELECT * FROM orders WHERE user_id = $1::integer", 40, 80, 3.0),
+        Statement(3, "SELECT * FROM users ORDER BY id LIMIT $1", 2, 100, 1.0),
     ]
     groups = from_statements(rows, shop)
     assert [(g.calls, g.rows, g.variants) for g in groups] == [(100, 200, 2), (2, 100, 1)]
@@ -151,7 +151,7 @@ def test_xid_age_and_sequences_from_statistics(shop):
 
     stats = Statistics(live=True, database="app", xid_age=1_500_000_000, freeze_max_age=200_000_000)
     stats.tables["public.orders"] = TableStats(
-        5000, 0, 0, 0, 0, 0, datetime.now(timezone.utc), datetime.now(timezone.utc), 1_400_000_000, None
+        5000, 0, 0, 0, 0, 0, datetime.now(timezone.utc), datetime.now(timezone.utc), 1_400_000_000
     )
     (finding,) = maintenance.check(Context(shop, stats))
     assert finding.rule == "xid-age" and finding.level.value == "error"
