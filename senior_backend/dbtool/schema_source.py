@@ -33,21 +33,27 @@ def schema_files(path: Path) -> list[Path]:
 
 
 @contextmanager
-def shadow_database(path: Path) -> Iterator[psycopg.Connection]:
-    """A connection to a fresh embedded database holding the schema of `path`; dropped on exit."""
-    files = schema_files(path)
+def embedded_database() -> Iterator[str]:
+    """The URL of a fresh, empty database on the embedded server; dropped on exit."""
     server = shared_server()
     name = f"senior_backend_shadow_{uuid.uuid4().hex[:12]}"
     with connect(server.url()) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        with connect(server.url(name)) as conn:
-            for file in files:
-                load_file(conn, file)
-            yield conn
+        yield server.url(name)
     finally:
         with connect(server.url()) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def shadow_database(path: Path) -> Iterator[psycopg.Connection]:
+    """A connection to a fresh embedded database holding the schema of `path`; dropped on exit."""
+    files = schema_files(path)
+    with embedded_database() as url, connect(url) as conn:
+        for file in files:
+            load_file(conn, file)
+        yield conn
 
 
 def load_file(conn: psycopg.Connection, file: Path) -> None:

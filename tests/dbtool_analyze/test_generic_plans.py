@@ -6,40 +6,30 @@ while the shop tests cover the fallback on the system PostgreSQL 15.
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from senior_backend.common.pg.catalog import load_snapshot
 from senior_backend.common.pg.connect import connect
-from senior_backend.common.pg.embedded import shared_server
 from senior_backend.dbtool.indexes import Explainer, plan_cost, plan_indexes
 from senior_backend.dbtool.query_shapes import parse_shape
+from senior_backend.dbtool.schema_source import embedded_database
 
 pytestmark = pytest.mark.pg
 
 
 def test_generic_plan_option_and_prepare_fallback_agree():
-    server = shared_server()
-    name = f"sbgeneric_{uuid.uuid4().hex[:8]}"
-    with connect(server.url()) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        with connect(server.url(name)) as conn:
-            if conn.info.server_version < 160000:
-                pytest.skip("the embedded server is older than 16")
-            conn.execute("CREATE TABLE t (id bigint PRIMARY KEY, k int NOT NULL)")
-            conn.execute("INSERT INTO t SELECT g, g % 500 FROM generate_series(1, 20000) g")
-            conn.execute("CREATE INDEX t_k_idx ON t (k)")
-            conn.execute("ANALYZE t")
-            shape = parse_shape("SELECT id FROM t WHERE k = $1 AND id > $2", load_snapshot(conn))
-            explainer = Explainer(conn)
-            assert explainer.generic_plan_option
-            native = explainer.plan(shape)
-            explainer.generic_plan_option = False
-            fallback = explainer.plan(shape)
-            assert plan_cost(native) == pytest.approx(plan_cost(fallback))
-            assert plan_indexes(native) == plan_indexes(fallback) == {"t_k_idx"}
-    finally:
-        with connect(server.url()) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with embedded_database() as url, connect(url) as conn:
+        if conn.info.server_version < 160000:
+            pytest.skip("the embedded server is older than 16")
+        conn.execute("CREATE TABLE t (id bigint PRIMARY KEY, k int NOT NULL)")
+        conn.execute("INSERT INTO t SELECT g, g % 500 FROM generate_series(1, 20000) g")
+        conn.execute("CREATE INDEX t_k_idx ON t (k)")
+        conn.execute("ANALYZE t")
+        shape = parse_shape("SELECT id FROM t WHERE k = $1 AND id > $2", load_snapshot(conn))
+        explainer = Explainer(conn)
+        assert explainer.generic_plan_option
+        native = explainer.plan(shape)
+        explainer.generic_plan_option = False
+        fallback = explainer.plan(shape)
+        assert plan_cost(native) == pytest.approx(plan_cost(fallback))
+        assert plan_indexes(native) == plan_indexes(fallback) == {"t_k_idx"}
