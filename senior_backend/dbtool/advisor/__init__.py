@@ -52,6 +52,7 @@ class Context:
     _by_table: dict[str, list[Index]] | None = None
     _workload: list[Workload] | None = None
     _table_keys: dict[tuple[str, str], str] = field(default_factory=dict)
+    memo: dict[str, object] = field(default_factory=dict)
 
     def workload(self) -> list[Workload]:
         """pg_stat_statements of this database, parsed and grouped by shape (empty without the extension)."""

@@ -36,6 +36,17 @@ class _Entry:
 
 
 def check(ctx: Context) -> list[Finding]:
+    if "duplicate_indexes" not in ctx.memo:
+        ctx.memo["duplicate_indexes"] = _check(ctx)
+    return list(ctx.memo["duplicate_indexes"])
+
+
+def kept_partners(ctx: Context) -> set[str]:
+    """Indexes that make another one redundant: the ones this rule says to keep."""
+    return {finding.objects[2] for finding in check(ctx)}
+
+
+def _check(ctx: Context) -> list[Finding]:
     findings = []
     by_table: dict[str, list[_Entry]] = {}
     for key, index in ctx.snapshot.indexes.items():

@@ -1,6 +1,7 @@
 """Indexes never scanned since the statistics were last reset (the reset time is shown so the user can judge).
 
-Indexes backing a constraint and the only index serving a foreign key are never proposed for dropping.
+Indexes backing a constraint, the only index serving a foreign key, and the index kept in place of a
+duplicate or covered one (so the two findings never drop both) are not proposed for dropping.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from senior_backend.common.diagnostics import Level
+from senior_backend.dbtool.advisor import duplicate_indexes
 from senior_backend.dbtool.findings import Finding
 from senior_backend.dbtool.index_ddl import drop_index_fix
 
@@ -22,14 +24,14 @@ def check(ctx: Context) -> list[Finding]:
     since = ctx.stats.stats_reset.isoformat() if ctx.stats.stats_reset else None
     window = f"since the statistics were reset at {since}" if since else "since statistics collection began"
     findings = []
-    sole_fk_indexes = _sole_foreign_key_indexes(ctx)
+    keep = _sole_foreign_key_indexes(ctx) | duplicate_indexes.kept_partners(ctx)
     for index in ctx.snapshot.indexes.values():
         details = ctx.stats.indexes.get(index.key)
         if details is None or details.scans is None or details.scans > 0:
             continue
         if index.constraint_name or index.is_unique or not index.is_valid or index.is_partitioned:
             continue
-        if details.is_attached_child or index.key in sole_fk_indexes or ctx.is_tiny(index.table_key):
+        if details.is_attached_child or index.key in keep or ctx.is_tiny(index.table_key):
             continue
         findings.append(
             Finding(
