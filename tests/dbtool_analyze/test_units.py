@@ -164,3 +164,18 @@ def test_xid_age_and_sequences_from_statistics(shop):
         }
         found = sequences.check(Context(shop, stats))
         assert [f.level.value for f in found] == ([expected] if expected else [])
+
+
+def test_n_plus_one_without_a_foreign_key_uses_the_naming_convention(shop):
+    from senior_backend.dbtool.advisor import n_plus_one
+
+    stats = Statistics(live=True)
+    stats.statements = [
+        Statement(1, "SELECT id, email FROM users ORDER BY id LIMIT $1", 4, 100, 2.0),
+        Statement(2, "SELECT * FROM orders WHERE user_id = $1", 100, 300, 9.0),
+        Statement(3, "SELECT * FROM orders WHERE status = $1", 100, 300, 9.0),
+    ]
+    (finding,) = n_plus_one.check(Context(shop, stats))
+    assert finding.objects == ("public.orders", "user_id")
+    assert finding.evidence["calls_ratio"] == 25.0 and finding.evidence["parent_calls"] == 4
+    assert finding.fix is not None and '("user_id")' in finding.fix.up

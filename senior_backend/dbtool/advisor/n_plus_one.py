@@ -3,7 +3,7 @@
 From pg_stat_statements (grouped by shape): the child reads one table by an
 equality filter, is called many times more often than the parent, returns
 few rows per call, and its table is linked to one of the parent's tables by
-a foreign key. The fix is one batched query (`= ANY($1)`) or a join; an
+a foreign key (or, without one, by the `<parent>_id` naming convention). The fix is one batched query (`= ANY($1)`) or a join; an
 index is proposed only when the child's filter column has none.
 """
 
@@ -66,13 +66,23 @@ def _child_filter(child: Workload) -> str | None:
 
 
 def _fk_links(ctx: Context) -> dict[tuple[str, str], set[str]]:
-    """(table, column) -> tables linked to it by a single-column foreign key, either direction."""
+    """(table, column) -> tables linked to it, either direction: by a single-column foreign key, or by
+    the `<parent>_id` naming convention when the schema declares no key (ORMs often skip them)."""
     links: dict[tuple[str, str], set[str]] = {}
     for con in ctx.snapshot.constraints.values():
         if con.kind != "f" or len(con.columns) != 1 or not con.ref_table:
             continue
         links.setdefault((con.table_key, con.columns[0]), set()).add(con.ref_table)
         links.setdefault((con.ref_table, con.ref_columns[0]), set()).add(con.table_key)
+    by_name = {(table.schema, table.name): key for key, table in ctx.snapshot.tables.items()}
+    for key, table in ctx.snapshot.tables.items():
+        for column in table.columns:
+            stem = column[:-3] if column.endswith("_id") else ""
+            for name in (stem, stem + "s", stem + "es") if stem else ():
+                parent = by_name.get((table.schema, name))
+                if parent and "id" in ctx.snapshot.tables[parent].columns:
+                    links.setdefault((key, column), set()).add(parent)
+                    links.setdefault((parent, "id"), set()).add(key)
     return links
 
 
