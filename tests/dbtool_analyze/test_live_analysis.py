@@ -160,3 +160,13 @@ def test_analyze_needs_only_pg_monitor(shop):
     finally:
         with psycopg.connect(shop.server_url, autocommit=True) as admin:
             admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_split_snapshot_loading_matches_the_single_pass(shop):
+    from senior_backend.common.pg.catalog import load_kind
+
+    with psycopg.connect(shop.url) as conn:
+        whole = load_snapshot(conn)
+        split = load_snapshot(conn, skip=("indexes",))
+        assert split.indexes == {} and split.tables == whole.tables
+        assert load_kind(conn, "indexes") == whole.indexes
