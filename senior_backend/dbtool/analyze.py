@@ -22,6 +22,9 @@ from senior_backend.dbtool.schema_source import shadow_database
 from senior_backend.dbtool.stats import Statistics, load_statistics
 from senior_backend.dbtool.workload import from_file
 
+ANALYSIS_LOCK_TIMEOUT = "5s"
+"""The analysis only reads, but EXPLAIN waits behind a migration's ACCESS EXCLUSIVE lock: give up instead."""
+
 
 @dataclass(frozen=True)
 class AnalyzeOptions:
@@ -64,6 +67,7 @@ def run_analysis(options: AnalyzeOptions) -> AnalysisResult:
                 hint="pass --connection URL, set DATABASE_URL, or give a schema file: --analyze schema.sql",
             )
         with connect(options.connection) as conn:
+            conn.execute(f"SET lock_timeout = '{ANALYSIS_LOCK_TIMEOUT}'")
             result = _analyse(conn, options, live=True, source=mask_password(options.connection))
     result.findings = sort_by_severity(result.findings)
     if options.output is not None:
