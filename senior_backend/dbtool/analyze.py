@@ -87,6 +87,14 @@ def _analyse(conn: psycopg.Connection, options: AnalyzeOptions, live: bool, sour
         else:
             snapshot = load_snapshot(conn, excluded)
             stats = load_statistics(conn, live=False, excluded=excluded, statement_limit=limit)
+    except psycopg.errors.LockNotAvailable:
+        fail(
+            "locked",
+            f"a table is locked by another session for longer than {ANALYSIS_LOCK_TIMEOUT} "
+            f"(reading sizes needs a brief ACCESS SHARE lock)",
+            ExitCode.UNREACHABLE,
+            hint="a migration is probably running; retry when it is done",
+        )
     except psycopg.errors.InsufficientPrivilege as exc:
         fail(
             "insufficient-privilege",
@@ -111,6 +119,7 @@ def _second_connection(
     """The snapshot's indexes (its slowest kind) and the statistics views, read on a second connection
     while the rest of the snapshot loads on the first: on big catalogs this halves the wait."""
     with connect(url) as conn:
+        conn.execute(f"SET lock_timeout = '{ANALYSIS_LOCK_TIMEOUT}'")
         return load_kind(conn, "indexes", excluded), load_statistics(
             conn, live=True, excluded=excluded, statement_limit=limit
         )

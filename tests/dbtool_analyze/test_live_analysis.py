@@ -170,3 +170,12 @@ def test_split_snapshot_loading_matches_the_single_pass(shop):
         split = load_snapshot(conn, skip=("indexes",))
         assert split.indexes == {} and split.tables == whole.tables
         assert load_kind(conn, "indexes") == whole.indexes
+
+
+def test_a_locked_table_is_a_clean_error_not_a_hang(shop):
+    with psycopg.connect(shop.url) as locker:
+        locker.execute("LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE")
+        result = run_script(TOOL_NAME, "--connection", shop.url, "--analyze", timeout=60)
+        locker.rollback()
+    assert result.returncode == 4
+    assert result.stderr.startswith("error: a table is locked") and "Traceback" not in result.stderr
