@@ -145,8 +145,7 @@ def _best_candidate(
 ) -> tuple[str, tuple[str, ...], float, float] | None:
     conn.execute("SELECT hypopg_reset()")
     before = plan_cost(explainer.plan(shape))
-    best_single: tuple[str, tuple[str, ...], float] | None = None
-    best_pair: tuple[str, tuple[str, ...], float] | None = None
+    best: dict[int, tuple[str, tuple[str, ...], float]] = {}
     for table, columns in options:
         table_obj = qualified(ctx.snapshot.tables[table].schema, ctx.snapshot.tables[table].name)
         conn.execute("SELECT hypopg_reset()")
@@ -158,16 +157,12 @@ def _best_candidate(
         if row[0] not in plan_indexes(plan):
             continue
         cost = plan_cost(plan)
-        slot = best_single if len(columns) == 1 else best_pair
-        if slot is None or cost < slot[2]:
-            if len(columns) == 1:
-                best_single = (table, columns, cost)
-            else:
-                best_pair = (table, columns, cost)
+        if len(columns) not in best or cost < best[len(columns)][2]:
+            best[len(columns)] = (table, columns, cost)
     conn.execute("SELECT hypopg_reset()")
-    chosen = best_single
-    if best_pair and (chosen is None or best_pair[2] < chosen[2] * _PAIR_GAIN):
-        chosen = best_pair
+    chosen, pair = best.get(1), best.get(2)
+    if pair and (chosen is None or pair[2] < chosen[2] * _PAIR_GAIN):
+        chosen = pair
     return None if chosen is None else (chosen[0], chosen[1], before, chosen[2])
 
 
