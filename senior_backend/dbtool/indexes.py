@@ -5,8 +5,9 @@ For each statement shape, candidate btree indexes come from its columns
 every single column, then ordered pairs that start with an equality or
 join column. Each candidate is created as a hypothetical index, the
 statement is explained with a generic plan, and the candidate counts only
-if the planner uses it. The best candidate per statement is kept when it
-cuts the plan's cost by at least the threshold. Statements with `$n`
+if the planner uses it. The best one stays hypothetical while the next best
+on another table is sought (a join wants one index per side), and the set is
+kept when it cuts the plan's cost by at least the threshold. Statements with `$n`
 parameters are explained with `EXPLAIN (GENERIC_PLAN)` on PostgreSQL 16+
 and with PREPARE + `plan_cache_mode = force_generic_plan` + `EXPLAIN
 EXECUTE` with NULL arguments on 15 and older. Without hypopg the same
@@ -31,6 +32,7 @@ _ROLE_ORDER = ("eq", "join", "range", "order", "group")
 _LEADING_ROLES = ("eq", "join")
 _PAIR_GAIN = 0.9
 _MAX_COLUMNS = 6
+_MAX_PER_STATEMENT = 3
 
 
 @dataclass
@@ -120,50 +122,81 @@ def prove(
         if not options:
             continue
         try:
-            best = _best_candidate(ctx, conn, explainer, work.shape, options)
+            chosen, before, after = _best_set(ctx, conn, explainer, work.shape, options)
         except psycopg.Error as exc:
             problems.append(
                 f"could not explain {_short(work.shape.text)}: {str(exc).strip().splitlines()[0]}"
             )
             conn.execute("SELECT hypopg_reset()")
             continue
-        if best is None:
+        if not chosen or before <= 0 or 1.0 - after / before < min_reduction:
             continue
-        table, columns, before, after = best
-        if before <= 0 or 1.0 - after / before < min_reduction:
-            continue
-        _merge(suggestions, Suggestion(table, columns, True, before, after, [work.shape.text], work.calls))
+        for table, columns in chosen:
+            _merge(
+                suggestions, Suggestion(table, columns, True, before, after, [work.shape.text], work.calls)
+            )
     return _drop_prefixes(list(suggestions.values())), problems
 
 
-def _best_candidate(
+Candidate = tuple[str, tuple[str, ...]]
+
+
+def _best_set(
+    ctx: Context, conn: psycopg.Connection, explainer: Explainer, shape: QueryShape, options: list[Candidate]
+) -> tuple[list[Candidate], float, float]:
+    """Greedy: the best index, then (kept hypothetical) the best one on another table while each cuts the
+    cost further by at least 10% (a join usually wants one index per side)."""
+    conn.execute("SELECT hypopg_reset()")
+    before = current = plan_cost(explainer.plan(shape))
+    chosen: list[Candidate] = []
+    while len(chosen) < _MAX_PER_STATEMENT:
+        done = {table for table, _ in chosen}
+        pick = _best_addition(ctx, conn, explainer, shape, chosen, [o for o in options if o[0] not in done])
+        if pick is None or pick[1] > current * _PAIR_GAIN:
+            break
+        chosen.append(pick[0])
+        current = pick[1]
+    conn.execute("SELECT hypopg_reset()")
+    return chosen, before, current
+
+
+def _best_addition(
     ctx: Context,
     conn: psycopg.Connection,
     explainer: Explainer,
     shape: QueryShape,
-    options: list[tuple[str, tuple[str, ...]]],
-) -> tuple[str, tuple[str, ...], float, float] | None:
-    conn.execute("SELECT hypopg_reset()")
-    before = plan_cost(explainer.plan(shape))
-    best: dict[int, tuple[str, tuple[str, ...], float]] = {}
-    for table, columns in options:
-        table_obj = qualified(ctx.snapshot.tables[table].schema, ctx.snapshot.tables[table].name)
-        conn.execute("SELECT hypopg_reset()")
-        row = conn.execute(
-            "SELECT indexname FROM hypopg_create_index(%s)",
-            (f"CREATE INDEX ON {table_obj} ({', '.join(ident(c) for c in columns)})",),
-        ).fetchone()
+    chosen: list[Candidate],
+    options: list[Candidate],
+) -> tuple[Candidate, float] | None:
+    """The candidate that, added to `chosen`, gives the cheapest plan that uses it (a pair only when it
+    beats the best single column by 10%)."""
+    best: dict[int, tuple[Candidate, float]] = {}
+    for candidate in options:
+        name = _hypothetical(ctx, conn, [*chosen, candidate])
         plan = explainer.plan(shape)
-        if row[0] not in plan_indexes(plan):
+        if name not in plan_indexes(plan):
             continue
         cost = plan_cost(plan)
-        if len(columns) not in best or cost < best[len(columns)][2]:
-            best[len(columns)] = (table, columns, cost)
+        size = len(candidate[1])
+        if size not in best or cost < best[size][1]:
+            best[size] = (candidate, cost)
+    single, pair = best.get(1), best.get(2)
+    if pair and (single is None or pair[1] < single[1] * _PAIR_GAIN):
+        return pair
+    return single
+
+
+def _hypothetical(ctx: Context, conn: psycopg.Connection, wanted: list[Candidate]) -> str:
+    """Replace the session's hypothetical indexes by `wanted`; returns the name of the last one."""
     conn.execute("SELECT hypopg_reset()")
-    chosen, pair = best.get(1), best.get(2)
-    if pair and (chosen is None or pair[2] < chosen[2] * _PAIR_GAIN):
-        chosen = pair
-    return None if chosen is None else (chosen[0], chosen[1], before, chosen[2])
+    name = ""
+    for table_key, columns in wanted:
+        table = ctx.snapshot.tables[table_key]
+        statement = (
+            f"CREATE INDEX ON {qualified(table.schema, table.name)} ({', '.join(ident(c) for c in columns)})"
+        )
+        name = conn.execute("SELECT indexname FROM hypopg_create_index(%s)", (statement,)).fetchone()[0]
+    return name
 
 
 def heuristic(ctx: Context, workloads: list[Workload]) -> list[Suggestion]:
