@@ -14,12 +14,12 @@ from senior_backend.common.pg.catalog import TOOL_SCHEMA, load_kind, load_snapsh
 from senior_backend.common.pg.connect import connect, mask_password
 from senior_backend.common.pg.model import Index
 from senior_backend.dbtool import indexes
-from senior_backend.dbtool.advisor import Context, run_rules
+from senior_backend.dbtool.advisor import Context, run_rules, tiny_note
 from senior_backend.dbtool.findings import Finding, sort_by_severity
 from senior_backend.dbtool.index_ddl import create_index_fix, index_name
 from senior_backend.dbtool.migration_files import write_migration
 from senior_backend.dbtool.schema_source import shadow_database
-from senior_backend.dbtool.stats import Statistics, load_statistics
+from senior_backend.dbtool.stats import load_statistics
 from senior_backend.dbtool.workload import from_file
 
 ANALYSIS_LOCK_TIMEOUT = "5s"
@@ -81,9 +81,10 @@ def _analyse(conn: psycopg.Connection, options: AnalyzeOptions, live: bool, sour
     try:
         if live:
             with ThreadPoolExecutor(max_workers=1) as pool:
-                pending = pool.submit(_second_connection, options.connection, excluded, limit)
+                pending = pool.submit(_indexes_on_second_connection, options.connection, excluded)
                 snapshot = load_snapshot(conn, excluded, skip=("indexes",))
-                snapshot.indexes, stats = pending.result()
+                stats = load_statistics(conn, live=True, excluded=excluded, statement_limit=limit)
+                snapshot.indexes = pending.result()
         else:
             snapshot = load_snapshot(conn, excluded)
             stats = load_statistics(conn, live=False, excluded=excluded, statement_limit=limit)
@@ -110,19 +111,18 @@ def _analyse(conn: psycopg.Connection, options: AnalyzeOptions, live: bool, sour
         result.notes.extend(notes)
     if options.suggest:
         result.findings.extend(_suggest(conn, ctx, options, result))
+    note = tiny_note(ctx)
+    if note:
+        result.notes.append(note)
     return result
 
 
-def _second_connection(
-    url: str, excluded: tuple[str, ...], limit: int
-) -> tuple[dict[str, Index], Statistics]:
-    """The snapshot's indexes (its slowest kind) and the statistics views, read on a second connection
-    while the rest of the snapshot loads on the first: on big catalogs this halves the wait."""
+def _indexes_on_second_connection(url: str, excluded: tuple[str, ...]) -> dict[str, Index]:
+    """The snapshot's slowest kind, read on a second connection while the other kinds and the statistics
+    load on the first: on big catalogs this nearly halves the wait."""
     with connect(url) as conn:
         conn.execute(f"SET lock_timeout = '{ANALYSIS_LOCK_TIMEOUT}'")
-        return load_kind(conn, "indexes", excluded), load_statistics(
-            conn, live=True, excluded=excluded, statement_limit=limit
-        )
+        return load_kind(conn, "indexes", excluded)
 
 
 def _suggest(

@@ -125,9 +125,14 @@ def run_rules(ctx: Context) -> tuple[list[Finding], list[str]]:
         notes.append(
             "needs a live database (--connection), skipped for a schema file: " + ", ".join(statistics_rules)
         )
-    if ctx.tiny_skipped:
-        notes.append(
-            f"{len(ctx.tiny_skipped)} table(s) under {ctx.min_rows} rows were ignored by the index and "
-            f"statistics checks, where an index would not matter (--min-rows to change)"
-        )
     return findings, notes
+
+
+def tiny_note(ctx: Context) -> str | None:
+    """The report line saying how many tiny tables the index and statistics checks ignored."""
+    if not ctx.tiny_skipped:
+        return None
+    return (
+        f"{len(ctx.tiny_skipped)} table(s) under {ctx.min_rows} rows were ignored by the index and "
+        f"statistics checks, where an index would not matter (--min-rows to change)"
+    )
