@@ -19,14 +19,16 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
 from senior_backend.common.pg.quoting import ident, qualified
 from senior_backend.dbtool.advisor import Context
-from senior_backend.dbtool.query_shapes import QueryShape
-from senior_backend.dbtool.workload import Workload
+
+if TYPE_CHECKING:
+    from senior_backend.dbtool.query_shapes import QueryShape
+    from senior_backend.dbtool.workload import Workload
 
 _ROLE_ORDER = ("eq", "join", "range", "order", "group")
 _LEADING_ROLES = ("eq", "join")

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pglast
 import psycopg
 
 from senior_backend.common.cli import ExitCode, fail
@@ -58,6 +57,8 @@ def shadow_database(path: Path) -> Iterator[psycopg.Connection]:
 
 def load_file(conn: psycopg.Connection, file: Path) -> None:
     """Run every statement of one file; the first error is bad input naming `file:line`."""
+    import pglast  # PostgreSQL's parser, loaded only for schema files
+
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

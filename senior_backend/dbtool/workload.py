@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-import pglast
+from typing import TYPE_CHECKING
 
 from senior_backend.common.cli import ExitCode, fail
-from senior_backend.common.pg.model import Snapshot
-from senior_backend.dbtool.query_shapes import QueryShape, parse_shape, table_names
-from senior_backend.dbtool.stats import Statement
+
+if TYPE_CHECKING:
+    from senior_backend.common.pg.model import Snapshot
+    from senior_backend.dbtool.query_shapes import QueryShape
+    from senior_backend.dbtool.stats import Statement
 
 
 @dataclass
@@ -35,6 +36,8 @@ class Workload:
 
 def from_statements(statements: list[Statement], snapshot: Snapshot) -> list[Workload]:
     """Parse and group pg_stat_statements rows; statements on no known table are dropped."""
+    from senior_backend.dbtool.query_shapes import parse_shape, table_names  # the parser loads on demand
+
     groups: dict[str, Workload] = {}
     names = table_names(snapshot)
     for statement in statements:
@@ -56,6 +59,10 @@ def from_statements(statements: list[Statement], snapshot: Snapshot) -> list[Wor
 
 def from_file(path: Path, snapshot: Snapshot) -> list[Workload]:
     """The statements of a SQL file (one or more, `;`-separated); a syntax error is bad input."""
+    import pglast
+
+    from senior_backend.dbtool.query_shapes import parse_shape, table_names
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

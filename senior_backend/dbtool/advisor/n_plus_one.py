@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 from senior_backend.common.diagnostics import Level
 from senior_backend.dbtool.findings import Finding
 from senior_backend.dbtool.index_ddl import create_index_fix, index_name
-from senior_backend.dbtool.workload import Workload
 
 if TYPE_CHECKING:
     from senior_backend.dbtool.advisor import Context
+    from senior_backend.dbtool.workload import Workload
 
 TITLE = "N+1 query shapes"
 NEEDS_STATISTICS = True
