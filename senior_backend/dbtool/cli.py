@@ -1,10 +1,19 @@
-"""Command line of the database migration tool (`database-migration-tool`, `scripts/database_migration_tool.py`)."""
+"""Command line of the database migration tool (`database-migration-tool`, `scripts/database_migration_tool.py`).
+
+One click command; each mode is a small function the command dispatches to.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from senior_backend.common.cli import output_options, run_main
+from senior_backend.common.cli import ExitCode, output_options, resolve_format, run_main
+from senior_backend.common.console import Output
+from senior_backend.common.diagnostics import Level
+from senior_backend.dbtool.analyze import AnalyzeOptions
+from senior_backend.dbtool.findings import at_least
 
 EXAMPLES = """
 \b
@@ -12,17 +21,121 @@ Examples:
   database_migration_tool.py --connection postgres://localhost/app --analyze
   database_migration_tool.py --analyze examples/schema.sql
   database_migration_tool.py --connection $DATABASE_URL --suggest-indexes --output migrations/
+  database_migration_tool.py --connection $DATABASE_URL --suggest-indexes --queries slow.sql --json
+  database_migration_tool.py --connection $DATABASE_URL --analyze --fail-on warning   # CI gate
   database_migration_tool.py --connection $DATABASE_URL --compare schema/v2.sql --output migrations/
   database_migration_tool.py --connection $DATABASE_URL --migrate migrations/ --dry-run
+
+\b
+--analyze needs only the pg_monitor role; N+1 detection and query-based
+suggestions need pg_stat_statements, proven suggestions need hypopg
+(CREATE EXTENSION hypopg). Exit codes: 0 ok, 1 findings at --fail-on level,
+2 bad input, 4 database unreachable.
 """
+
+_ANALYZE_LIVE = "-"
 
 
 @click.command(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--connection", envvar="DATABASE_URL", help="PostgreSQL URL (default: $DATABASE_URL).")
+@click.option(
+    "--analyze",
+    "analyze",
+    is_flag=False,
+    flag_value=_ANALYZE_LIVE,
+    default=None,
+    metavar="[SCHEMA_FILE_OR_DIR]",
+    help="Report problems: unindexed foreign keys, missing primary keys, duplicate/unused/invalid indexes, "
+    "N+1 shapes, seq scans, sequences, vacuum, XID age, risky types. With a schema file or folder and "
+    "no --connection, loads it into an embedded PostgreSQL and runs the structural checks.",
+)
+@click.option(
+    "--suggest-indexes",
+    is_flag=True,
+    help="Suggest indexes for the top pg_stat_statements queries (or --queries), each proven with hypopg.",
+)
+@click.option(
+    "--queries",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="SQL file of statements to suggest indexes for, instead of pg_stat_statements.",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write a timestamped .up.sql/.down.sql migration for every fix into this folder.",
+)
+@click.option(
+    "--min-cost-reduction",
+    type=click.FloatRange(0, 100),
+    default=50.0,
+    show_default=True,
+    help="Keep a suggested index only when it cuts the plan cost by at least this percentage.",
+)
+@click.option(
+    "--min-rows",
+    type=click.IntRange(0),
+    default=1000,
+    show_default=True,
+    help="Tables with fewer rows are ignored by index and statistics checks (an index would not matter).",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(1),
+    default=50,
+    show_default=True,
+    help="How many statements (by total time) --suggest-indexes examines.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([level.value for level in Level]),
+    help="Exit 1 when there are findings of this severity or worse (for CI).",
+)
 @output_options
-def command(connection: str | None, output_format: str, json_flag: bool, debug: bool) -> int:
+def command(
+    connection: str | None,
+    analyze: str | None,
+    suggest_indexes: bool,
+    queries: Path | None,
+    output: Path | None,
+    min_cost_reduction: float,
+    min_rows: int,
+    top: int,
+    fail_on: str | None,
+    output_format: str,
+    json_flag: bool,
+    debug: bool,
+) -> int:
     """Analyse a PostgreSQL database, suggest indexes, diff schemas and apply migrations safely."""
-    raise click.UsageError("the migration tool is not built yet")
+    out = Output(resolve_format(output_format, json_flag))
+    if analyze is not None or suggest_indexes:
+        schema_path = Path(analyze) if analyze != _ANALYZE_LIVE and analyze is not None else None
+        options = AnalyzeOptions(
+            connection=connection,
+            schema_path=schema_path,
+            analyze=analyze is not None,
+            suggest=suggest_indexes,
+            queries=queries,
+            output=output,
+            min_cost_reduction=min_cost_reduction / 100.0,
+            min_rows=min_rows,
+            top=top,
+        )
+        return run_analyze_mode(out, options, fail_on)
+    raise click.UsageError("choose a mode: --analyze or --suggest-indexes")
+
+
+def run_analyze_mode(out: Output, options: AnalyzeOptions, fail_on: str | None) -> int:
+    """`--analyze` / `--suggest-indexes`: run, report, and return the exit code."""
+    from senior_backend.dbtool.analyze import run_analysis
+    from senior_backend.dbtool.findings_report import show
+
+    if options.schema_path is not None and options.connection:
+        out.log("note: --connection given, so the schema file is ignored and the live database is analysed")
+    result = run_analysis(options)
+    show(out, result)
+    if fail_on and at_least(result.findings, Level(fail_on)):
+        return int(ExitCode.CHECK_FAILED)
+    return int(ExitCode.OK)
 
 
 def main() -> None:

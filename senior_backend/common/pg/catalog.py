@@ -48,12 +48,20 @@ def catalog_query(filename: str) -> str:
     return files("senior_backend.common.pg").joinpath("sql", filename).read_text(encoding="utf-8")
 
 
-def load_snapshot(conn: psycopg.Connection, exclude_schemas: tuple[str, ...] = (TOOL_SCHEMA,)) -> Snapshot:
-    """Read every object kind from the catalog into a `Snapshot` (one query per kind)."""
+def load_snapshot(
+    conn: psycopg.Connection, exclude_schemas: tuple[str, ...] = (TOOL_SCHEMA,), skip: tuple[str, ...] = ()
+) -> Snapshot:
+    """Read every object kind from the catalog into a `Snapshot` (one query per kind).
+
+    Kinds named in `skip` (Snapshot attribute names) are left empty, for a caller that reads them
+    on another connection at the same time with `load_kind`.
+    """
     params = {"excluded": list(exclude_schemas)}
     snapshot = Snapshot(server_version=conn.info.server_version)
     with conn.cursor(row_factory=dict_row) as cur:
         for attribute, (filename, cls) in _KINDS.items():
+            if attribute in skip:
+                continue
             cur.execute(catalog_query(filename), params)
             objects = getattr(snapshot, attribute)
             for row in cur.fetchall():
@@ -66,3 +74,14 @@ def load_snapshot(conn: psycopg.Connection, exclude_schemas: tuple[str, ...] = (
                 column = row_to(Column, row)
                 table.columns[column.name] = column
     return snapshot
+
+
+def load_kind(
+    conn: psycopg.Connection, attribute: str, exclude_schemas: tuple[str, ...] = (TOOL_SCHEMA,)
+) -> dict:
+    """One object kind of the snapshot (e.g. "indexes"), keyed like `Snapshot.<attribute>`."""
+    filename, cls = _KINDS[attribute]
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(catalog_query(filename), {"excluded": list(exclude_schemas)})
+        objects = [row_to(cls, row) for row in cur.fetchall()]
+    return {obj.key: obj for obj in objects}
