@@ -108,8 +108,8 @@ class Examples:
             value = {
                 name: self.synthesize(sub, depth + 1)
                 for name, sub in props.items()
-                if name in required or (depth < 2 and not (isinstance(sub, dict) and sub.get("writeOnly")))
-                and not _recursive(sub)
+                if name in required or ((depth < 2 and not (isinstance(sub, dict) and sub.get("writeOnly")))
+                and not _recursive(sub))
             }
             for name in required - set(props):
                 value[name] = "example"
@@ -129,7 +129,7 @@ class Examples:
 
 
 def _recursive(sub: Any) -> bool:
-    return isinstance(sub, dict) and ("$ref" in sub or sub.get("type") == "array" and "$ref" in (sub.get("items") or {}))
+    return isinstance(sub, dict) and ("$ref" in sub or (sub.get("type") == "array" and "$ref" in (sub.get("items") or {})))
 
 
 def _number(schema: dict[str, Any], integer: bool) -> int | float:

@@ -22,6 +22,10 @@ SCHEMA_PREFIX = "#/components/schemas/"
 JSON_MEDIA = re.compile(r"^application/(.+\+)?json(;.*)?$")
 FORM_MEDIA = "application/x-www-form-urlencoded"
 MULTIPART_MEDIA = "multipart/form-data"
+TS_GLOBAL_TYPES = {
+    "Array", "Record", "Promise", "Object", "String", "Number", "Boolean", "Date", "Readonly", "Partial",
+    "Symbol", "Function", "Map", "Set", "BigInt", "Uint8Array", "Buffer", "Blob", "File", "JSON", "Math",
+}
 _DROP = {"discriminator", "xml", "externalDocs", "deprecated", "nullable", "example", "examples"}
 _SUBSCHEMA_LISTS = ("allOf", "oneOf", "anyOf", "prefixItems")
 _SUBSCHEMA = ("items", "not", "additionalProperties", "contains", "propertyNames")
@@ -192,7 +196,7 @@ class _Builder:
         self.is_30 = not document.is_31
         self.source = str(document.source)
         self.warnings: list[Diagnostic] = list(document.warnings)
-        self.names = NameTable()
+        self.names = NameTable(TS_GLOBAL_TYPES)
 
     def warn(self, code: str, message: str, parts: list[str | int]) -> None:
         self.warnings.append(warning(code, message, where=f"{self.source}#{pointer(parts)}"))

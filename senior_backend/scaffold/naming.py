@@ -12,11 +12,7 @@ import json
 import re
 
 RESERVED = frozenset(
-    """break case catch class const continue debugger default delete do else enum export extends false
-    finally for function if import in instanceof new null return super switch this throw true try typeof
-    var void while with yield let static implements interface package private protected public await
-    any boolean number string symbol unknown never object undefined type declare namespace module
-    constructor arguments eval async of as from get set is keyof readonly infer require""".split()
+    ["break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum", "export", "extends", "false", "finally", "for", "function", "if", "import", "in", "instanceof", "new", "null", "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield", "let", "static", "implements", "interface", "package", "private", "protected", "public", "await", "any", "boolean", "number", "string", "symbol", "unknown", "never", "object", "undefined", "type", "declare", "namespace", "module", "constructor", "arguments", "eval", "async", "of", "as", "from", "get", "set", "is", "keyof", "readonly", "infer", "require"]
 )
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
@@ -64,7 +60,7 @@ def identifier(text: str, fallback: str = "item", style: str = "camel") -> str:
     name = (pascal if style == "pascal" else camel)(text) or fallback
     if name[0].isdigit():
         name = ("N" if style == "pascal" else "n") + name
-    if name in RESERVED or name.lower() in RESERVED and style == "camel":
+    if name in RESERVED or (name.lower() in RESERVED and style == "camel"):
         name = name + "_"
     return name
 

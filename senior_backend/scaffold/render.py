@@ -14,6 +14,8 @@ from urllib.parse import quote, urlparse
 
 import jinja2
 
+from senior_backend.common.diagnostics import Diagnostic, warning
+
 from senior_backend.common.resources import template_environment
 from senior_backend.scaffold.examples import Examples
 from senior_backend.scaffold.ir import ApiModel, Operation, Parameter
@@ -261,9 +263,7 @@ class _Renderer:
         return {"status": status, "body": ts_literal(value), "not_implemented": False}
 
 
-def _warning(op: Operation, message: str):  # noqa: ANN202 - Diagnostic
-    from senior_backend.common.diagnostics import warning
-
+def _warning(op: Operation, message: str) -> Diagnostic:
     return warning("stub-example", message, where=op.where)
 
 
