@@ -15,7 +15,6 @@ from urllib.parse import quote, urlparse
 import jinja2
 
 from senior_backend.common.diagnostics import Diagnostic, warning
-
 from senior_backend.common.resources import template_environment
 from senior_backend.scaffold.examples import Examples
 from senior_backend.scaffold.ir import ApiModel, Operation, Parameter
