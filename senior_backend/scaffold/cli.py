@@ -32,7 +32,9 @@ Exit codes: 0 ok, 2 bad spec or usage, 3 refused to overwrite an edited generate
 @click.command(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("source", type=click.Path(dir_okay=False))
 @click.option("--framework", type=click.Choice(FRAMEWORKS), default="express", show_default=True)
-@click.option("--output", "-o", "output", type=click.Path(file_okay=False), required=True, help="Folder to write.")
+@click.option(
+    "--output", "-o", "output", type=click.Path(file_okay=False), required=True, help="Folder to write."
+)
 @click.option(
     "--stubs",
     type=click.Choice(["example", "not-implemented"]),
@@ -89,7 +91,12 @@ def command(
                 "output": str(target),
                 "dry_run": dry_run,
                 "operations": [
-                    {"operationId": op.operation_id, "method": op.method.upper(), "path": op.path, "handler": op.name}
+                    {
+                        "operationId": op.operation_id,
+                        "method": op.method.upper(),
+                        "path": op.path,
+                        "handler": op.name,
+                    }
                     for op in model.operations
                 ],
                 "files": plan.to_json(),

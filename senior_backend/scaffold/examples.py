@@ -27,7 +27,20 @@ _FORMAT_VALUES = {
     "ipv6": "2001:db8::1",
     "byte": "ZXhhbXBsZQ==",
 }
-_PATTERN_TRIES = ("example", "a", "A", "0", "1", "abc", "ABC", "a1", "aaaaaaaa", "00000000", "x-1", "A1b2C3d4")
+_PATTERN_TRIES = (
+    "example",
+    "a",
+    "A",
+    "0",
+    "1",
+    "abc",
+    "ABC",
+    "a1",
+    "aaaaaaaa",
+    "00000000",
+    "x-1",
+    "A1b2C3d4",
+)
 
 
 class Examples:
@@ -55,12 +68,10 @@ class Examples:
     def synthesize(self, schema: Any, depth: int) -> Any:
         if not isinstance(schema, dict) or depth > 12:
             return None
+        if "x-example" in schema and self.is_valid(schema, schema["x-example"]):
+            return schema["x-example"]
         if "$ref" in schema:
-            name = ref_name(schema["$ref"])
-            target = self.schemas.get(name, {})
-            if "x-example" in target and self.is_valid(schema, target["x-example"]):
-                return target["x-example"]
-            return self.synthesize(target, depth + 1)
+            return self.synthesize(self.schemas.get(ref_name(schema["$ref"]), {}), depth + 1)
         if "const" in schema:
             return schema["const"]
         if isinstance(schema.get("enum"), list) and schema["enum"]:
@@ -90,7 +101,9 @@ class Examples:
         for sub in schema[key]:
             value = self.synthesize(sub, depth + 1)
             if prop and isinstance(value, dict) and isinstance(sub, dict) and "$ref" in sub:
-                value[prop] = mapping.get(sub["$ref"], ref_name(sub["$ref"]))
+                tagged = {**value, prop: mapping.get(sub["$ref"], ref_name(sub["$ref"]))}
+                if self.is_valid(schema, tagged):
+                    return tagged
             if self.is_valid(schema, value):
                 return value
             first = value if first is None else first
@@ -108,8 +121,11 @@ class Examples:
             value = {
                 name: self.synthesize(sub, depth + 1)
                 for name, sub in props.items()
-                if name in required or ((depth < 2 and not (isinstance(sub, dict) and sub.get("writeOnly")))
-                and not _recursive(sub))
+                if name in required
+                or (
+                    (depth < 2 and not (isinstance(sub, dict) and sub.get("writeOnly")))
+                    and not _recursive(sub)
+                )
             }
             for name in required - set(props):
                 value[name] = "example"
@@ -129,7 +145,9 @@ class Examples:
 
 
 def _recursive(sub: Any) -> bool:
-    return isinstance(sub, dict) and ("$ref" in sub or (sub.get("type") == "array" and "$ref" in (sub.get("items") or {})))
+    return isinstance(sub, dict) and (
+        "$ref" in sub or (sub.get("type") == "array" and "$ref" in (sub.get("items") or {}))
+    )
 
 
 def _number(schema: dict[str, Any], integer: bool) -> int | float:

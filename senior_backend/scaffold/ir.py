@@ -23,8 +23,27 @@ JSON_MEDIA = re.compile(r"^application/(.+\+)?json(;.*)?$")
 FORM_MEDIA = "application/x-www-form-urlencoded"
 MULTIPART_MEDIA = "multipart/form-data"
 TS_GLOBAL_TYPES = {
-    "Array", "Record", "Promise", "Object", "String", "Number", "Boolean", "Date", "Readonly", "Partial",
-    "Symbol", "Function", "Map", "Set", "BigInt", "Uint8Array", "Buffer", "Blob", "File", "JSON", "Math",
+    "Array",
+    "Record",
+    "Promise",
+    "Object",
+    "String",
+    "Number",
+    "Boolean",
+    "Date",
+    "Readonly",
+    "Partial",
+    "Symbol",
+    "Function",
+    "Map",
+    "Set",
+    "BigInt",
+    "Uint8Array",
+    "Buffer",
+    "Blob",
+    "File",
+    "JSON",
+    "Math",
 }
 _DROP = {"discriminator", "xml", "externalDocs", "deprecated", "nullable", "example", "examples"}
 _SUBSCHEMA_LISTS = ("allOf", "oneOf", "anyOf", "prefixItems")
@@ -154,6 +173,9 @@ def normalize_schema(node: Any, is_30: bool) -> dict[str, Any]:
                 out[bound] = out.pop(limit)
             else:
                 out.pop(bound)
+    has_example, example = schema_example(node)
+    if has_example:
+        out["x-example"] = example
     if "discriminator" in node and isinstance(node["discriminator"], dict):
         out["x-discriminator"] = node["discriminator"]
     if is_30 and node.get("nullable") is True:
@@ -208,10 +230,6 @@ class _Builder:
         type_names: dict[str, str] = {}
         for name, schema in raw_schemas.items():
             schemas[name] = normalize_schema(schema, self.is_30)
-            if isinstance(schema, dict):
-                has, value = schema_example(schema)
-                if has:
-                    schemas[name]["x-example"] = value
             type_names[name] = self.names.claim(identifier(name, "Schema", style="pascal"))
         operations = self._operations()
         groups = self._groups(operations)

@@ -74,13 +74,18 @@ class _Renderer:
         self.framework = framework
         self.stubs = stubs
         self.prefix = prefix
-        self.types = TypeWriter(model.type_names)
-        self.handler_types = TypeWriter(model.type_names, prefix="T.")
+        self.types = TypeWriter(model.type_names, schemas=model.schemas)
+        self.handler_types = TypeWriter(model.type_names, prefix="T.", schemas=model.schemas)
         self.zod = ZodWriter(model.type_names)
         self.examples = Examples(model.schemas)
         self.env: jinja2.Environment = template_environment()
         self.env.filters.update(
-            {"ts_string": ts_string, "ts_comment": ts_comment, "ts_template": ts_template, "tojson": json.dumps}
+            {
+                "ts_string": ts_string,
+                "ts_comment": ts_comment,
+                "ts_template": ts_template,
+                "tojson": json.dumps,
+            }
         )
 
     def files(self) -> list[RenderedFile]:
@@ -130,7 +135,9 @@ class _Renderer:
                 )
             )
             out.append(
-                RenderedFile(f"handlers/{group['module']}.ts", self.render("_macros/handlers.ts.j2", local), "user")
+                RenderedFile(
+                    f"handlers/{group['module']}.ts", self.render("_macros/handlers.ts.j2", local), "user"
+                )
             )
         return out
 
@@ -193,12 +200,12 @@ class _Renderer:
             if body is not None:
                 view["schema"]["body"] = json_schema_literal(body.schema, form=body.kind != "json")
         else:
-            view["zod"] = {
-                loc: self.zod_params(params[loc]) for loc in LOCATIONS
-            }
+            view["zod"] = {loc: self.zod_params(params[loc]) for loc in LOCATIONS}
             if body is not None:
-                view["zod"]["body"] = self.zod.form(body.schema) if body.kind != "json" else self.zod.expr(
-                    body.schema, request=True
+                view["zod"]["body"] = (
+                    self.zod.form(body.schema)
+                    if body.kind != "json"
+                    else self.zod.expr(body.schema, request=True)
                 )
         return view
 
@@ -257,9 +264,16 @@ class _Renderer:
         value, valid = self.examples.pick(response.schema, (response.has_example, response.example))
         if not valid:
             self.model.warnings.append(
-                _warning(op, f"no valid example for the {response.status} response; the stub may not match it")
+                _warning(
+                    op, f"no valid example for the {response.status} response; the stub may not match it"
+                )
             )
-        return {"status": status, "body": ts_literal(value), "not_implemented": False}
+        return {
+            "status": status,
+            "body": ts_literal(value),
+            "body_type": self.handler_types.type(response.schema, "  "),
+            "not_implemented": False,
+        }
 
 
 def _warning(op: Operation, message: str) -> Diagnostic:
@@ -282,7 +296,9 @@ def _for_ajv(node: Any) -> Any:
                 continue
             if key == "$ref" and isinstance(value, str) and value.startswith("#/components/schemas/"):
                 out[key] = "components#/$defs/" + value.rsplit("/", 1)[-1]
-            elif key in ("properties", "patternProperties", "$defs", "definitions") and isinstance(value, dict):
+            elif key in ("properties", "patternProperties", "$defs", "definitions") and isinstance(
+                value, dict
+            ):
                 out[key] = {name: _for_ajv(sub) for name, sub in value.items()}
             else:
                 out[key] = _for_ajv(value)

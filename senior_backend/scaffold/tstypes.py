@@ -8,7 +8,13 @@ from typing import Any
 from senior_backend.common.openapi import ref_name
 from senior_backend.scaffold.naming import ts_string
 
-_PRIMITIVE = {"string": "string", "integer": "number", "number": "number", "boolean": "boolean", "null": "null"}
+_PRIMITIVE = {
+    "string": "string",
+    "integer": "number",
+    "number": "number",
+    "boolean": "boolean",
+    "null": "null",
+}
 
 
 def ts_literal(value: Any) -> str:
@@ -32,8 +38,11 @@ def _key(name: str) -> str:
 class TypeWriter:
     """Turns schemas into TypeScript types, naming `$ref`s with the model's type names."""
 
-    def __init__(self, type_names: dict[str, str], prefix: str = "") -> None:
+    def __init__(
+        self, type_names: dict[str, str], prefix: str = "", schemas: dict[str, Any] | None = None
+    ) -> None:
         self.type_names = type_names
+        self.schemas = schemas or {}
         self.prefix = prefix
 
     def type(self, schema: Any, indent: str = "") -> str:
@@ -65,11 +74,23 @@ class TypeWriter:
         members = []
         for sub in schema[key]:
             member = self.type(sub, indent)
-            if prop and isinstance(sub, dict) and "$ref" in sub:
+            if (
+                prop
+                and isinstance(sub, dict)
+                and "$ref" in sub
+                and self._open_tag(sub["$ref"], prop, mapping)
+            ):
                 tag = mapping.get(sub["$ref"], ref_name(sub["$ref"]))
                 member = f"({member} & {{ {ts_string(prop)}: {ts_string(tag)} }})"
             members.append(self._wrap(member))
         return " | ".join(members) if members else "never"
+
+    def _open_tag(self, ref: str, prop: str, mapping: dict[str, str]) -> bool:
+        """Whether to narrow a member by its discriminator value (not when the member fixes it itself)."""
+        if ref in mapping:
+            return True
+        target = (self.schemas.get(ref_name(ref)) or {}).get("properties", {}).get(prop, {})
+        return not (isinstance(target, dict) and ("enum" in target or "const" in target))
 
     def _by_type(self, schema: dict[str, Any], indent: str) -> str:
         kinds = schema.get("type")

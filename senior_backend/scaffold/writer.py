@@ -61,7 +61,12 @@ def read_manifest(output: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        fail("bad-manifest", f"{path} is not a valid manifest", ExitCode.BAD_INPUT, hint="delete it to start over")
+        fail(
+            "bad-manifest",
+            f"{path} is not a valid manifest",
+            ExitCode.BAD_INPUT,
+            hint="delete it to start over",
+        )
     return data if isinstance(data, dict) else {}
 
 

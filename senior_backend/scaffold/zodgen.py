@@ -78,7 +78,9 @@ class ZodWriter:
             return inner
         kinds = _kinds(schema)
         values = schema.get("enum", [schema.get("const")])
-        if kinds & {"integer", "number"} or any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        if kinds & {"integer", "number"} or any(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
+        ):
             return f"z.preprocess(asNumber, {inner})"
         if "boolean" in kinds or any(isinstance(v, bool) for v in values):
             return f"z.preprocess(asBoolean, {inner})"
@@ -98,7 +100,7 @@ class ZodWriter:
         if kind == "string":
             return self._string(schema)
         if kind in ("integer", "number"):
-            text = "z.number()" + (".int()" if kind == "integer" else "")
+            text = "z.number()"
             for key, method in (
                 ("minimum", "gte"),
                 ("maximum", "lte"),
@@ -108,6 +110,8 @@ class ZodWriter:
             ):
                 if isinstance(schema.get(key), (int, float)) and not isinstance(schema.get(key), bool):
                     text += f".{method}({_num(schema[key])})"
+            if kind == "integer":  # not .int(): it also rejects int64 values beyond 2^53
+                text += '.refine(Number.isInteger, "expected an integer")'
             return f"z.preprocess(asNumber, {text})" if coerce else text
         if kind == "boolean":
             return "z.preprocess(asBoolean, z.boolean())" if coerce else "z.boolean()"
@@ -134,7 +138,7 @@ class ZodWriter:
         if isinstance(schema.get("maxLength"), int):
             text += f".max({schema['maxLength']})"
         if isinstance(schema.get("pattern"), str):
-            text += f".regex(new RegExp({ts_string(schema['pattern'])}, \"u\"))"
+            text += f'.regex(new RegExp({ts_string(schema["pattern"])}, "u"))'
         return text
 
     def _object(self, schema: dict[str, Any], request: bool) -> str:
@@ -155,10 +159,14 @@ class ZodWriter:
             text += f".catchall({self.expr(extra, False, request)})"
         else:
             text += ".loose()"
-        bounds = [(k, schema[k]) for k in ("minProperties", "maxProperties") if isinstance(schema.get(k), int)]
+        bounds = [
+            (k, schema[k]) for k in ("minProperties", "maxProperties") if isinstance(schema.get(k), int)
+        ]
         for key, limit in bounds:
             op = ">=" if key == "minProperties" else "<="
-            text += f'.refine((value) => Object.keys(value).length {op} {limit}, {ts_string(f"{key} {limit}")})'
+            text += (
+                f".refine((value) => Object.keys(value).length {op} {limit}, {ts_string(f'{key} {limit}')})"
+            )
         return text
 
     def form(self, schema: dict[str, Any]) -> str:
