@@ -289,6 +289,8 @@ def json_schema_literal(schema: Any, coerce: bool = False, form: bool = False) -
 
 
 def _for_ajv(node: Any) -> Any:
+    if isinstance(node, dict) and node.get("format") == "binary":
+        return {}  # file parts arrive as buffers, not strings
     if isinstance(node, dict):
         out = {}
         for key, value in node.items():
