@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote, urlparse
 
@@ -185,6 +185,9 @@ class _Renderer:
             "sort_key": (op.path.count("{") > 0, op.path.count("/") * -1, op.path),
             "summary": op.summary,
             "path_params": [{"name": p.name, "key": p.key} for p in params["path"]],
+            "path_object": "{ "
+            + ", ".join(f"{ts_string(p.name)}: params[{ts_string(p.key)}]" for p in params["path"])
+            + " }",
             "request_type": self.request_type(op),
             "response_type": self.response_type(op),
             "body_kind": body.kind if body else "",
@@ -192,8 +195,9 @@ class _Renderer:
             "stub": self.stub(op),
         }
         if self.framework == "fastify":
+            keyed = [replace(p, name=p.key) for p in params["path"]]
             view["schema"] = {
-                loc: json_schema_literal(self.params_object(params[loc]), coerce=False)
+                loc: json_schema_literal(self.params_object(keyed if loc == "path" else params[loc]))
                 for loc in LOCATIONS
                 if params[loc]
             }
@@ -280,7 +284,7 @@ def _warning(op: Operation, message: str) -> Diagnostic:
     return warning("stub-example", message, where=op.where)
 
 
-def json_schema_literal(schema: Any, coerce: bool = False, form: bool = False) -> str:
+def json_schema_literal(schema: Any, form: bool = False) -> str:
     """A JSON Schema as a TypeScript expression for Ajv: refs point at the shared `components` schema."""
     cleaned = _for_ajv(schema)
     if form and isinstance(cleaned, dict):

@@ -30,7 +30,9 @@ BASE_PATHS = {"features31": "/api/v1", "swagger2": "/v1"}
 def generate(spec: Path, framework: str, output: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """Run the scaffolder in-process through click (fast), as a finished-process-like result."""
     result = CliRunner().invoke(
-        command, [str(spec), "--framework", framework, "--output", str(output), *extra], catch_exceptions=False
+        command,
+        [str(spec), "--framework", framework, "--output", str(output), *extra],
+        catch_exceptions=False,
     )
     return subprocess.CompletedProcess([], result.exit_code, result.stdout, "")
 
@@ -49,15 +51,15 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def typechecked(node_project: NodeProject, generated: dict[str, Path]) -> dict[str, subprocess.CompletedProcess[str]]:
+def typechecked(
+    node_project: NodeProject, generated: dict[str, Path]
+) -> dict[str, subprocess.CompletedProcess[str]]:
     """One `tsc --strict --noEmit` per framework over every spec's output."""
     return {framework: node_project.typecheck(root) for framework, root in generated.items()}
 
 
 @pytest.fixture(scope="session")
-def server(
-    node_project: NodeProject, generated: dict[str, Path]
-) -> Iterator[Callable[[str, str], Booted]]:
+def server(node_project: NodeProject, generated: dict[str, Path]) -> Iterator[Callable[[str, str], Booted]]:
     """`server(framework, spec)` boots that generated server once per session and returns it."""
     stack = contextlib.ExitStack()
     booted: dict[tuple[str, str], Booted] = {}
