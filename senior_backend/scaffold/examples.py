@@ -7,6 +7,8 @@ invalid spec example is reported as a warning and replaced.
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from typing import Any
 
@@ -49,6 +51,7 @@ class Examples:
     def __init__(self, schemas: dict[str, dict[str, Any]]) -> None:
         self.schemas = schemas
         self.checker = FormatChecker()
+        self._picked: dict[str, tuple[Any, bool]] = {}
 
     def is_valid(self, schema: dict[str, Any], value: Any) -> bool:
         root = {**schema, "components": {"schemas": self.schemas}}
@@ -58,7 +61,13 @@ class Examples:
             return False
 
     def pick(self, schema: dict[str, Any], spec_example: tuple[bool, Any]) -> tuple[Any, bool]:
-        """(value, valid): the spec example when valid, else a synthesized value."""
+        """(value, valid): the spec example when valid, else a synthesized value (memoized)."""
+        key = json.dumps([schema, spec_example], sort_keys=True, default=str)
+        if key not in self._picked:
+            self._picked[key] = self._pick(schema, spec_example)
+        return copy.deepcopy(self._picked[key])
+
+    def _pick(self, schema: dict[str, Any], spec_example: tuple[bool, Any]) -> tuple[Any, bool]:
         has, value = spec_example
         if has and self.is_valid(schema, value):
             return value, True

@@ -13,6 +13,7 @@ import yaml
 from senior_backend.scaffold.writer import MANIFEST
 from tests.scaffold.conftest import SPECS, generate
 
+
 def _spec_copy(tmp_path: Path) -> Path:
     spec = tmp_path / "openapi.yaml"
     spec.write_text(SPECS["shop"].read_text())
@@ -28,7 +29,9 @@ def test_regeneration_keeps_edited_handler_and_reports_operation_changes(tmp_pat
     spec, out = _spec_copy(tmp_path), tmp_path / "out"
     assert generate(spec, "express", out).returncode == 0
     handler = out / "handlers" / "users.ts"
-    edited = handler.read_text().replace("// TODO: implement listUsers", "// mine: real database code\n  // ✓")
+    edited = handler.read_text().replace(
+        "// TODO: implement listUsers", "// mine: real database code\n  // ✓"
+    )
     handler.write_text(edited)
     document = yaml.safe_load(spec.read_text())
     del document["paths"]["/users/{userId}"]["delete"]
@@ -102,7 +105,9 @@ def test_hostile_spec_writes_only_sanitized_files_inside_output(tmp_path: Path) 
     assert len(set(handlers)) == len(handlers)
     assert "n123start" in handlers and "delete_" in handlers and "constructor_" in handlers
     types = (out / "types.ts").read_text()
-    assert "export type Class =" in types and "export type N2fa =" in types and "export type Array2 =" in types
+    assert (
+        "export type Class =" in types and "export type N2fa =" in types and "export type Array2 =" in types
+    )
     for path in out.rglob("*.ts"):
         for line in path.read_text().splitlines():
             stripped = line.strip()
@@ -125,8 +130,11 @@ def test_symlink_out_of_output_is_refused(tmp_path: Path, run_tool) -> None:
     ("content", "message"),
     [
         ("openapi: 3.0.0\npaths: [", "invalid YAML"),
-        ("openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
-         "        '200': {$ref: '#/components/responses/Nope'}\n", "does not resolve"),
+        (
+            "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
+            "        '200': {$ref: '#/components/responses/Nope'}\n",
+            "does not resolve",
+        ),
         ("openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n", "no operations"),
         ("swagger: '1.2'\n", "not an OpenAPI document"),
     ],

@@ -28,11 +28,24 @@ def _schemathesis() -> list[str]:
 def test_schemathesis_finds_no_contract_violation(framework: str, server, tmp_path) -> None:
     booted = server(framework, "features31")
     command = [
-        *_schemathesis(), "run", str(SPECS["features31"]),
-        "--url", booted.base_url + "/api/v1",
-        "--checks", CHECKS,
-        "--max-examples", "8", "--seed", "7", "--no-shrink", "--workers", "1",
-        "--phases", "coverage,fuzzing", "--request-timeout", "5",
+        *_schemathesis(),
+        "run",
+        str(SPECS["features31"]),
+        "--url",
+        booted.base_url + "/api/v1",
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        "8",
+        "--seed",
+        "7",
+        "--no-shrink",
+        "--workers",
+        "1",
+        "--phases",
+        "coverage,fuzzing",
+        "--request-timeout",
+        "5",
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=180, cwd=tmp_path)
     output = result.stdout + result.stderr

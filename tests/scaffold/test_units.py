@@ -9,7 +9,14 @@ import pytest
 
 from senior_backend.scaffold.examples import Examples
 from senior_backend.scaffold.ir import normalize_schema
-from senior_backend.scaffold.naming import NameTable, file_stem, identifier, ts_comment, ts_string, ts_template
+from senior_backend.scaffold.naming import (
+    NameTable,
+    file_stem,
+    identifier,
+    ts_comment,
+    ts_string,
+    ts_template,
+)
 from senior_backend.scaffold.render import base_path
 from senior_backend.scaffold.tstypes import TypeWriter
 from senior_backend.scaffold.zodgen import ZodWriter
@@ -34,8 +41,14 @@ def test_comment_and_template_escapes() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("get user by-id", "getUserById"), ("123start", "n123start"), ("class", "class_"), ("", "item"),
-     ("delete", "delete_"), ("ÜberCool!", "berCool")],
+    [
+        ("get user by-id", "getUserById"),
+        ("123start", "n123start"),
+        ("class", "class_"),
+        ("", "item"),
+        ("delete", "delete_"),
+        ("ÜberCool!", "berCool"),
+    ],
 )
 def test_identifier(text: str, expected: str) -> None:
     assert identifier(text) == expected
@@ -46,7 +59,12 @@ def test_file_stem_and_dedup() -> None:
     assert file_stem("..\\..\\win") == "win"
     assert file_stem("///") == "default"
     table = NameTable({"app"})
-    assert [table.claim(n) for n in ("app", "users", "Users", "users")] == ["app2", "users", "Users2", "users3"]
+    assert [table.claim(n) for n in ("app", "users", "Users", "users")] == [
+        "app2",
+        "users",
+        "Users2",
+        "users3",
+    ]
 
 
 def test_normalize_openapi_30_nullable_and_exclusive_bounds() -> None:
@@ -54,13 +72,19 @@ def test_normalize_openapi_30_nullable_and_exclusive_bounds() -> None:
         {"type": "integer", "nullable": True, "minimum": 0, "exclusiveMinimum": True, "x-vendor": 1}, True
     )
     assert schema == {"type": ["integer", "null"], "exclusiveMinimum": 0}
-    assert normalize_schema({"$ref": "#/x", "nullable": True}, True) == {"anyOf": [{"$ref": "#/x"}, {"type": "null"}]}
+    assert normalize_schema({"$ref": "#/x", "nullable": True}, True) == {
+        "anyOf": [{"$ref": "#/x"}, {"type": "null"}]
+    }
     assert normalize_schema({"type": "string", "enum": ["a"], "nullable": True}, True)["enum"] == ["a", None]
-    assert normalize_schema({"nullable": True, "type": "string"}, False) == {"type": "string"}  # 3.1: no keyword
+    assert normalize_schema({"nullable": True, "type": "string"}, False) == {
+        "type": "string"
+    }  # 3.1: no keyword
 
 
 def test_typescript_types_for_composition() -> None:
-    writer = TypeWriter({"Cat": "Cat", "Dog": "Dog"}, schemas={"Cat": {"properties": {"kind": {"type": "string"}}}})
+    writer = TypeWriter(
+        {"Cat": "Cat", "Dog": "Dog"}, schemas={"Cat": {"properties": {"kind": {"type": "string"}}}}
+    )
     union = writer.type(
         {
             "oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
@@ -68,7 +92,9 @@ def test_typescript_types_for_composition() -> None:
         }
     )
     assert union == '(Cat & { "kind": "c" }) | (Dog & { "kind": "Dog" })'
-    assert writer.type({"allOf": [{"$ref": "#/components/schemas/Cat"}, {"type": "object"}]}).startswith("Cat & ")
+    assert writer.type({"allOf": [{"$ref": "#/components/schemas/Cat"}, {"type": "object"}]}).startswith(
+        "Cat & "
+    )
     assert writer.type({"type": ["string", "null"]}) == "string | null"
     assert writer.type({"const": "x`"}) == '"x`"'
     assert writer.type({"enum": [1, "a", None]}) == '1 | "a" | null'
@@ -83,20 +109,28 @@ def test_zod_never_coerces_bodies_but_parses_parameters() -> None:
     assert "preprocess" not in body and ".gte(1)" in body
     param = zod.expr({"type": "integer"}, coerce=True)
     assert param.startswith("z.preprocess(asNumber")
-    closed = zod.expr({"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": False})
+    closed = zod.expr(
+        {"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": False}
+    )
     assert closed.endswith(".strict()") and '"a": z.string().optional()' in closed
     read_only = zod.expr(
         {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer", "readOnly": True}}},
         request=True,
     )
     assert ".optional()" in read_only
-    assert zod.expr({"type": "string", "pattern": "^a\"b$"}).endswith('.regex(new RegExp("^a\\"b$", "u"))')
+    assert zod.expr({"type": "string", "pattern": '^a"b$'}).endswith('.regex(new RegExp("^a\\"b$", "u"))')
 
 
 def test_examples_are_valid_or_flagged() -> None:
     schemas = {
-        "Node": {"type": "object", "required": ["v"], "properties": {"v": {"type": "integer", "minimum": 5},
-                 "kids": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}}},
+        "Node": {
+            "type": "object",
+            "required": ["v"],
+            "properties": {
+                "v": {"type": "integer", "minimum": 5},
+                "kids": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+            },
+        },
     }
     examples = Examples(schemas)
     value, valid = examples.pick({"$ref": "#/components/schemas/Node"}, (False, None))
