@@ -14,12 +14,63 @@ from typing import Any
 
 import yaml
 
-WORDS = (
-    "user order invoice product cart payment shipment refund coupon review address warehouse supplier "
-    "category brand tag ticket comment attachment team project task sprint release build deploy alert "
-    "metric report dashboard plan subscription seat license device session token webhook event export "
-    "import job queue worker region zone cluster node volume snapshot backup policy role permission audit"
-).split()
+WORDS = [
+    "user",
+    "order",
+    "invoice",
+    "product",
+    "cart",
+    "payment",
+    "shipment",
+    "refund",
+    "coupon",
+    "review",
+    "address",
+    "warehouse",
+    "supplier",
+    "category",
+    "brand",
+    "tag",
+    "ticket",
+    "comment",
+    "attachment",
+    "team",
+    "project",
+    "task",
+    "sprint",
+    "release",
+    "build",
+    "deploy",
+    "alert",
+    "metric",
+    "report",
+    "dashboard",
+    "plan",
+    "subscription",
+    "seat",
+    "license",
+    "device",
+    "session",
+    "token",
+    "webhook",
+    "event",
+    "export",
+    "import",
+    "job",
+    "queue",
+    "worker",
+    "region",
+    "zone",
+    "cluster",
+    "node",
+    "volume",
+    "snapshot",
+    "backup",
+    "policy",
+    "role",
+    "permission",
+    "audit",
+]
 
 
 def _resource_schemas(name: str, pascal: str) -> dict[str, Any]:
@@ -125,10 +176,13 @@ def build(resources: int) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/New{pascal}"}}},
         }
-        ok = lambda schema, code="200": {
-            code: {"description": "ok", "content": {"application/json": {"schema": schema}}},
-            "400": error,
-        }  # noqa: E731
+
+        def ok(schema: dict[str, Any], code: str = "200") -> dict[str, Any]:
+            return {
+                code: {"description": "ok", "content": {"application/json": {"schema": schema}}},
+                "400": error,
+            }
+
         id_param = {
             "name": f"{word}Id",
             "in": "path",

@@ -27,9 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from large_spec import build  # noqa: E402
-
 import yaml  # noqa: E402
+from large_spec import build  # noqa: E402
 
 NODE_MODULES = REPO / "tests" / "node" / "node_modules"
 FRAMEWORKS = ("express", "fastify", "koa")
