@@ -45,6 +45,14 @@ TS_GLOBAL_TYPES = {
     "JSON",
     "Math",
 }
+WINDOWS_DEVICE_NAMES = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(10)),
+    *(f"lpt{i}" for i in range(10)),
+}
 _DROP = {"discriminator", "xml", "externalDocs", "deprecated", "nullable", "example", "examples"}
 _SUBSCHEMA_LISTS = ("allOf", "oneOf", "anyOf", "prefixItems")
 _SUBSCHEMA = ("items", "not", "additionalProperties", "contains", "propertyNames")
@@ -60,6 +68,7 @@ class Parameter:
     required: bool
     schema: dict[str, Any]
     key: str  # identifier used for path params in framework route syntax
+    delimiter: str | None = None  # how an array arrives in one value (",", " ", "|"), None when repeated
 
 
 @dataclass
@@ -307,6 +316,7 @@ class _Builder:
                     required=bool(param.get("required")) or location == "path",
                     schema=normalize_schema(schema or {"type": "string"}, self.is_30),
                     key=keys.claim(identifier(name, "param")),
+                    delimiter=_delimiter(location, param),
                 )
             )
         declared = {param.name for param in result if param.location == "path"}
@@ -378,12 +388,21 @@ class _Builder:
 
     def _groups(self, operations: list[Operation]) -> list[Group]:
         groups: dict[str, Group] = {}
-        modules = NameTable({"app", "server", "types", "validation", "errors", "schemas", "index"})
+        modules = NameTable({"app", "server", "types", "http", "schemas", "index", *WINDOWS_DEVICE_NAMES})
         for operation in operations:
             if operation.group not in groups:
                 groups[operation.group] = Group(operation.group, modules.claim(file_stem(operation.group)))
             groups[operation.group].operations.append(operation)
         return list(groups.values())
+
+
+def _delimiter(location: str, param: dict[str, Any]) -> str | None:
+    """Arrays sent as one value: `style: form, explode: false` (and simple/delimited styles) per OpenAPI."""
+    style = param.get("style") or ("form" if location in ("query", "cookie") else "simple")
+    explode = param.get("explode", style == "form")
+    if explode and style in ("form", "spaceDelimited", "pipeDelimited"):
+        return None
+    return {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
 
 
 def build_model(document: OpenAPIDocument) -> ApiModel:

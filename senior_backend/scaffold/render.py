@@ -201,8 +201,16 @@ class _Renderer:
                 for loc in LOCATIONS
                 if params[loc]
             }
+            splits = {
+                p.name: p.delimiter
+                for p in params["query"]
+                if p.delimiter and p.schema.get("type") == "array"
+            }
+            view["splits"] = ts_literal(splits) if splits else ""
             if body is not None:
-                view["schema"]["body"] = json_schema_literal(body.schema, form=body.kind != "json")
+                view["schema"]["body"] = json_schema_literal(
+                    body.schema, form=body.kind != "json", optional=not body.required
+                )
         else:
             view["zod"] = {loc: self.zod_params(params[loc]) for loc in LOCATIONS}
             if body is not None:
@@ -216,7 +224,7 @@ class _Renderer:
     def zod_params(self, params: list[Parameter]) -> str:
         fields = []
         for param in params:
-            value = self.zod.expr(param.schema, coerce=True, request=True)
+            value = self.zod.param(param.schema, param.delimiter)
             fields.append(f"{ts_string(param.name)}: {value}{'' if param.required else '.optional()'}")
         return "z.object({" + ", ".join(fields) + "}).loose()"
 
@@ -284,11 +292,15 @@ def _warning(op: Operation, message: str) -> Diagnostic:
     return warning("stub-example", message, where=op.where)
 
 
-def json_schema_literal(schema: Any, form: bool = False) -> str:
-    """A JSON Schema as a TypeScript expression for Ajv: refs point at the shared `components` schema."""
+def json_schema_literal(schema: Any, form: bool = False, optional: bool = False) -> str:
+    """A JSON Schema as a TypeScript expression for Ajv: refs point at the shared `components` schema.
+
+    Body schemas carry their handling in `$comment` for the validator compiler of http.ts:
+    `form-encoded` (fields arrive as text and are coerced) and `optional` (an absent body is valid)."""
     cleaned = _for_ajv(schema)
-    if form and isinstance(cleaned, dict):
-        cleaned = {**cleaned, "$comment": "form-encoded"}
+    tags = [tag for tag, wanted in (("form-encoded", form), ("optional", optional)) if wanted]
+    if tags and isinstance(cleaned, dict):
+        cleaned = {**cleaned, "$comment": " ".join(tags)}
     return ts_literal(cleaned)
 
 

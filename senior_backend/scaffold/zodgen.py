@@ -40,6 +40,13 @@ class ZodWriter:
     def ref(self, ref: str) -> str:
         return f"{self.type_names.get(ref_name(ref), 'Unknown')}Schema"
 
+    def param(self, schema: dict[str, Any], delimiter: str | None) -> str:
+        """A parameter: text parsed per its schema; an array split on `delimiter` or taken as repeated."""
+        text = self.expr(schema, coerce=True, request=True)
+        if delimiter is None or not text.startswith("z.preprocess(asArray, "):
+            return text
+        return f"z.preprocess(splitOn({ts_string(delimiter)}), {text})"
+
     def expr(self, schema: Any, coerce: bool = False, request: bool = False) -> str:
         if not isinstance(schema, dict) or not schema:
             return "z.unknown()"

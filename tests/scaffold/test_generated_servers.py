@@ -89,6 +89,11 @@ def test_invalid_requests_get_400_with_field_details(framework: str, server) -> 
         assert any(field.startswith("body.children.0.children.0.value") for field in fields), fields
         tree["children"][0]["children"][0]["value"] = "ok"
         assert client.post("/trees", json={**tree, "parent": None}).status_code == 200
+        # An optional body may be absent; when present it is validated (additionalProperties: integer).
+        assert client.put("/settings").status_code == 200
+        assert client.put("/settings", json={"retries": 2}).status_code == 200
+        assert _fields(_error(client.put("/settings", json={"retries": "two"}))) == {"body.retries"}
+        assert _error(client.put("/settings", content=b"null", headers={"content-type": "application/json"}))
         # Forms are text on the wire: numbers and booleans are parsed as the spec says, garbage is not.
         form = {"email": "a@example.com", "age": "42", "subscribe": "true"}
         assert client.post("/forms/contact", data=form).json() == {"received": True}
@@ -117,6 +122,22 @@ def test_openapi_30_nullable_exclusive_and_default_responses(framework: str, ser
         assert _fields(_error(client.get("/accounts/nope"))) == {"path.accountId"}
         assert client.post("/shapes", json={"kind": "square", "side": 2}).status_code == 201
         assert _error(client.post("/shapes", json={"kind": "square", "radius": 2}))
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_swagger2_arrays_and_forms(framework: str, server) -> None:
+    base = server(framework, "swagger2").base_url + "/v1"
+    with httpx.Client(base_url=base, timeout=10) as client:
+        # collectionFormat: csv -> style form, explode false: one value, split on commas.
+        assert client.get("/pets", params={"tags": "a,b", "limit": "100"}).status_code == 200
+        assert _fields(_error(client.get("/pets", params={"limit": "101"}))) == {"query.limit"}
+        assert _fields(_error(client.post("/pets/7", data={"status": "lost"}))) >= {
+            "body.name",
+            "body.status",
+        }
+        assert client.post("/pets/7", data={"name": "Rex", "status": "sold"}).status_code == 200
+        assert _error(client.post("/pets", json={"id": "one", "name": "Rex"}))
+        assert client.put("/pets/bulk", json=[{"name": "a"}, {"name": "b", "tag": None}]).status_code == 204
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)

@@ -121,6 +121,14 @@ def test_zod_never_coerces_bodies_but_parses_parameters() -> None:
     assert zod.expr({"type": "string", "pattern": '^a"b$'}).endswith('.regex(new RegExp("^a\\"b$", "u"))')
 
 
+def test_delimited_array_parameters_are_split() -> None:
+    zod = ZodWriter({})
+    csv = zod.param({"type": "array", "items": {"type": "integer"}}, ",")
+    assert csv.startswith('z.preprocess(splitOn(","), z.preprocess(asArray, z.array(z.preprocess(asNumber')
+    assert zod.param({"type": "array", "items": {"type": "string"}}, None).startswith("z.preprocess(asArray")
+    assert "splitOn" not in zod.param({"type": "integer"}, ",")
+
+
 def test_examples_are_valid_or_flagged() -> None:
     schemas = {
         "Node": {
