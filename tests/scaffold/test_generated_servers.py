@@ -103,8 +103,11 @@ def test_invalid_requests_get_400_with_field_details(framework: str, server) -> 
         assert upload.status_code == 201, upload.text
         bad = client.post("/forms/upload", files={"title": (None, "doc"), "copies": (None, "99")})
         assert _fields(_error(bad)) == {"body.copies"}
-        # Unknown paths get the JSON 404; a caller's request id is echoed.
+        # Unknown paths get the JSON 404; routes live under the server URL's base path, exactly once.
         assert _error(client.get("/nowhere"), 404)["code"] == "NOT_FOUND"
+        assert _error(client.get("/api/v1/pets"), 404)["code"] == "NOT_FOUND"
+        root = server(framework, "features31").base_url
+        assert httpx.get(root + "/pets", timeout=10).status_code == 404
         assert client.get("/pets", headers={"x-request-id": "abc-123"}).headers["x-request-id"] == "abc-123"
 
 
