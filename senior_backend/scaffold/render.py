@@ -19,8 +19,8 @@ from senior_backend.common.resources import template_environment
 from senior_backend.scaffold.examples import Examples
 from senior_backend.scaffold.ir import ApiModel, Operation, Parameter
 from senior_backend.scaffold.naming import identifier, ts_comment, ts_string, ts_template
-from senior_backend.scaffold.tstypes import TypeWriter, ts_literal
-from senior_backend.scaffold.zodgen import ZodWriter
+from senior_backend.scaffold.tstypes import UNKNOWN, Node, TypeBuilder, union
+from senior_backend.scaffold.zodgen import ZodBuilder
 
 FRAMEWORKS = ("express", "fastify", "koa")
 LOCATIONS = ("path", "query", "header", "cookie")
@@ -68,25 +68,31 @@ def route_path(operation: Operation, framework: str) -> str:
     return "".join(out)
 
 
+def environment() -> jinja2.Environment:
+    """The template environment with the escaping filters (one per context, see naming.py)."""
+    env = template_environment()
+    env.filters.update(
+        {"ts_string": ts_string, "ts_comment": ts_comment, "ts_template": ts_template, "tojson": json.dumps}
+    )
+    return env
+
+
+def typescript_macros() -> Any:
+    """The `tstype`, `zod` and `literal` macros of templates/_macros/typescript.j2, callable from Python."""
+    return environment().get_template("_macros/typescript.j2").module
+
+
 class _Renderer:
     def __init__(self, model: ApiModel, framework: str, stubs: str, prefix: str) -> None:
         self.model = model
         self.framework = framework
         self.stubs = stubs
         self.prefix = prefix
-        self.types = TypeWriter(model.type_names, schemas=model.schemas)
-        self.handler_types = TypeWriter(model.type_names, prefix="T.", schemas=model.schemas)
-        self.zod = ZodWriter(model.type_names)
+        self.types = TypeBuilder(model.type_names, schemas=model.schemas)
+        self.handler_types = TypeBuilder(model.type_names, prefix="T.", schemas=model.schemas)
+        self.zod = ZodBuilder(model.type_names)
         self.examples = Examples(model.schemas)
-        self.env: jinja2.Environment = template_environment()
-        self.env.filters.update(
-            {
-                "ts_string": ts_string,
-                "ts_comment": ts_comment,
-                "ts_template": ts_template,
-                "tojson": json.dumps,
-            }
-        )
+        self.env = environment()
 
     def files(self) -> list[RenderedFile]:
         operations = [self.operation_view(op) for op in self.model.operations]
@@ -164,9 +170,9 @@ class _Renderer:
                 {
                     "raw": raw,
                     "name": name,
-                    "ts": self.types.type(schema),
-                    "zod": self.zod.expr(schema) if self.framework != "fastify" else "",
-                    "json": json_schema_literal(schema) if self.framework == "fastify" else "",
+                    "ts": self.types.node(schema),
+                    "zod": self.zod.node(schema) if self.framework != "fastify" else None,
+                    "json": ajv_schema(schema) if self.framework == "fastify" else None,
                     "description": str(schema.get("description", "")),
                 }
             )
@@ -185,11 +191,8 @@ class _Renderer:
             "sort_key": (op.path.count("{") > 0, op.path.count("/") * -1, op.path),
             "summary": op.summary,
             "path_params": [{"name": p.name, "key": p.key} for p in params["path"]],
-            "path_object": "{ "
-            + ", ".join(f"{ts_string(p.name)}: params[{ts_string(p.key)}]" for p in params["path"])
-            + " }",
-            "request_type": self.request_type(op),
-            "response_type": self.response_type(op),
+            "request": self.request_type(op),
+            "responses": self.response_variants(op),
             "body_kind": body.kind if body else "",
             "body_required": bool(body and body.required),
             "stub": self.stub(op),
@@ -197,36 +200,32 @@ class _Renderer:
         if self.framework == "fastify":
             keyed = [replace(p, name=p.key) for p in params["path"]]
             view["schema"] = {
-                loc: json_schema_literal(self.params_object(keyed if loc == "path" else params[loc]))
+                loc: ajv_schema(self.params_object(keyed if loc == "path" else params[loc]))
                 for loc in LOCATIONS
                 if params[loc]
             }
-            splits = {
+            view["splits"] = {
                 p.name: p.delimiter
                 for p in params["query"]
                 if p.delimiter and p.schema.get("type") == "array"
-            }
-            view["splits"] = ts_literal(splits) if splits else ""
+            } or None
             if body is not None:
-                view["schema"]["body"] = json_schema_literal(
+                view["schema"]["body"] = ajv_schema(
                     body.schema, form=body.kind != "json", optional=not body.required
                 )
         else:
-            view["zod"] = {loc: self.zod_params(params[loc]) for loc in LOCATIONS}
+            view["zod"] = {
+                loc: self.zod.params(
+                    [(p.name, self.zod.param(p.schema, p.delimiter), p.required) for p in params[loc]]
+                )
+                for loc in LOCATIONS
+            }
             if body is not None:
+                json_body = body.kind == "json"
                 view["zod"]["body"] = (
-                    self.zod.form(body.schema)
-                    if body.kind != "json"
-                    else self.zod.expr(body.schema, request=True)
+                    self.zod.node(body.schema, request=True) if json_body else self.zod.form(body.schema)
                 )
         return view
-
-    def zod_params(self, params: list[Parameter]) -> str:
-        fields = []
-        for param in params:
-            value = self.zod.param(param.schema, param.delimiter)
-            fields.append(f"{ts_string(param.name)}: {value}{'' if param.required else '.optional()'}")
-        return "z.object({" + ", ".join(fields) + "}).loose()"
 
     @staticmethod
     def params_object(params: list[Parameter]) -> dict[str, Any]:
@@ -236,43 +235,42 @@ class _Renderer:
             "required": [param.name for param in params if param.required],
         }
 
-    def request_type(self, op: Operation) -> str:
-        lines = ["{", "  requestId: string;"]
-        for location in LOCATIONS:
-            schema = self.params_object(op.params_in(location))
-            key = {"path": "path", "query": "query", "header": "headers", "cookie": "cookies"}[location]
-            lines.append(f"  {key}: {self.types.object(schema, '  ')};")
+    def request_type(self, op: Operation) -> dict[str, Node]:
+        parts = {
+            key: self.types.object(self.params_object(op.params_in(location)))
+            for location, key in (
+                ("path", "path"),
+                ("query", "query"),
+                ("header", "headers"),
+                ("cookie", "cookies"),
+            )
+        }
         if op.body is None:
-            lines.append("  body: undefined;")
+            parts["body"] = {"kind": "undefined"}
         else:
-            body = self.types.type(op.body.schema, "  ")
-            lines.append(f"  body: {body}{'' if op.body.required else ' | undefined'};")
-        lines.append("}")
-        return "\n".join(lines)
+            body = self.types.node(op.body.schema)
+            parts["body"] = body if op.body.required else union([body, {"kind": "undefined"}])
+        return parts
 
-    def response_type(self, op: Operation) -> str:
-        variants = []
-        for response in op.responses:
-            status = response.status
-            status_type = status if status.isdigit() else "number"
-            if response.schema is None:
-                body = "body?: undefined"
-            else:
-                body = f"body: {self.types.type(response.schema, '  ')}"
-            variants.append(f"{{ status: {status_type}; {body}; headers?: Record<string, string> }}")
-        if not variants:
-            variants.append("{ status: number; body?: unknown; headers?: Record<string, string> }")
-        return "\n  | ".join(variants)
+    def response_variants(self, op: Operation) -> list[dict[str, Any]]:
+        variants = [
+            {
+                "status": int(response.status) if response.status.isdigit() else None,
+                "body": None if response.schema is None else self.types.node(response.schema),
+            }
+            for response in op.responses
+        ]
+        return variants or [{"status": None, "body": UNKNOWN}]
 
     def stub(self, op: Operation) -> dict[str, Any]:
         if self.stubs == "not-implemented":
-            return {"status": 501, "body": None, "not_implemented": True}
+            return {"status": 501, "has_body": False, "not_implemented": True}
         response = op.success
         if response is None:
-            return {"status": 200, "body": None, "not_implemented": False}
+            return {"status": 200, "has_body": False, "not_implemented": False}
         status = int(response.status) if response.status.isdigit() else 200
         if response.schema is None:
-            return {"status": status, "body": None, "not_implemented": False}
+            return {"status": status, "has_body": False, "not_implemented": False}
         value, valid = self.examples.pick(response.schema, (response.has_example, response.example))
         if not valid:
             self.model.warnings.append(
@@ -282,8 +280,9 @@ class _Renderer:
             )
         return {
             "status": status,
-            "body": ts_literal(value),
-            "body_type": self.handler_types.type(response.schema, "  "),
+            "has_body": True,
+            "body": value,
+            "body_type": self.handler_types.node(response.schema),
             "not_implemented": False,
         }
 
@@ -292,8 +291,8 @@ def _warning(op: Operation, message: str) -> Diagnostic:
     return warning("stub-example", message, where=op.where)
 
 
-def json_schema_literal(schema: Any, form: bool = False, optional: bool = False) -> str:
-    """A JSON Schema as a TypeScript expression for Ajv: refs point at the shared `components` schema.
+def ajv_schema(schema: Any, form: bool = False, optional: bool = False) -> Any:
+    """A JSON Schema for Ajv: refs point at the shared `components` schema.
 
     Body schemas carry their handling in `$comment` for the validator compiler of http.ts:
     `form-encoded` (fields arrive as text and are coerced) and `optional` (an absent body is valid)."""
@@ -301,7 +300,7 @@ def json_schema_literal(schema: Any, form: bool = False, optional: bool = False)
     tags = [tag for tag, wanted in (("form-encoded", form), ("optional", optional)) if wanted]
     if tags and isinstance(cleaned, dict):
         cleaned = {**cleaned, "$comment": " ".join(tags)}
-    return ts_literal(cleaned)
+    return cleaned
 
 
 def _for_ajv(node: Any) -> Any:

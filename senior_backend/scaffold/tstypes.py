@@ -1,79 +1,67 @@
-"""JSON Schema (normalized, see ir.py) to TypeScript type expressions."""
+"""JSON Schema (normalized, see ir.py) to TypeScript type *nodes*.
+
+This module decides what a schema means as a type (intersection for allOf, union
+for oneOf/anyOf, tagged members for discriminators, optional and readonly
+properties); `templates/_macros/typescript.j2` (`tstype`) decides how it is spelled.
+A node is a plain dict with a `kind`.
+"""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from senior_backend.common.openapi import ref_name
-from senior_backend.scaffold.naming import ts_string
 
-_PRIMITIVE = {
-    "string": "string",
-    "integer": "number",
-    "number": "number",
-    "boolean": "boolean",
-    "null": "null",
-}
+Node = dict[str, Any]
+UNKNOWN: Node = {"kind": "unknown"}
 
 
-def ts_literal(value: Any) -> str:
-    """A JSON value as a TypeScript literal type or expression (strings escaped)."""
-    if isinstance(value, str):
-        return ts_string(value)
-    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(ts_literal(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_key(key)}: {ts_literal(item)}" for key, item in value.items()) + " }"
-    return "unknown"
+def union(items: list[Node]) -> Node:
+    return items[0] if len(items) == 1 else {"kind": "union", "items": items}
 
 
-def _key(name: str) -> str:
-    """A property key; `__proto__` is computed so an object literal never sets the prototype."""
-    return f"[{ts_string(name)}]" if name == "__proto__" else ts_string(name)
+def intersection(items: list[Node]) -> Node:
+    return items[0] if len(items) == 1 else {"kind": "intersection", "items": items}
 
 
-class TypeWriter:
-    """Turns schemas into TypeScript types, naming `$ref`s with the model's type names."""
+class TypeBuilder:
+    """Turns schemas into type nodes, naming `$ref`s with the model's type names (plus `prefix`)."""
 
     def __init__(
         self, type_names: dict[str, str], prefix: str = "", schemas: dict[str, Any] | None = None
     ) -> None:
         self.type_names = type_names
-        self.schemas = schemas or {}
         self.prefix = prefix
+        self.schemas = schemas or {}
 
-    def type(self, schema: Any, indent: str = "") -> str:
+    def node(self, schema: Any) -> Node:
         if not isinstance(schema, dict) or not schema:
-            return "unknown"
+            return UNKNOWN
         if "$ref" in schema:
-            return self.prefix + self.type_names.get(ref_name(schema["$ref"]), "unknown")
+            name = self.type_names.get(ref_name(schema["$ref"]))
+            return {"kind": "ref", "name": self.prefix + name} if name else UNKNOWN
         if "const" in schema:
-            return ts_literal(schema["const"])
+            return {"kind": "literal", "value": schema["const"]}
         if isinstance(schema.get("enum"), list) and schema["enum"]:
-            return " | ".join(ts_literal(value) for value in schema["enum"])
-        parts: list[str] = []
+            return union([{"kind": "literal", "value": value} for value in schema["enum"]])
+        parts: list[Node] = []
         if "allOf" in schema:
-            parts.append(" & ".join(self._wrap(self.type(sub, indent)) for sub in schema["allOf"]))
+            parts.append(intersection([self.node(sub) for sub in schema["allOf"]] or [UNKNOWN]))
         for key in ("oneOf", "anyOf"):
             if key in schema:
-                parts.append(self._union(schema, key, indent))
-        rest = self._by_type(schema, indent)
-        if rest != "unknown" or not parts:
+                parts.append(self._union(schema, key))
+        rest = self._by_type(schema)
+        if rest is not UNKNOWN or not parts:
             parts.append(rest)
-        if len(parts) == 1:
-            return parts[0]
-        return " & ".join(self._wrap(part) for part in parts)
+        return intersection(parts)
 
-    def _union(self, schema: dict[str, Any], key: str, indent: str) -> str:
+    def _union(self, schema: dict[str, Any], key: str) -> Node:
         discriminator = schema.get("x-discriminator") or {}
         prop = discriminator.get("propertyName") if isinstance(discriminator, dict) else None
         mapping = {v: k for k, v in (discriminator.get("mapping") or {}).items()} if prop else {}
         members = []
         for sub in schema[key]:
-            member = self.type(sub, indent)
+            member = self.node(sub)
             if (
                 prop
                 and isinstance(sub, dict)
@@ -81,9 +69,9 @@ class TypeWriter:
                 and self._open_tag(sub["$ref"], prop, mapping)
             ):
                 tag = mapping.get(sub["$ref"], ref_name(sub["$ref"]))
-                member = f"({member} & {{ {ts_string(prop)}: {ts_string(tag)} }})"
-            members.append(self._wrap(member))
-        return " | ".join(members) if members else "never"
+                member = {"kind": "tagged", "base": member, "prop": prop, "tag": tag}
+            members.append(member)
+        return union(members) if members else {"kind": "never"}
 
     def _open_tag(self, ref: str, prop: str, mapping: dict[str, str]) -> bool:
         """Whether to narrow a member by its discriminator value (not when the member fixes it itself)."""
@@ -92,49 +80,50 @@ class TypeWriter:
         target = (self.schemas.get(ref_name(ref)) or {}).get("properties", {}).get(prop, {})
         return not (isinstance(target, dict) and ("enum" in target or "const" in target))
 
-    def _by_type(self, schema: dict[str, Any], indent: str) -> str:
+    def _by_type(self, schema: dict[str, Any]) -> Node:
         kinds = schema.get("type")
         if isinstance(kinds, list):
-            return " | ".join(self._single(schema, kind, indent) for kind in kinds) or "unknown"
+            return union([self._single(schema, str(kind)) for kind in kinds]) if kinds else UNKNOWN
         if kinds is None:
             if "properties" in schema or "additionalProperties" in schema:
                 kinds = "object"
             elif "items" in schema:
                 kinds = "array"
             else:
-                return "unknown"
-        return self._single(schema, str(kinds), indent)
+                return UNKNOWN
+        return self._single(schema, str(kinds))
 
-    def _single(self, schema: dict[str, Any], kind: str, indent: str) -> str:
-        if kind in _PRIMITIVE:
+    def _single(self, schema: dict[str, Any], kind: str) -> Node:
+        if kind in ("string", "integer", "number", "boolean", "null"):
             if kind == "string" and schema.get("format") == "binary":
-                return "unknown"
-            return _PRIMITIVE[kind]
+                return UNKNOWN
+            return {"kind": "primitive", "type": kind}
         if kind == "array":
             if isinstance(schema.get("prefixItems"), list):
-                return "[" + ", ".join(self.type(sub, indent) for sub in schema["prefixItems"]) + "]"
-            return f"Array<{self.type(schema.get('items'), indent)}>"
+                return {"kind": "tuple", "items": [self.node(sub) for sub in schema["prefixItems"]]}
+            return {"kind": "array", "item": self.node(schema.get("items"))}
         if kind == "object":
-            return self.object(schema, indent)
-        return "unknown"
+            return self.object(schema)
+        return UNKNOWN
 
-    def object(self, schema: dict[str, Any], indent: str = "") -> str:
+    def object(self, schema: dict[str, Any]) -> Node:
         props = schema.get("properties") or {}
         required = set(schema.get("required") or [])
         extra = schema.get("additionalProperties")
-        inner = indent + "  "
-        lines = []
-        for name, sub in props.items():
-            readonly = "readonly " if isinstance(sub, dict) and sub.get("readOnly") else ""
-            optional = "" if name in required else "?"
-            lines.append(f"{inner}{readonly}{_key(name)}{optional}: {self.type(sub, inner)};")
+        index = None
         if isinstance(extra, dict) and extra:
-            value = self.type(extra, inner) if not props else "unknown"
-            lines.append(f"{inner}[key: string]: {value};")
-        if not lines:
-            return "Record<string, never>" if extra is False else "Record<string, unknown>"
-        return "{\n" + "\n".join(lines) + f"\n{indent}}}"
-
-    @staticmethod
-    def _wrap(text: str) -> str:
-        return f"({text})" if (" | " in text or " & " in text) and not text.startswith("(") else text
+            index = self.node(extra) if not props else UNKNOWN
+        return {
+            "kind": "object",
+            "props": [
+                {
+                    "name": name,
+                    "optional": name not in required,
+                    "readonly": isinstance(sub, dict) and sub.get("readOnly") is True,
+                    "type": self.node(sub),
+                }
+                for name, sub in props.items()
+            ],
+            "index": index,
+            "closed": extra is False,
+        }

@@ -17,9 +17,35 @@ from senior_backend.scaffold.naming import (
     ts_string,
     ts_template,
 )
-from senior_backend.scaffold.render import base_path
-from senior_backend.scaffold.tstypes import TypeWriter
-from senior_backend.scaffold.zodgen import ZodWriter
+from senior_backend.scaffold.render import base_path, typescript_macros
+from senior_backend.scaffold.tstypes import TypeBuilder
+from senior_backend.scaffold.zodgen import ZodBuilder
+
+TS = typescript_macros()
+
+
+class TypeWriter:
+    """Schema -> TypeScript text, through the same builder and macros the generator uses."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.builder = TypeBuilder(*args, **kwargs)
+
+    def type(self, schema: dict) -> str:
+        return str(TS.tstype(self.builder.node(schema)))
+
+
+class ZodWriter:
+    """Schema -> zod text, through the same builder and macros the generator uses."""
+
+    def __init__(self, type_names: dict) -> None:
+        self.builder = ZodBuilder(type_names)
+
+    def expr(self, schema: dict, coerce: bool = False, request: bool = False) -> str:
+        return str(TS.zod(self.builder.node(schema, coerce, request)))
+
+    def param(self, schema: dict, delimiter: str | None) -> str:
+        return str(TS.zod(self.builder.param(schema, delimiter)))
+
 
 pytestmark = pytest.mark.quick
 
@@ -100,6 +126,7 @@ def test_typescript_types_for_composition() -> None:
     assert writer.type({"enum": [1, "a", None]}) == '1 | "a" | null'
     record = writer.type({"type": "object", "additionalProperties": {"type": "integer"}})
     assert "[key: string]: number;" in record
+    assert TS.literal({"__proto__": 1, "a`": [None, True]}) == '{ ["__proto__"]: 1, "a`": [null, true] }'
     assert writer.type({"type": "object", "additionalProperties": False}) == "Record<string, never>"
 
 
