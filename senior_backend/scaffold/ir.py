@@ -16,6 +16,7 @@ from typing import Any
 from senior_backend.common.diagnostics import Diagnostic, warning
 from senior_backend.common.openapi import OpenAPIDocument, pointer, ref_name
 from senior_backend.scaffold.naming import NameTable, file_stem, identifier
+from senior_backend.scaffold.readonly import SUFFIX, needing_variants, request_view
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SCHEMA_PREFIX = "#/components/schemas/"
@@ -228,6 +229,7 @@ class _Builder:
         self.source = str(document.source)
         self.warnings: list[Diagnostic] = list(document.warnings)
         self.names = NameTable(TS_GLOBAL_TYPES)
+        self.needs: set[str] = set()
 
     def warn(self, code: str, message: str, parts: list[str | int]) -> None:
         self.warnings.append(warning(code, message, where=f"{self.source}#{pointer(parts)}"))
@@ -240,6 +242,10 @@ class _Builder:
         for name, schema in raw_schemas.items():
             schemas[name] = normalize_schema(schema, self.is_30)
             type_names[name] = self.names.claim(identifier(name, "Schema", style="pascal"))
+        self.needs = needing_variants(schemas)
+        for name in sorted(self.needs):
+            schemas[name + SUFFIX] = request_view(schemas[name], self.needs)
+            type_names[name + SUFFIX] = self.names.claim(type_names[name] + "Write")
         operations = self._operations()
         groups = self._groups(operations)
         return ApiModel(
@@ -334,7 +340,9 @@ class _Builder:
         chosen: dict[str, dict[str, Any]] = {}
         kind = ""
         for media, media_object in content.items():
-            schema = normalize_schema((media_object or {}).get("schema") or {}, self.is_30)
+            schema = request_view(
+                normalize_schema((media_object or {}).get("schema") or {}, self.is_30), self.needs
+            )
             media_kind = (
                 "json"
                 if JSON_MEDIA.match(media)

@@ -89,6 +89,12 @@ def test_invalid_requests_get_400_with_field_details(framework: str, server) -> 
         assert any(field.startswith("body.children.0.children.0.value") for field in fields), fields
         tree["children"][0]["children"][0]["value"] = "ok"
         assert client.post("/trees", json={**tree, "parent": None}).status_code == 200
+        # readOnly properties are required in responses, never in requests (petId below).
+        owner = {"ownerName": "Ann", "status": 2}
+        replaced = client.put("/pets/3", json=owner)
+        assert replaced.status_code == 200 and "petId" in replaced.json()
+        assert client.put("/pets/3", json={**owner, "petId": 3}).status_code == 200
+        assert _fields(_error(client.put("/pets/3", json={"ownerName": "Ann"}))) == {"body.status"}
         # An optional body may be absent; when present it is validated (additionalProperties: integer).
         assert client.put("/settings").status_code == 200
         assert client.put("/settings", json={"retries": 2}).status_code == 200

@@ -180,3 +180,23 @@ def test_base_path() -> None:
     assert base_path([{"url": "https://api.example.com/v1/"}]) == "/v1"
     assert base_path([{"url": "/api/{version}"}]) == ""
     assert base_path(None) == ""
+
+
+def test_read_only_properties_are_not_required_in_request_views() -> None:
+    from senior_backend.scaffold.readonly import needing_variants, request_view
+
+    schemas = {
+        "User": {
+            "type": "object",
+            "required": ["id", "name"],
+            "properties": {"id": {"readOnly": True}, "name": {}},
+        },
+        "Team": {"type": "object", "properties": {"lead": {"$ref": "#/components/schemas/User"}}},
+        "Tag": {"type": "string"},
+    }
+    needs = needing_variants(schemas)
+    assert needs == {"User", "Team"}
+    team = request_view(schemas["Team"], needs)
+    assert team["properties"]["lead"] == {"$ref": "#/components/schemas/User.write"}
+    assert request_view(schemas["User"], needs)["required"] == ["name"]
+    assert schemas["User"]["required"] == ["id", "name"]  # the response view is untouched
