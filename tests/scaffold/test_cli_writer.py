@@ -101,6 +101,8 @@ def test_hostile_spec_writes_only_sanitized_files_inside_output(tmp_path: Path) 
     modules = sorted(p.name for p in (out / "routes").iterdir())
     assert modules == ["class.ts", "etc-evil.ts", "proto.ts", "windows.ts"]
     report = json.loads(result.stdout)
+    renamed = [w for w in report["warnings"] if w["code"] == "renamed-operation"]
+    assert renamed and renamed[0]["where"].endswith("hostile.yaml#/paths/~1items/post")
     handlers = [op["handler"] for op in report["operations"]]
     assert len(set(handlers)) == len(handlers)
     assert "n123start" in handlers and "delete_" in handlers and "constructor_" in handlers
