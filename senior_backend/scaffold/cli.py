@@ -2,32 +2,119 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from senior_backend.common.cli import output_options, run_main
+from senior_backend.common.cli import ExitCode, fail, output_options, resolve_format, run_main
+from senior_backend.common.console import Output
+from senior_backend.common.openapi import load_openapi
+from senior_backend.scaffold.ir import build_model
+from senior_backend.scaffold.render import FRAMEWORKS, base_path, render
+from senior_backend.scaffold.writer import apply_plan, plan_write
 
 EXAMPLES = """
 \b
 Examples:
-  api_scaffolder.py openapi.yaml --framework express --output src/routes/
-  api_scaffolder.py openapi.yaml --framework fastify --output src/ --dry-run
-  api_scaffolder.py --from-db postgres://localhost/app --framework koa --output src/
-  api_scaffolder.py src/routes/ --generate-spec --output openapi.yaml
+  api_scaffolder.py openapi.yaml --framework express --output src/api/
+  api_scaffolder.py openapi.yaml --framework fastify --output src/api/ --dry-run
+  api_scaffolder.py openapi.yaml --framework koa --output src/api/ --stubs not-implemented
+  api_scaffolder.py openapi.yaml --output src/api/ --format json
+
+\b
+Output: types.ts, schemas.ts (validators), http.ts (errors, request ids), app.ts,
+server.ts (PORT/HOST, default 127.0.0.1:3000), routes/<tag>.ts, package.json
+(all regenerated) and handlers/<tag>.ts (created once, never overwritten).
+Exit codes: 0 ok, 2 bad spec or usage, 3 refused to overwrite an edited generated file.
 """
 
 
 @click.command(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("source", required=False)
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("--framework", type=click.Choice(FRAMEWORKS), default="express", show_default=True)
 @click.option(
-    "--framework", type=click.Choice(["express", "fastify", "koa"]), default="express", show_default=True
+    "--output", "-o", "output", type=click.Path(file_okay=False), required=True, help="Folder to write."
 )
-@click.option("--output", "-o", "output", type=click.Path(), help="Folder (or spec file) to write.")
+@click.option(
+    "--stubs",
+    type=click.Choice(["example", "not-implemented"]),
+    default="example",
+    show_default=True,
+    help="example: handlers answer the spec's example response (a working mock); not-implemented: 501.",
+)
+@click.option("--force", is_flag=True, help="Overwrite generated files even if they were edited.")
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
 @output_options
 def command(
-    source: str | None, framework: str, output: str | None, output_format: str, json_flag: bool, debug: bool
+    source: str,
+    framework: str,
+    output: str,
+    stubs: str,
+    force: bool,
+    dry_run: bool,
+    output_format: str,
+    json_flag: bool,
+    debug: bool,
 ) -> int:
     """Turn an OpenAPI spec into TypeScript route handlers, validation middleware and types."""
-    raise click.UsageError("the scaffolder is not built yet")
+    out = Output(resolve_format(output_format, json_flag))
+    document = load_openapi(source)
+    model = build_model(document)
+    if not model.operations:
+        fail("no-operations", "the spec defines no operations", ExitCode.BAD_INPUT, where=f"{source}#/paths")
+    files = render(model, framework, stubs=stubs, prefix=base_path(document.root.get("servers")))
+    target = Path(output)
+    if target.exists() and not target.is_dir():
+        fail("not-a-folder", f"{target} exists and is not a folder", ExitCode.BAD_INPUT)
+    operations = [f"{op.method.upper()} {op.path} {op.operation_id}" for op in model.operations]
+    plan = plan_write(target, files, operations, framework, force)
+    if plan.conflicts:
+        fail(
+            "edited-generated-files",
+            f"{len(plan.conflicts)} generated file(s) were edited since the last run: "
+            + ", ".join(plan.conflicts[:5]),
+            ExitCode.REFUSED,
+            hint="move your changes into handlers/, or rerun with --force to overwrite",
+        )
+    if not dry_run:
+        apply_plan(target, files, plan, operations, framework)
+    for diagnostic in model.warnings:
+        out.log(diagnostic.one_line())
+    summary = (
+        f"Generated {len(model.operations)} route handlers, validation middleware, and TypeScript types"
+        f" ({framework}, {len(model.groups)} route modules) in {target}"
+    )
+    if out.is_json:
+        out.json(
+            {
+                "framework": framework,
+                "output": str(target),
+                "dry_run": dry_run,
+                "operations": [
+                    {
+                        "operationId": op.operation_id,
+                        "method": op.method.upper(),
+                        "path": op.path,
+                        "handler": op.name,
+                    }
+                    for op in model.operations
+                ],
+                "files": plan.to_json(),
+                "warnings": [diagnostic.to_json() for diagnostic in model.warnings],
+                "summary": summary,
+            }
+        )
+        return ExitCode.OK
+    prefix = "Would write" if dry_run else "Wrote"
+    rows = [(path, "create") for path in plan.created] + [(path, "update") for path in plan.updated]
+    rows += [(path, "kept (yours)") for path in plan.kept] + [(path, "delete") for path in plan.deleted]
+    out.table(f"{prefix} {len(plan.created) + len(plan.updated)} file(s)", ["file", "action"], rows)
+    for name in plan.added_operations:
+        out.line(f"added operation: {name}")
+    for name in plan.removed_operations:
+        out.line(f"removed operation: {name} (its handler code is kept; delete it when you are ready)")
+    out.line(("Dry run: " if dry_run else "") + summary)
+    return ExitCode.OK
 
 
 def main() -> None:

@@ -1,0 +1,418 @@
+"""The API model: what the renderers read, built once from a loaded OpenAPI document.
+
+Schemas are normalized to one JSON Schema dialect (2020-12 style: `nullable`
+becomes a `null` type, boolean `exclusiveMinimum` becomes numeric, vendor
+keys are dropped) so that every renderer handles 3.0, 3.1 and upgraded
+Swagger 2.0 alike. Named schemas stay `$ref`s (`#/components/schemas/Name`),
+which keeps recursive schemas finite.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from senior_backend.common.diagnostics import Diagnostic, warning
+from senior_backend.common.openapi import OpenAPIDocument, pointer, ref_name
+from senior_backend.scaffold.naming import NameTable, file_stem, identifier
+from senior_backend.scaffold.readonly import SUFFIX, needing_variants, request_view
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+SCHEMA_PREFIX = "#/components/schemas/"
+JSON_MEDIA = re.compile(r"^application/(.+\+)?json(;.*)?$")
+FORM_MEDIA = "application/x-www-form-urlencoded"
+MULTIPART_MEDIA = "multipart/form-data"
+TS_GLOBAL_TYPES = {
+    "Array",
+    "Record",
+    "Promise",
+    "Object",
+    "String",
+    "Number",
+    "Boolean",
+    "Date",
+    "Readonly",
+    "Partial",
+    "Symbol",
+    "Function",
+    "Map",
+    "Set",
+    "BigInt",
+    "Uint8Array",
+    "Buffer",
+    "Blob",
+    "File",
+    "JSON",
+    "Math",
+}
+WINDOWS_DEVICE_NAMES = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(10)),
+    *(f"lpt{i}" for i in range(10)),
+}
+_DROP = {"discriminator", "xml", "externalDocs", "deprecated", "nullable", "example", "examples"}
+_SUBSCHEMA_LISTS = ("allOf", "oneOf", "anyOf", "prefixItems")
+_SUBSCHEMA = ("items", "not", "additionalProperties", "contains", "propertyNames")
+_SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions")
+
+
+@dataclass
+class Parameter:
+    """One path, query, header or cookie parameter."""
+
+    name: str
+    location: str
+    required: bool
+    schema: dict[str, Any]
+    key: str  # identifier used for path params in framework route syntax
+    delimiter: str | None = None  # how an array arrives in one value (",", " ", "|"), None when repeated
+
+
+@dataclass
+class Body:
+    """A request body: its schema per supported media type."""
+
+    required: bool
+    content: dict[str, dict[str, Any]]
+    kind: str  # json, form, multipart
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        return next(iter(self.content.values()))
+
+
+@dataclass
+class Response:
+    """One documented response."""
+
+    status: str
+    description: str
+    schema: dict[str, Any] | None
+    media: str | None
+    example: Any = None
+    has_example: bool = False
+
+
+@dataclass
+class Operation:
+    """One HTTP operation of the spec."""
+
+    operation_id: str
+    name: str
+    type_name: str
+    method: str
+    path: str
+    group: str
+    summary: str
+    parameters: list[Parameter]
+    body: Body | None
+    responses: list[Response]
+    security: list[dict[str, list[str]]]
+    where: str
+
+    def params_in(self, location: str) -> list[Parameter]:
+        return [param for param in self.parameters if param.location == location]
+
+    @property
+    def success(self) -> Response | None:
+        """The response a stub returns: the first 2xx, else the first documented one."""
+        ordered = sorted(self.responses, key=lambda response: response.status)
+        for response in ordered:
+            if response.status.startswith("2"):
+                return response
+        return ordered[0] if ordered else None
+
+
+@dataclass
+class Group:
+    """The operations of one route module (a tag, or the first path segment)."""
+
+    label: str
+    module: str
+    operations: list[Operation] = field(default_factory=list)
+
+
+@dataclass
+class ApiModel:
+    """Everything the renderers need, with no reference to the raw document."""
+
+    title: str
+    version: str
+    schemas: dict[str, dict[str, Any]]
+    type_names: dict[str, str]
+    operations: list[Operation]
+    groups: list[Group]
+    warnings: list[Diagnostic]
+
+    def type_of_ref(self, ref: str) -> str:
+        return self.type_names[ref_name(ref)]
+
+
+def normalize_schema(node: Any, is_30: bool) -> dict[str, Any]:
+    """One schema in the common dialect (see module docstring); never mutates its input."""
+    if node is True or node is None:
+        return {}
+    if node is False:
+        return {"not": {}}
+    if not isinstance(node, dict):
+        return {}
+    if "$ref" in node:
+        result: dict[str, Any] = {"$ref": node["$ref"]}
+        if is_30 and node.get("nullable") is True:
+            return {"anyOf": [result, {"type": "null"}]}
+        return result
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key.startswith("x-") or key in _DROP:
+            continue
+        if key in _SUBSCHEMA_LISTS and isinstance(value, list):
+            out[key] = [normalize_schema(item, is_30) for item in value]
+        elif key in _SUBSCHEMA and isinstance(value, (dict, bool)):
+            out[key] = normalize_schema(value, is_30) if isinstance(value, dict) else value
+        elif key in _SUBSCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: normalize_schema(sub, is_30) for name, sub in value.items()}
+        else:
+            out[key] = value
+    for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(out.get(bound), bool):
+            if out[bound] and limit in out:
+                out[bound] = out.pop(limit)
+            else:
+                out.pop(bound)
+    has_example, example = schema_example(node)
+    if has_example:
+        out["x-example"] = example
+    if "discriminator" in node and isinstance(node["discriminator"], dict):
+        out["x-discriminator"] = node["discriminator"]
+    if is_30 and node.get("nullable") is True:
+        out = _nullable(out)
+    return out
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        schema = {**schema, "type": [kind, "null"]}
+        if isinstance(schema.get("enum"), list) and None not in schema["enum"]:
+            schema["enum"] = [*schema["enum"], None]
+        return schema
+    if kind is None and not any(key in schema for key in ("allOf", "oneOf", "anyOf", "enum", "const")):
+        return schema
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def schema_example(node: Any) -> tuple[bool, Any]:
+    """The example a schema or media type object carries, if any."""
+    if not isinstance(node, dict):
+        return False, None
+    if "example" in node:
+        return True, node["example"]
+    examples = node.get("examples")
+    if isinstance(examples, list) and examples:
+        return True, examples[0]
+    if isinstance(examples, dict):
+        for value in examples.values():
+            if isinstance(value, dict) and "value" in value:
+                return True, value["value"]
+    return False, None
+
+
+class _Builder:
+    def __init__(self, document: OpenAPIDocument) -> None:
+        self.doc = document
+        self.root = document.root
+        self.is_30 = not document.is_31
+        self.source = str(document.source)
+        self.warnings: list[Diagnostic] = list(document.warnings)
+        self.names = NameTable(TS_GLOBAL_TYPES)
+        self.needs: set[str] = set()
+
+    def warn(self, code: str, message: str, parts: list[str | int]) -> None:
+        self.warnings.append(warning(code, message, where=f"{self.source}#{pointer(parts)}"))
+
+    def build(self) -> ApiModel:
+        info = self.root.get("info") if isinstance(self.root.get("info"), dict) else {}
+        raw_schemas = (self.root.get("components") or {}).get("schemas") or {}
+        schemas: dict[str, dict[str, Any]] = {}
+        type_names: dict[str, str] = {}
+        for name, schema in raw_schemas.items():
+            schemas[name] = normalize_schema(schema, self.is_30)
+            type_names[name] = self.names.claim(identifier(name, "Schema", style="pascal"))
+        self.needs = needing_variants(schemas)
+        for name in sorted(self.needs):
+            schemas[name + SUFFIX] = request_view(schemas[name], self.needs)
+            type_names[name + SUFFIX] = self.names.claim(type_names[name] + "Write")
+        operations = self._operations()
+        groups = self._groups(operations)
+        return ApiModel(
+            title=str(info.get("title", "API")),
+            version=str(info.get("version", "")),
+            schemas=schemas,
+            type_names=type_names,
+            operations=operations,
+            groups=groups,
+            warnings=self.warnings,
+        )
+
+    def _operations(self) -> list[Operation]:
+        operations: list[Operation] = []
+        op_names = NameTable()
+        for path, item in (self.root.get("paths") or {}).items():
+            item = self.doc.deref(item)
+            if not isinstance(item, dict):
+                self.warn("bad-path-item", f"path {path!r} is not an object", ["paths", path])
+                continue
+            shared = item.get("parameters") or []
+            for method in METHODS:
+                raw = item.get(method)
+                if not isinstance(raw, dict):
+                    continue
+                where = ["paths", path, method]
+                operation_id = str(raw.get("operationId") or f"{method} {path}")
+                name = op_names.claim(identifier(operation_id, "operation"))
+                if name != identifier(operation_id, "operation"):
+                    self.warn("renamed-operation", f"operation {operation_id!r} renamed to {name}", where)
+                type_name = self.names.claim(identifier(name, "Operation", style="pascal"))
+                tags = raw.get("tags") or []
+                group = str(tags[0]) if tags else (path.strip("/").split("/")[0] or "root")
+                operations.append(
+                    Operation(
+                        operation_id=operation_id,
+                        name=name,
+                        type_name=type_name,
+                        method=method,
+                        path=path,
+                        group=group,
+                        summary=str(raw.get("summary") or raw.get("description") or ""),
+                        parameters=self._parameters(path, shared, raw.get("parameters") or [], where),
+                        body=self._body(raw.get("requestBody"), where),
+                        responses=self._responses(raw.get("responses") or {}, where),
+                        security=raw.get("security", self.root.get("security")) or [],
+                        where=f"{self.source}#{pointer(where)}",
+                    )
+                )
+        return operations
+
+    def _parameters(
+        self, path: str, shared: list[Any], own: list[Any], where: list[str | int]
+    ) -> list[Parameter]:
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for raw in [*shared, *own]:
+            param = self.doc.deref(raw)
+            if not isinstance(param, dict) or "name" not in param or "in" not in param:
+                self.warn("bad-parameter", "parameter without name or location skipped", where)
+                continue
+            merged[(str(param["in"]), str(param["name"]))] = param
+        keys = NameTable()
+        result: list[Parameter] = []
+        for (location, name), param in merged.items():
+            if location not in ("path", "query", "header", "cookie"):
+                continue
+            schema = param.get("schema")
+            if schema is None and isinstance(param.get("content"), dict) and param["content"]:
+                schema = next(iter(param["content"].values())).get("schema")
+            result.append(
+                Parameter(
+                    name=name if location != "header" else name.lower(),
+                    location=location,
+                    required=bool(param.get("required")) or location == "path",
+                    schema=normalize_schema(schema or {"type": "string"}, self.is_30),
+                    key=keys.claim(identifier(name, "param")),
+                    delimiter=_delimiter(location, param),
+                )
+            )
+        declared = {param.name for param in result if param.location == "path"}
+        for used in re.findall(r"\{([^}]+)\}", path):
+            if used not in declared:
+                self.warn("undeclared-path-param", f"path parameter {used!r} is not declared", where)
+                result.append(Parameter(used, "path", True, {"type": "string"}, keys.claim(identifier(used))))
+        return result
+
+    def _body(self, raw: Any, where: list[str | int]) -> Body | None:
+        body = self.doc.deref(raw)
+        if not isinstance(body, dict):
+            return None
+        content = body.get("content") or {}
+        chosen: dict[str, dict[str, Any]] = {}
+        kind = ""
+        for media, media_object in content.items():
+            schema = request_view(
+                normalize_schema((media_object or {}).get("schema") or {}, self.is_30), self.needs
+            )
+            media_kind = (
+                "json"
+                if JSON_MEDIA.match(media)
+                else "form"
+                if media == FORM_MEDIA
+                else "multipart"
+                if media == MULTIPART_MEDIA
+                else ""
+            )
+            if not media_kind:
+                self.warn("unsupported-media", f"request media type {media!r} is not validated", where)
+                continue
+            kind = kind or media_kind
+            if media_kind == kind:
+                chosen[media] = schema
+        if not chosen:
+            return None
+        return Body(required=bool(body.get("required")), content=chosen, kind=kind)
+
+    def _responses(self, raw: dict[str, Any], where: list[str | int]) -> list[Response]:
+        responses: list[Response] = []
+        for status, value in raw.items():
+            response = self.doc.deref(value)
+            if not isinstance(response, dict):
+                continue
+            status = str(status)
+            if not re.fullmatch(r"[1-5][0-9X]{2}|default", status, flags=re.IGNORECASE):
+                self.warn("bad-status", f"response status {status!r} ignored", [*where, "responses", status])
+                continue
+            content = response.get("content") or {}
+            media = next((m for m in content if JSON_MEDIA.match(m)), None)
+            schema = None
+            has_example, example = False, None
+            if media is not None:
+                media_object = content[media] or {}
+                schema = normalize_schema(media_object.get("schema") or {}, self.is_30)
+                has_example, example = schema_example(media_object)
+            elif content:
+                self.warn("non-json-response", "only JSON responses are typed", [*where, "responses", status])
+            responses.append(
+                Response(
+                    status=status.upper(),
+                    description=str(response.get("description", "")),
+                    schema=schema,
+                    media=media,
+                    example=example,
+                    has_example=has_example,
+                )
+            )
+        return responses
+
+    def _groups(self, operations: list[Operation]) -> list[Group]:
+        groups: dict[str, Group] = {}
+        modules = NameTable({"app", "server", "types", "http", "schemas", "index", *WINDOWS_DEVICE_NAMES})
+        for operation in operations:
+            if operation.group not in groups:
+                groups[operation.group] = Group(operation.group, modules.claim(file_stem(operation.group)))
+            groups[operation.group].operations.append(operation)
+        return list(groups.values())
+
+
+def _delimiter(location: str, param: dict[str, Any]) -> str | None:
+    """Arrays sent as one value: `style: form, explode: false` (and simple/delimited styles) per OpenAPI."""
+    style = param.get("style") or ("form" if location in ("query", "cookie") else "simple")
+    explode = param.get("explode", style == "form")
+    if explode and style in ("form", "spaceDelimited", "pipeDelimited"):
+        return None
+    return {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+
+
+def build_model(document: OpenAPIDocument) -> ApiModel:
+    """The API model of a loaded document."""
+    return _Builder(document).build()

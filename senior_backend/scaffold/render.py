@@ -1,0 +1,330 @@
+"""Model x framework -> generated files (path, text, kind); no I/O besides reading templates.
+
+`derived` files are rebuilt from the spec on every run; `user` files (handler
+bodies) are created once and then belong to the user (see writer.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import quote, urlparse
+
+import jinja2
+
+from senior_backend.common.diagnostics import Diagnostic, warning
+from senior_backend.common.resources import template_environment
+from senior_backend.scaffold.examples import Examples
+from senior_backend.scaffold.ir import ApiModel, Operation, Parameter
+from senior_backend.scaffold.naming import identifier, ts_comment, ts_string, ts_template
+from senior_backend.scaffold.tstypes import UNKNOWN, Node, TypeBuilder, union
+from senior_backend.scaffold.zodgen import ZodBuilder
+
+FRAMEWORKS = ("express", "fastify", "koa")
+LOCATIONS = ("path", "query", "header", "cookie")
+DEPENDENCIES = {
+    "express": {"express": "5.3.0", "zod": "4.6.7"},
+    "fastify": {"fastify": "5.12.8", "ajv": "8.20.0", "ajv-formats": "3.0.1"},
+    "koa": {"koa": "3.3.0", "@koa/router": "15.7.0", "@koa/bodyparser": "6.1.0", "zod": "4.6.7"},
+}
+DEV_DEPENDENCIES = {
+    "express": {"@types/express": "5.0.6"},
+    "fastify": {},
+    "koa": {"@types/koa": "3.0.3"},
+}
+_COMMON_DEV = {"typescript": "5.9.3", "tsx": "4.23.15", "@types/node": "^20.19.0"}
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """One file to write, relative to the output folder."""
+
+    path: str
+    content: str
+    kind: str  # "derived" or "user"
+
+
+def base_path(servers: Any) -> str:
+    """The path prefix of the first server URL (`https://x/v1` -> `/v1`), '' when none."""
+    if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
+        return ""
+    path = urlparse(str(servers[0].get("url", ""))).path.rstrip("/")
+    if "{" in path or not re.fullmatch(r"[A-Za-z0-9._~/-]*", path):
+        return ""
+    return path
+
+
+def route_path(operation: Operation, framework: str) -> str:
+    """The framework's route syntax: `/users/{id}` -> `/users/:id`; literal text percent-encoded."""
+    keys = {param.name: param.key for param in operation.params_in("path")}
+    out = []
+    for index, piece in enumerate(re.split(r"\{([^}]*)\}", operation.path)):
+        if index % 2:
+            out.append(":" + keys.get(piece, "param"))
+        else:
+            out.append(quote(piece, safe="/-_.~"))
+    return "".join(out)
+
+
+def environment() -> jinja2.Environment:
+    """The template environment with the escaping filters (one per context, see naming.py)."""
+    env = template_environment()
+    env.filters.update(
+        {"ts_string": ts_string, "ts_comment": ts_comment, "ts_template": ts_template, "tojson": json.dumps}
+    )
+    return env
+
+
+def typescript_macros() -> Any:
+    """The `tstype`, `zod` and `literal` macros of templates/_macros/typescript.j2, callable from Python."""
+    return environment().get_template("_macros/typescript.j2").module
+
+
+class _Renderer:
+    def __init__(self, model: ApiModel, framework: str, stubs: str, prefix: str) -> None:
+        self.model = model
+        self.framework = framework
+        self.stubs = stubs
+        self.prefix = prefix
+        self.types = TypeBuilder(model.type_names, schemas=model.schemas)
+        self.handler_types = TypeBuilder(model.type_names, prefix="T.", schemas=model.schemas)
+        self.zod = ZodBuilder(model.type_names)
+        self.examples = Examples(model.schemas)
+        self.env = environment()
+
+    def files(self) -> list[RenderedFile]:
+        operations = [self.operation_view(op) for op in self.model.operations]
+        by_name = {view["name"]: view for view in operations}
+        groups = [
+            {
+                "module": group.module,
+                "var": identifier(group.module, "group") + "Routes",
+                "label": group.label,
+                "operations": sorted(
+                    (by_name[op.name] for op in group.operations), key=lambda view: view["sort_key"]
+                ),
+            }
+            for group in self.model.groups
+        ]
+        kinds = {view["body_kind"] for view in operations}
+        context = {
+            "title": self.model.title,
+            "version": self.model.version,
+            "framework": self.framework,
+            "schemas": self.schema_views(),
+            "operations": operations,
+            "groups": groups,
+            "base_path": self.prefix,
+            "has_form": "form" in kinds,
+            "has_multipart": "multipart" in kinds,
+            "dependencies": self.dependencies("multipart" in kinds),
+        }
+        out: list[RenderedFile] = []
+        shared = {
+            "types.ts": "_macros/types.ts.j2",
+            "package.json": "_macros/package.json.j2",
+            "tsconfig.json": "_macros/tsconfig.json.j2",
+        }
+        for path, template in shared.items():
+            out.append(RenderedFile(path, self.render(template, context), "derived"))
+        for name in ("app.ts", "server.ts", "http.ts", "schemas.ts"):
+            out.append(RenderedFile(name, self.render(f"{self.framework}/{name}.j2", context), "derived"))
+        for group in groups:
+            local = {**context, "group": group}
+            out.append(
+                RenderedFile(
+                    f"routes/{group['module']}.ts",
+                    self.render(f"{self.framework}/route.ts.j2", local),
+                    "derived",
+                )
+            )
+            out.append(
+                RenderedFile(
+                    f"handlers/{group['module']}.ts", self.render("_macros/handlers.ts.j2", local), "user"
+                )
+            )
+        return out
+
+    def render(self, template: str, context: dict[str, Any]) -> str:
+        return self.env.get_template(template).render(context)
+
+    def dependencies(self, multipart: bool) -> dict[str, Any]:
+        runtime = dict(DEPENDENCIES[self.framework])
+        dev = {**DEV_DEPENDENCIES[self.framework], **_COMMON_DEV}
+        if multipart and self.framework == "express":
+            runtime["multer"] = "2.5.0"
+            dev["@types/multer"] = "2.3.0"
+        if multipart and self.framework == "fastify":
+            runtime["@fastify/multipart"] = "10.1.9"
+        if self.framework == "fastify":
+            runtime["@fastify/formbody"] = "9.0.1"
+        return {"dependencies": dict(sorted(runtime.items())), "devDependencies": dict(sorted(dev.items()))}
+
+    def schema_views(self) -> list[dict[str, Any]]:
+        views = []
+        for raw, schema in self.model.schemas.items():
+            name = self.model.type_names[raw]
+            views.append(
+                {
+                    "raw": raw,
+                    "name": name,
+                    "ts": self.types.node(schema),
+                    "zod": self.zod.node(schema) if self.framework != "fastify" else None,
+                    "json": ajv_schema(schema) if self.framework == "fastify" else None,
+                    "description": str(schema.get("description", "")),
+                }
+            )
+        return views
+
+    def operation_view(self, op: Operation) -> dict[str, Any]:
+        params = {loc: op.params_in(loc) for loc in LOCATIONS}
+        body = op.body
+        view: dict[str, Any] = {
+            "name": op.name,
+            "operation_id": op.operation_id,
+            "type_name": op.type_name,
+            "method": op.method,
+            "path": op.path,
+            "route": route_path(op, self.framework),
+            "sort_key": (op.path.count("{") > 0, op.path.count("/") * -1, op.path),
+            "summary": op.summary,
+            "path_params": [{"name": p.name, "key": p.key} for p in params["path"]],
+            "request": self.request_type(op),
+            "responses": self.response_variants(op),
+            "body_kind": body.kind if body else "",
+            "body_required": bool(body and body.required),
+            "stub": self.stub(op),
+        }
+        if self.framework == "fastify":
+            keyed = [replace(p, name=p.key) for p in params["path"]]
+            view["schema"] = {
+                loc: ajv_schema(self.params_object(keyed if loc == "path" else params[loc]))
+                for loc in LOCATIONS
+                if params[loc]
+            }
+            view["splits"] = {
+                p.name: p.delimiter
+                for p in params["query"]
+                if p.delimiter and p.schema.get("type") == "array"
+            } or None
+            if body is not None:
+                view["schema"]["body"] = ajv_schema(
+                    body.schema, form=body.kind != "json", optional=not body.required
+                )
+        else:
+            view["zod"] = {
+                loc: self.zod.params(
+                    [(p.name, self.zod.param(p.schema, p.delimiter), p.required) for p in params[loc]]
+                )
+                for loc in LOCATIONS
+            }
+            if body is not None:
+                json_body = body.kind == "json"
+                view["zod"]["body"] = (
+                    self.zod.node(body.schema, request=True) if json_body else self.zod.form(body.schema)
+                )
+        return view
+
+    @staticmethod
+    def params_object(params: list[Parameter]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {param.name: param.schema for param in params},
+            "required": [param.name for param in params if param.required],
+        }
+
+    def request_type(self, op: Operation) -> dict[str, Node]:
+        parts = {
+            key: self.types.object(self.params_object(op.params_in(location)))
+            for location, key in (
+                ("path", "path"),
+                ("query", "query"),
+                ("header", "headers"),
+                ("cookie", "cookies"),
+            )
+        }
+        if op.body is None:
+            parts["body"] = {"kind": "undefined"}
+        else:
+            body = self.types.node(op.body.schema)
+            parts["body"] = body if op.body.required else union([body, {"kind": "undefined"}])
+        return parts
+
+    def response_variants(self, op: Operation) -> list[dict[str, Any]]:
+        variants = [
+            {
+                "status": int(response.status) if response.status.isdigit() else None,
+                "body": None if response.schema is None else self.types.node(response.schema),
+            }
+            for response in op.responses
+        ]
+        return variants or [{"status": None, "body": UNKNOWN}]
+
+    def stub(self, op: Operation) -> dict[str, Any]:
+        if self.stubs == "not-implemented":
+            return {"status": 501, "has_body": False, "not_implemented": True}
+        response = op.success
+        if response is None:
+            return {"status": 200, "has_body": False, "not_implemented": False}
+        status = int(response.status) if response.status.isdigit() else 200
+        if response.schema is None:
+            return {"status": status, "has_body": False, "not_implemented": False}
+        value, valid = self.examples.pick(response.schema, (response.has_example, response.example))
+        if not valid:
+            self.model.warnings.append(
+                _warning(
+                    op, f"no valid example for the {response.status} response; the stub may not match it"
+                )
+            )
+        return {
+            "status": status,
+            "has_body": True,
+            "body": value,
+            "body_type": self.handler_types.node(response.schema),
+            "not_implemented": False,
+        }
+
+
+def _warning(op: Operation, message: str) -> Diagnostic:
+    return warning("stub-example", message, where=op.where)
+
+
+def ajv_schema(schema: Any, form: bool = False, optional: bool = False) -> Any:
+    """A JSON Schema for Ajv: refs point at the shared `components` schema.
+
+    Body schemas carry their handling in `$comment` for the validator compiler of http.ts:
+    `form-encoded` (fields arrive as text and are coerced) and `optional` (an absent body is valid)."""
+    cleaned = _for_ajv(schema)
+    tags = [tag for tag, wanted in (("form-encoded", form), ("optional", optional)) if wanted]
+    if tags and isinstance(cleaned, dict):
+        cleaned = {**cleaned, "$comment": " ".join(tags)}
+    return cleaned
+
+
+def _for_ajv(node: Any) -> Any:
+    if isinstance(node, dict) and node.get("format") == "binary":
+        return {}  # file parts arrive as buffers, not strings
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key.startswith("x-"):
+                continue
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/components/schemas/"):
+                out[key] = "components#/$defs/" + value.rsplit("/", 1)[-1]
+            elif key in ("properties", "patternProperties", "$defs", "definitions") and isinstance(
+                value, dict
+            ):
+                out[key] = {name: _for_ajv(sub) for name, sub in value.items()}
+            else:
+                out[key] = _for_ajv(value)
+        return out
+    if isinstance(node, list):
+        return [_for_ajv(item) for item in node]
+    return node
+
+
+def render(model: ApiModel, framework: str, stubs: str = "example", prefix: str = "") -> list[RenderedFile]:
+    """Every file of the generated project for one framework."""
+    return _Renderer(model, framework, stubs, prefix).files()

@@ -1,0 +1,185 @@
+"""JSON Schema (normalized, see ir.py) to zod *nodes* for Express and Koa.
+
+This module decides what to validate and how: body fields are never coerced;
+parameters and form fields (which arrive as text) are parsed by the runtime
+helpers of the generated `http.ts` (`asNumber`, `asBoolean`, `asArray`,
+`splitOn`) before validation, exactly as the spec's types say, and anything
+that does not parse stays text so that validation fails loudly.
+`templates/_macros/typescript.j2` (`zod`) spells the nodes as zod 4 code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from senior_backend.common.openapi import ref_name
+from senior_backend.scaffold.tstypes import UNKNOWN, Node
+
+_NUMBER_CHECKS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _parse(parser: str, inner: Node) -> Node:
+    return {"kind": "parse", "parser": parser, "delimiter": None, "inner": inner}
+
+
+def _fold_union(items: list[Node]) -> Node:
+    return items[0] if len(items) == 1 else {"kind": "union", "items": items}
+
+
+class ZodBuilder:
+    """Builds zod nodes; `$ref`s become references to the `<Type>Schema` constants."""
+
+    def __init__(self, type_names: dict[str, str]) -> None:
+        self.type_names = type_names
+
+    def param(self, schema: dict[str, Any], delimiter: str | None) -> Node:
+        """A parameter: text parsed per its schema; an array split on `delimiter` or taken as repeated."""
+        node = self.node(schema, coerce=True, request=True)
+        if delimiter is None or not (node["kind"] == "parse" and node["parser"] == "array"):
+            return node
+        return {"kind": "parse", "parser": "split", "delimiter": delimiter, "inner": node}
+
+    def node(self, schema: Any, coerce: bool = False, request: bool = False) -> Node:
+        if not isinstance(schema, dict) or not schema:
+            return UNKNOWN
+        if "$ref" in schema:
+            name = self.type_names.get(ref_name(schema["$ref"]))
+            return {"kind": "ref", "name": name} if name else UNKNOWN
+        if "const" in schema:
+            return self._coerced(
+                {"kind": "literal", "value": schema["const"]}, schema, [schema["const"]], coerce
+            )
+        if isinstance(schema.get("enum"), list) and schema["enum"]:
+            values = schema["enum"]
+            if all(isinstance(value, str) for value in values):
+                inner: Node = {"kind": "enum", "values": values}
+            else:
+                inner = _fold_union([{"kind": "literal", "value": value} for value in values])
+            return self._coerced(inner, schema, values, coerce)
+        parts: list[Node] = []
+        if "allOf" in schema:
+            subs = [self.node(sub, coerce, request) for sub in schema["allOf"]] or [UNKNOWN]
+            parts.append(subs[0] if len(subs) == 1 else {"kind": "intersection", "items": subs})
+        for key in ("oneOf", "anyOf"):
+            if key in schema:
+                parts.append(
+                    _fold_union([self.node(sub, coerce, request) for sub in schema[key]] or [UNKNOWN])
+                )
+        typed = self._typed(schema, coerce, request)
+        if typed is not UNKNOWN or not parts:
+            parts.append(typed)
+        result = parts[0] if len(parts) == 1 else {"kind": "intersection", "items": parts}
+        if "not" in schema:
+            result = {"kind": "not", "inner": result, "excluded": self.node(schema["not"], coerce, request)}
+        return result
+
+    def _coerced(self, inner: Node, schema: dict[str, Any], values: list[Any], coerce: bool) -> Node:
+        if not coerce:
+            return inner
+        kinds = _kinds(schema)
+        if kinds & {"integer", "number"} or any(_is_number(value) for value in values):
+            return _parse("number", inner)
+        if "boolean" in kinds or any(isinstance(value, bool) for value in values):
+            return _parse("boolean", inner)
+        return inner
+
+    def _typed(self, schema: dict[str, Any], coerce: bool, request: bool) -> Node:
+        kinds = sorted(_kinds(schema))
+        if not kinds:
+            return UNKNOWN
+        nodes = [self._single(schema, kind, coerce, request) for kind in kinds if kind != "null"]
+        if not nodes:
+            return {"kind": "null"}
+        result = _fold_union(nodes)
+        return {"kind": "nullable", "inner": result} if "null" in kinds else result
+
+    def _single(self, schema: dict[str, Any], kind: str, coerce: bool, request: bool) -> Node:
+        if kind == "string":
+            if schema.get("format") == "binary":
+                return UNKNOWN
+            return {
+                "kind": "string",
+                "format": str(schema.get("format")),
+                "min": schema.get("minLength") if isinstance(schema.get("minLength"), int) else None,
+                "max": schema.get("maxLength") if isinstance(schema.get("maxLength"), int) else None,
+                "pattern": schema.get("pattern") if isinstance(schema.get("pattern"), str) else None,
+            }
+        if kind in ("integer", "number"):
+            checks = [(key, schema[key]) for key in _NUMBER_CHECKS if _is_number(schema.get(key))]
+            node: Node = {"kind": "number", "checks": checks, "integer": kind == "integer"}
+            return _parse("number", node) if coerce else node
+        if kind == "boolean":
+            return _parse("boolean", {"kind": "boolean"}) if coerce else {"kind": "boolean"}
+        if kind == "array":
+            node = {
+                "kind": "array",
+                "item": self.node(schema.get("items"), coerce, request),
+                "min": schema.get("minItems") if isinstance(schema.get("minItems"), int) else None,
+                "max": schema.get("maxItems") if isinstance(schema.get("maxItems"), int) else None,
+                "unique": schema.get("uniqueItems") is True,
+            }
+            return _parse("array", node) if coerce else node
+        if kind == "object":
+            return self._object(schema, request)
+        return UNKNOWN
+
+    def _object(self, schema: dict[str, Any], request: bool, coerce_fields: bool = False) -> Node:
+        props = schema.get("properties") or {}
+        required = set(schema.get("required") or [])
+        fields = []
+        for name, sub in props.items():
+            value = self.node(sub, coerce_fields, request)
+            read_only = isinstance(sub, dict) and sub.get("readOnly") is True
+            if name not in required or (request and read_only):
+                value = {"kind": "optional", "inner": value}
+            fields.append({"name": name, "node": value})
+        extra = schema.get("additionalProperties")
+        mode, catchall = "loose", None
+        if extra is False:
+            mode = "strict"
+        elif isinstance(extra, dict) and extra and not coerce_fields:
+            mode, catchall = "catchall", self.node(extra, False, request)
+        bounds = [
+            {"kind": key, "limit": schema[key]}
+            for key in ("minProperties", "maxProperties")
+            if isinstance(schema.get(key), int)
+        ]
+        return {"kind": "object", "fields": fields, "mode": mode, "catchall": catchall, "bounds": bounds}
+
+    def form(self, schema: dict[str, Any]) -> Node:
+        """A form body (urlencoded or multipart): top-level fields arrive as text and are parsed."""
+        if "$ref" in schema or schema.get("type") not in ("object", None):
+            return self.node(schema)
+        return self._object(
+            {**schema, "minProperties": None, "maxProperties": None}, True, coerce_fields=True
+        )
+
+    def params(self, fields: list[tuple[str, Node, bool]]) -> Node:
+        """The object of one parameter location: (name, node, required) each; unknown names allowed."""
+        return {
+            "kind": "object",
+            "fields": [
+                {"name": name, "node": node if required else {"kind": "optional", "inner": node}}
+                for name, node, required in fields
+            ],
+            "mode": "loose",
+            "catchall": None,
+            "bounds": [],
+        }
+
+
+def _kinds(schema: dict[str, Any]) -> set[str]:
+    kinds = schema.get("type")
+    if isinstance(kinds, list):
+        return {str(kind) for kind in kinds}
+    if isinstance(kinds, str):
+        return {kinds}
+    if "properties" in schema or "additionalProperties" in schema:
+        return {"object"}
+    if "items" in schema:
+        return {"array"}
+    return set()

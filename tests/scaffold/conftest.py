@@ -1,0 +1,75 @@
+"""Session fixtures for the scaffolder: every test spec generated once per framework, one tsc
+run per framework over all of them, and each generated server booted at most once."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from senior_backend.scaffold.cli import command
+from tests.support.node import Booted, NodeProject
+
+REPO = Path(__file__).resolve().parents[2]
+SPEC_DIR = REPO / "tests" / "fixtures" / "specs"
+SPECS = {
+    "shop": REPO / "examples" / "openapi.yaml",
+    "features31": SPEC_DIR / "features31.yaml",
+    "features30": SPEC_DIR / "features30.yaml",
+    "swagger2": SPEC_DIR / "swagger2.yaml",
+    "hostile": SPEC_DIR / "hostile.yaml",
+}
+FRAMEWORKS = ("express", "fastify", "koa")
+BASE_PATHS = {"features31": "/api/v1", "swagger2": "/v1"}
+
+
+def generate(spec: Path, framework: str, output: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """Run the scaffolder in-process through click (fast), as a finished-process-like result."""
+    result = CliRunner().invoke(
+        command,
+        [str(spec), "--framework", framework, "--output", str(output), *extra],
+        catch_exceptions=False,
+    )
+    return subprocess.CompletedProcess([], result.exit_code, result.stdout, "")
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """framework -> folder holding one generated project per spec (folder name = spec key)."""
+    roots: dict[str, Path] = {}
+    for framework in FRAMEWORKS:
+        root = tmp_path_factory.mktemp(f"gen-{framework}")
+        for name, spec in SPECS.items():
+            result = generate(spec, framework, root / name)
+            assert result.returncode == 0, result.stdout
+        roots[framework] = root
+    return roots
+
+
+@pytest.fixture(scope="session")
+def typechecked(
+    node_project: NodeProject, generated: dict[str, Path]
+) -> dict[str, subprocess.CompletedProcess[str]]:
+    """One `tsc --strict --noEmit` per framework over every spec's output."""
+    return {framework: node_project.typecheck(root) for framework, root in generated.items()}
+
+
+@pytest.fixture(scope="session")
+def server(node_project: NodeProject, generated: dict[str, Path]) -> Iterator[Callable[[str, str], Booted]]:
+    """`server(framework, spec)` boots that generated server once per session and returns it."""
+    stack = contextlib.ExitStack()
+    booted: dict[tuple[str, str], Booted] = {}
+
+    def get(framework: str, spec: str) -> Booted:
+        key = (framework, spec)
+        if key not in booted:
+            folder = generated[framework] / spec
+            booted[key] = stack.enter_context(node_project.boot(folder / "server.ts", ready_path="/__ready"))
+        return booted[key]
+
+    with stack:
+        yield get
