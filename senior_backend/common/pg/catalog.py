@@ -15,14 +15,21 @@ from psycopg.rows import dict_row
 
 from senior_backend.common.pg.model import (
     Column,
+    CompositeType,
     Constraint,
+    Domain,
     Enum,
     Extension,
+    Function,
     Index,
+    Policy,
+    Privilege,
     Schema,
     Sequence,
     Snapshot,
     Table,
+    Trigger,
+    Uncovered,
     View,
     row_to,
 )
@@ -39,6 +46,13 @@ _KINDS: dict[str, tuple[str, type]] = {
     "constraints": ("constraints.sql", Constraint),
     "sequences": ("sequences.sql", Sequence),
     "views": ("views.sql", View),
+    "domains": ("domains.sql", Domain),
+    "composite_types": ("composite_types.sql", CompositeType),
+    "functions": ("functions.sql", Function),
+    "triggers": ("triggers.sql", Trigger),
+    "policies": ("policies.sql", Policy),
+    "privileges": ("privileges.sql", Privilege),
+    "uncovered": ("uncovered.sql", Uncovered),
 }
 
 

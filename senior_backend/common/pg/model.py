@@ -51,7 +51,7 @@ class Enum:
 @dataclass(frozen=True)
 class Column:
     name: str
-    position: int
+    position: int = field(compare=False)
     type: str
     type_schema: str
     type_name: str
@@ -62,6 +62,7 @@ class Column:
     generated: str
     collation: str | None = None
     comment: str | None = None
+    is_local: bool = True
 
 
 @dataclass
@@ -72,8 +73,8 @@ class Table:
     persistence: str
     rls_enabled: bool
     rls_forced: bool
-    estimated_rows: int
-    size_bytes: int
+    estimated_rows: int = field(compare=False)
+    size_bytes: int = field(compare=False)
     partition_key: str | None
     partition_bound: str | None
     parents: tuple[str, ...]
@@ -105,9 +106,10 @@ class Index:
     expressions: str | None
     predicate: str | None
     constraint_name: str | None
-    size_bytes: int
-    is_partitioned: bool
+    size_bytes: int = field(compare=False)
+    is_partitioned: bool = False
     comment: str | None = None
+    parent_index: str | None = None
 
     @property
     def key(self) -> str:
@@ -162,7 +164,7 @@ class Sequence:
     cycle: bool
     owned_by: str | None
     is_identity: bool
-    last_value: int | None
+    last_value: int | None = field(compare=False)
     comment: str | None = None
 
     @property
@@ -177,10 +179,130 @@ class View:
     materialized: bool
     definition: str
     comment: str | None = None
+    depends_on: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
         return qualify(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class Domain:
+    schema: str
+    name: str
+    base_type: str
+    not_null: bool
+    default_expr: str | None
+    collation: str | None
+    constraint_names: tuple[str, ...]
+    constraint_defs: tuple[str, ...]
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        return qualify(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class CompositeType:
+    schema: str
+    name: str
+    attribute_names: tuple[str, ...]
+    attribute_types: tuple[str, ...]
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        return qualify(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function or procedure (`kind` 'f' or 'p'); `definition` is PostgreSQL's own CREATE OR REPLACE text."""
+
+    schema: str
+    name: str
+    identity_args: str
+    kind: str
+    result: str | None
+    arguments: str
+    language: str
+    definition: str
+    uses_tables: tuple[str, ...]
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{qualify(self.schema, self.name)}({self.identity_args})"
+
+
+@dataclass(frozen=True)
+class Trigger:
+    schema: str
+    table_name: str
+    name: str
+    definition: str
+    enabled: str
+    function_key: str
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.table_key}.{quote_ident(self.name)}"
+
+    @property
+    def table_key(self) -> str:
+        return qualify(self.schema, self.table_name)
+
+
+@dataclass(frozen=True)
+class Policy:
+    schema: str
+    table_name: str
+    name: str
+    permissive: bool
+    command: str
+    roles: tuple[str, ...]
+    using_expr: str | None
+    check_expr: str | None
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.table_key}.{quote_ident(self.name)}"
+
+    @property
+    def table_key(self) -> str:
+        return qualify(self.schema, self.table_name)
+
+
+@dataclass(frozen=True)
+class Privilege:
+    """One granted privilege; `object_key` is the object's snapshot key, `column_name` set for column grants."""
+
+    object_kind: str
+    object_key: str
+    column_name: str | None
+    grantee: str
+    privilege: str
+    grantable: bool
+
+    @property
+    def key(self) -> str:
+        column = f".{quote_ident(self.column_name)}" if self.column_name else ""
+        return f"{self.object_kind} {self.object_key}{column} {self.privilege} to {self.grantee}"
+
+
+@dataclass(frozen=True)
+class Uncovered:
+    """An object the schema diff does not handle; reported as a warning, never silently ignored."""
+
+    kind: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind} {self.name}"
 
 
 @dataclass
@@ -196,6 +318,13 @@ class Snapshot:
     constraints: dict[str, Constraint] = field(default_factory=dict)
     sequences: dict[str, Sequence] = field(default_factory=dict)
     views: dict[str, View] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=dict)
+    composite_types: dict[str, CompositeType] = field(default_factory=dict)
+    functions: dict[str, Function] = field(default_factory=dict)
+    triggers: dict[str, Trigger] = field(default_factory=dict)
+    policies: dict[str, Policy] = field(default_factory=dict)
+    privileges: dict[str, Privilege] = field(default_factory=dict)
+    uncovered: dict[str, Uncovered] = field(default_factory=dict)
 
     def indexes_of(self, table_key: str) -> list[Index]:
         return [index for index in self.indexes.values() if index.table_key == table_key]
@@ -211,7 +340,19 @@ class Snapshot:
 def row_to(cls: type, row: dict[str, Any]) -> Any:
     """Build a dataclass from a query row, turning arrays into tuples."""
     values = {key: tuple(value) if isinstance(value, list) else value for key, value in row.items()}
-    for name in ("parents", "columns", "ref_columns", "labels"):
+    for name in (
+        "parents",
+        "columns",
+        "ref_columns",
+        "labels",
+        "depends_on",
+        "constraint_names",
+        "constraint_defs",
+        "attribute_names",
+        "attribute_types",
+        "uses_tables",
+        "roles",
+    ):
         if name in values and values[name] is None:
             values[name] = ()
     return cls(**values)

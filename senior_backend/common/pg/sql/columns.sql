@@ -6,7 +6,8 @@ SELECT n.nspname AS schema, c.relname AS table_name, a.attnum AS position, a.att
        pg_get_expr(ad.adbin, ad.adrelid) AS default_expr,
        a.attidentity AS identity, a.attgenerated AS generated,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
-       col_description(c.oid, a.attnum) AS comment
+       col_description(c.oid, a.attnum) AS comment,
+       a.attislocal AS is_local
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace

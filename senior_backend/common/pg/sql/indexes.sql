@@ -11,7 +11,11 @@ SELECT n.nspname AS schema, ic.relname AS name, tc.relname AS table_name,
        con.conname AS constraint_name,
        pg_relation_size(i.indexrelid) AS size_bytes,
        ic.relkind = 'I' AS is_partitioned,
-       obj_description(ic.oid, 'pg_class') AS comment
+       obj_description(ic.oid, 'pg_class') AS comment,
+       (SELECT quote_ident(pn.nspname) || '.' || quote_ident(pc.relname)
+          FROM pg_inherits ih JOIN pg_class pc ON pc.oid = ih.inhparent
+          JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+         WHERE ih.inhrelid = i.indexrelid) AS parent_index
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class tc ON tc.oid = i.indrelid
