@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,17 +37,54 @@ def ensure_roles(server_url: str) -> None:
             )
 
 
-@contextmanager
-def scratch_databases(server_url: str, count: int) -> Iterator[list[str]]:
-    names = [f"sbdiff_{uuid.uuid4().hex[:10]}" for _ in range(count)]
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        for name in names:
-            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
-    try:
-        yield [with_database(server_url, name) for name in names]
-    finally:
+_RESET = """
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' LOOP
+    EXECUTE format('DROP EXTENSION %I CASCADE', r.extname);
+  END LOOP;
+  FOR r IN SELECT nspname FROM pg_namespace
+           WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname !~ '^pg_' LOOP
+    EXECUTE format('DROP SCHEMA %I CASCADE', r.nspname);
+  END LOOP;
+END $$;
+CREATE SCHEMA public AUTHORIZATION pg_database_owner;
+GRANT USAGE ON SCHEMA public TO PUBLIC;
+COMMENT ON SCHEMA public IS 'standard public schema';
+"""
+
+
+class DatabasePool:
+    """Databases created once per session and emptied between uses (CREATE DATABASE costs ~0.5 s each)."""
+
+    def __init__(self, server_url: str, size: int) -> None:
+        self.server_url = server_url
+        self.names = [f"sbdiff_{uuid.uuid4().hex[:10]}" for _ in range(size)]
         with psycopg.connect(server_url, autocommit=True) as admin:
-            for name in names:
+            for name in self.names:
+                admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+        self._free = queue.Queue()
+        for name in self.names:
+            self._free.put(name)
+
+    @contextmanager
+    def databases(self, count: int) -> Iterator[list[str]]:
+        with self._lock:
+            taken = [self._free.get() for _ in range(count)]
+        try:
+            yield [with_database(self.server_url, name) for name in taken]
+        finally:
+            for name in taken:
+                with psycopg.connect(with_database(self.server_url, name), autocommit=True) as conn:
+                    conn.execute(_RESET)
+                self._free.put(name)
+
+    _lock = threading.Lock()
+
+    def close(self) -> None:
+        with psycopg.connect(self.server_url, autocommit=True) as admin:
+            for name in self.names:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -85,11 +124,11 @@ def options(case: Path) -> set[str]:
     )
 
 
-def run_case(server_url: str, case: Path) -> CaseResult:
+def run_case(pool: DatabasePool, case: Path) -> CaseResult:
     current = (case / "current.sql").read_text()
     desired = (case / "desired.sql").read_text()
     privileges = "with-privileges" in options(case)
-    with scratch_databases(server_url, 2) as (work, target):
+    with pool.databases(2) as (work, target):
         before = load(work, current)
         wanted = load(target, desired)
         up = diff_snapshots(before, wanted, with_privileges=privileges)
