@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
-from senior_backend.common.cli import output_options, run_main
+from senior_backend.common.cli import output_options, resolve_format, run_main
+from senior_backend.common.console import Output
+from senior_backend.dbtool.cli_migrate import MIGRATE_EXAMPLES, migrate_options, run_migrate_mode
 
 EXAMPLES = """
 \b
@@ -17,12 +19,25 @@ Examples:
 """
 
 
-@click.command(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(epilog=EXAMPLES + MIGRATE_EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1)
 @click.option("--connection", envvar="DATABASE_URL", help="PostgreSQL URL (default: $DATABASE_URL).")
+@migrate_options
 @output_options
-def command(connection: str | None, output_format: str, json_flag: bool, debug: bool) -> int:
+def command(
+    paths: tuple[str, ...],
+    connection: str | None,
+    output_format: str,
+    json_flag: bool,
+    debug: bool,
+    **modes: object,
+) -> int:
     """Analyse a PostgreSQL database, suggest indexes, diff schemas and apply migrations safely."""
-    raise click.UsageError("the migration tool is not built yet")
+    out = Output(resolve_format(output_format, json_flag))
+    result = run_migrate_mode(out, connection, paths, **modes)  # type: ignore[arg-type]
+    if result is None:
+        raise click.UsageError("choose a mode: --compare, --compare-url, --lint or --migrate")
+    return result
 
 
 def main() -> None:

@@ -38,6 +38,7 @@ from senior_backend.dbtool.sqltext import (
 )
 
 ADVISORY_LOCK_KEY = 7_262_017_346_001
+LOCK_POLL_SECONDS = 0.2
 TRACKING_TABLE = f"{TOOL_SCHEMA}.schema_migrations"
 _VERSION = re.compile(r"^(\d+)_(.+)$")
 _SETUP = f"""
@@ -188,7 +189,10 @@ class Runner:
     # ---- tracking ----------------------------------------------------------------------------
 
     def _lock(self) -> None:
-        self.conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
+        """Take the runners' advisory lock, polling: a blocked SELECT would hold a snapshot that
+        CREATE INDEX CONCURRENTLY in the other runner waits for (a deadlock)."""
+        while not self.conn.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_LOCK_KEY,)).fetchone()[0]:
+            time.sleep(LOCK_POLL_SECONDS)
         self.conn.execute(_SETUP)
 
     def _unlock(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pglast
+from pglast.enums import TransactionStmtKind
 from pglast.stream import RawStream
 
 
@@ -68,7 +69,7 @@ def transaction_control(node: object | None) -> str | None:
     """'begin' / 'commit' / 'rollback' for transaction statements, else None."""
     if node is None or type(node).__name__ != "TransactionStmt":
         return None
-    kind = str(node.kind).rsplit(".", 1)[-1].upper()  # type: ignore[attr-defined]
+    kind = TransactionStmtKind(node.kind).name  # type: ignore[attr-defined]
     if kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
         return "begin"
     if kind in ("TRANS_STMT_COMMIT",):
