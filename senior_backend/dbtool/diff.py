@@ -925,6 +925,9 @@ class _Differ:
                 continue
             if (index.table_key in self.new.views) != on_views:
                 continue
+            if index.is_partitioned and self.existing_table(index.table_key):
+                self._partitioned_index(index)
+                continue
             concurrent = self.existing_table(index.table_key) and not index.is_partitioned
             concurrent = concurrent or (on_views and index.table_key in self.eff.views)
             definition = (
@@ -941,6 +944,41 @@ class _Differ:
                 [definition + ";"],
                 lock="SHARE UPDATE EXCLUSIVE" if concurrent else "SHARE",
                 no_transaction=concurrent,
+            )
+
+    def _partitioned_index(self, index: Index) -> None:
+        """Online index on an existing partitioned table: ON ONLY the parent, each partition
+        concurrently, then attach (PostgreSQL cannot build it CONCURRENTLY in one statement)."""
+        self.add(
+            "index",
+            index.key,
+            f"create index {index.key} on the parent only (instant; valid once every partition is attached)",
+            [index.definition + ";"],
+            lock="SHARE",
+        )
+        for key in sorted(self.new.indexes):
+            child = self.new.indexes[key]
+            if child.parent_index != index.key:
+                continue
+            self.add(
+                "index",
+                key,
+                f"create partition index {key} without blocking writes",
+                [
+                    _CREATE_INDEX.sub(
+                        lambda m: f"CREATE {m.group(1) or ''}INDEX CONCURRENTLY ", child.definition
+                    )
+                    + ";"
+                ],
+                lock="SHARE UPDATE EXCLUSIVE",
+                no_transaction=True,
+            )
+            self.add(
+                "index",
+                key,
+                f"attach {key} to {index.key}",
+                [f"ALTER INDEX {ddl.rel(index)} ATTACH PARTITION {ddl.rel(child)};"],
+                lock="SHARE UPDATE EXCLUSIVE",
             )
 
     # ---- phase: views, triggers, policies, comments, privileges ------------------------------

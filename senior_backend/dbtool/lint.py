@@ -3,7 +3,9 @@
 Statements are parsed with PostgreSQL's own parser (pglast). Rule names follow
 squawk's where the hazard is the same, so findings are easy to compare; tables
 created in the same file are exempt from the lock rules (nobody else uses
-them yet), which squawk does not know. Each finding has a rule, a level, the
+them yet), and SET NOT NULL after a VALIDATE CONSTRAINT on the same table is
+the safe path (PostgreSQL uses the validated check instead of scanning);
+squawk knows neither. Each finding has a rule, a level, the
 line and column of the statement, a message and a fix.
 """
 
@@ -109,6 +111,7 @@ class _Linter:
         self.findings: list[Finding] = []
         self.created: set[str] = set()
         self.settings: set[str] = set()
+        self.validated: set[str] = set()
 
     def report(self, rule: str, statement: Statement, table: str = "") -> None:
         self.findings.append(
@@ -150,9 +153,13 @@ class _Linter:
         self.created.add(_name(node.relation))  # type: ignore[attr-defined]
         self.created.add(node.relation.relname)  # type: ignore[attr-defined]
 
+    def _CreateTableAsStmt(self, node: object, statement: Statement) -> None:
+        self.created.add(_name(node.into.rel))  # type: ignore[attr-defined]
+        self.created.add(node.into.rel.relname)  # type: ignore[attr-defined]
+
     def _IndexStmt(self, node: object, statement: Statement) -> None:
-        if not self.existing(node.relation):  # type: ignore[attr-defined]
-            return
+        if not self.existing(node.relation) or not node.relation.inh:  # type: ignore[attr-defined]
+            return  # a new table, or ON ONLY a partitioned parent (instant)
         if node.concurrent:  # type: ignore[attr-defined]
             if not self.no_transaction:
                 self.report("ban-concurrent-index-creation-in-transaction", statement)
@@ -198,7 +205,9 @@ class _Linter:
                 self._constraint(cmd.def_, statement, table)
             elif subtype == "AT_AlterColumnType":
                 self.report("changing-column-type", statement, table)
-            elif subtype == "AT_SetNotNull":
+            elif subtype == "AT_ValidateConstraint":
+                self.validated.add(table)
+            elif subtype == "AT_SetNotNull" and table not in self.validated:
                 self.report("adding-not-nullable-field", statement, table)
             elif subtype == "AT_DropColumn":
                 self.report("ban-drop-column", statement, table)
