@@ -93,7 +93,9 @@ def test_generated_migrations_lint_clean_apart_from_flagged_hazards(corpus_resul
         for plan in (result.up, result.down):
             text = (NO_TRANSACTION_MARKER + "\n" if plan.no_transaction else "") + plan.render(name)
             # PostgreSQL cannot drop a partitioned table's index CONCURRENTLY: the lint is right to warn.
-            allowed = tolerated | ({"require-concurrent-index-deletion"} if name.startswith("partition") else set())
+            allowed = tolerated | (
+                {"require-concurrent-index-deletion"} if name.startswith("partition") else set()
+            )
             unexpected = [f for f in lint_sql(text) if f.rule not in allowed]
             assert unexpected == [], (name, unexpected)
 
