@@ -21,11 +21,11 @@ from senior_backend.common.cli import ExitCode, fail
 from senior_backend.common.console import Output
 from senior_backend.common.pg.connect import mask_password
 from senior_backend.dbtool.changes import Plan
-from senior_backend.dbtool.diff import diff_snapshots
+from senior_backend.dbtool.diff import migration_plans
 from senior_backend.dbtool.lint import ERROR, lint_file
 from senior_backend.dbtool.migrate import MigrationFailed, Runner, discover
 from senior_backend.dbtool.migration_files import write_migration
-from senior_backend.dbtool.shadow import ShadowServer, read_schema, snapshot_url
+from senior_backend.dbtool.shadow import ShadowServer, both, read_schema, snapshot_url
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -175,7 +175,7 @@ def _compare(
                 "--compare-url needs --connection (the database to migrate)",
                 ExitCode.BAD_INPUT,
             )
-        old, new = snapshot_url(connection), snapshot_url(compare_url)
+        old, new = both(lambda: snapshot_url(connection), lambda: snapshot_url(compare_url))
         title = f"{mask_password(connection)} -> {mask_password(compare_url)}"
     else:
         first = Path(compare)  # type: ignore[arg-type]
@@ -184,19 +184,22 @@ def _compare(
         if second is None and not connection:
             fail("no-connection", "--compare FILE needs --connection (or give two files)", ExitCode.BAD_INPUT)
         shadow = ShadowServer(shadow_url)
+        desired_label = str(second or first)
         if current_text is not None:
-            old = shadow.snapshot_of(current_text, str(first))
+            old, new = both(
+                lambda: shadow.snapshot_of(current_text, str(first)),
+                lambda: shadow.snapshot_of(desired_text, desired_label),
+            )
             title = f"{first} -> {second}"
         else:
-            old = snapshot_url(connection)  # type: ignore[arg-type]
+            old, new = both(
+                lambda: snapshot_url(connection), lambda: shadow.snapshot_of(desired_text, desired_label)
+            )  # type: ignore[arg-type]
             warning = shadow.version_warning(old.server_version)
             if warning:
                 click.echo(f"warning: {warning}", err=True)
             title = f"{mask_password(connection)} -> {first}"  # type: ignore[arg-type]
-        new = shadow.snapshot_of(desired_text, str(second or first))
-    up = diff_snapshots(old, new, with_privileges=with_privileges)
-    down = diff_snapshots(new, old, with_privileges=with_privileges)
-    return (up, down), title
+    return migration_plans(old, new, with_privileges=with_privileges), title
 
 
 def _emit_plan(

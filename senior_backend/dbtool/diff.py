@@ -62,6 +62,19 @@ def diff_snapshots(old: Snapshot, new: Snapshot, *, with_privileges: bool = Fals
     return _Differ(old, new, with_privileges).plan()
 
 
+def migration_plans(old: Snapshot, new: Snapshot, *, with_privileges: bool = False) -> tuple[Plan, Plan]:
+    """The up and down plans; each change's `down` holds the reverse plan's statements for the same object."""
+    up = diff_snapshots(old, new, with_privileges=with_privileges)
+    down = diff_snapshots(new, old, with_privileges=with_privileges)
+    for forward, backward in ((up, down), (down, up)):
+        undo: dict[tuple[str, str], list[str]] = {}
+        for change in backward.changes:
+            undo.setdefault((change.kind, change.key), []).extend(change.up)
+        for change in forward.changes:
+            change.down = undo.get((change.kind, change.key), [])
+    return up, down
+
+
 def snapshot_differences(a: Snapshot, b: Snapshot, *, with_privileges: bool = False) -> list[str]:
     """Keys of objects that differ between two snapshots (empty when they are equivalent)."""
     kinds = [f.name for f in fields(Snapshot) if isinstance(getattr(a, f.name), dict)]
@@ -888,12 +901,7 @@ class _Differ:
                 "index",
                 index.key,
                 f"build the index of {con.key} without blocking writes",
-                [
-                    _CREATE_INDEX.sub(
-                        lambda m: f"CREATE {m.group(1) or ''}INDEX CONCURRENTLY ", index.definition
-                    )
-                    + ";"
-                ],
+                [_concurrently(index.definition) + ";"],
                 lock="SHARE UPDATE EXCLUSIVE",
                 no_transaction=True,
             )
@@ -934,9 +942,7 @@ class _Differ:
                 index.definition.replace(" ON ONLY ", " ON ", 1) if index.is_partitioned else index.definition
             )
             if concurrent:
-                definition = _CREATE_INDEX.sub(
-                    lambda m: f"CREATE {m.group(1) or ''}INDEX CONCURRENTLY ", definition
-                )
+                definition = _concurrently(definition)
             self.add(
                 "index",
                 key,
@@ -964,12 +970,7 @@ class _Differ:
                 "index",
                 key,
                 f"create partition index {key} without blocking writes",
-                [
-                    _CREATE_INDEX.sub(
-                        lambda m: f"CREATE {m.group(1) or ''}INDEX CONCURRENTLY ", child.definition
-                    )
-                    + ";"
-                ],
+                [_concurrently(child.definition) + ";"],
                 lock="SHARE UPDATE EXCLUSIVE",
                 no_transaction=True,
             )
@@ -1222,6 +1223,11 @@ class _Differ:
 
 
 # ---- helpers -------------------------------------------------------------------------------------
+
+
+def _concurrently(definition: str) -> str:
+    """`pg_get_indexdef` text turned into CREATE [UNIQUE] INDEX CONCURRENTLY."""
+    return _CREATE_INDEX.sub(lambda m: f"CREATE {m.group(1) or ''}INDEX CONCURRENTLY ", definition)
 
 
 def _replace(column: Column, **changes: object) -> Column:

@@ -344,7 +344,7 @@ class Runner:
         pending = [m for m in migrations if m.version not in applied]
         with self.conn.transaction(force_rollback=True):
             self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
-            before = load_snapshot(self.conn)
+            before = load_snapshot(self.conn, with_sizes=False)
             held = set(self._locks())
             for m in pending:
                 entry = {"version": m.version, "name": m.name, "statements": []}
@@ -353,7 +353,7 @@ class Runner:
                     item, held = self._dry_statement(m, index, statement, held)
                     if item is not None:
                         entry["statements"].append(item)
-            after = load_snapshot(self.conn)
+            after = load_snapshot(self.conn, with_sizes=False)
             plan = diff_snapshots(before, after)
             report["schema_changes"] = [c.description for c in plan.changes]
         return report

@@ -3,8 +3,8 @@
 PostgreSQL itself reads the DDL; the tool never guesses it. The server is the
 embedded one (from the `pgserver` wheel) unless `--shadow-url` names another;
 each load gets a fresh database that is dropped afterwards. Roles a schema
-grants to are created (NOLOGIN) in the shadow server when missing, so that
-privileges can be compared. A shadow server of another major version than the
+grants to are created (NOLOGIN) in the embedded shadow server when missing,
+so that privileges can be compared. A shadow server of another major version than the
 target is allowed but warned about: catalog text (view definitions,
 defaults) can differ between versions.
 """
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -54,6 +55,7 @@ class ShadowServer:
     """Where schema files are loaded: the embedded server by default, or the user's `--shadow-url`."""
 
     def __init__(self, url: str | None = None) -> None:
+        self.embedded = url is None
         if url is None:
             from senior_backend.common.pg.embedded import shared_server
 
@@ -77,8 +79,8 @@ class ShadowServer:
     def snapshot_of(self, sql: str, label: str) -> Snapshot:
         """Load `sql` into a fresh shadow database and snapshot it."""
         with self.database() as url, connect(url) as conn:
-            _load(conn, sql, label)
-            return load_snapshot(conn)
+            _load(conn, sql, label, create_roles=self.embedded)
+            return load_snapshot(conn, with_sizes=False)
 
     def version_warning(self, target_version: int) -> str | None:
         if target_version // 10000 != self.server_version // 10000:
@@ -90,8 +92,9 @@ class ShadowServer:
         return None
 
 
-def _load(conn: psycopg.Connection, sql: str, label: str) -> None:
-    """Run a schema file statement by statement; a missing role is created and the statement retried."""
+def _load(conn: psycopg.Connection, sql: str, label: str, *, create_roles: bool) -> None:
+    """Run a schema file statement by statement; in the embedded server a missing role is created
+    and the statement retried (a user's --shadow-url server is never given new roles)."""
     created = 0
     for statement in split_statements(sql):
         while True:
@@ -100,7 +103,7 @@ def _load(conn: psycopg.Connection, sql: str, label: str) -> None:
                 break
             except psycopg.errors.UndefinedObject as exc:
                 match = _MISSING_ROLE.search(str(exc))
-                if not match or created >= _MAX_ROLE_RETRIES:
+                if not match or not create_roles or created >= _MAX_ROLE_RETRIES:
                     _bad_schema(label, statement.line, exc)
                 conn.execute(f'CREATE ROLE "{match.group(1)}" NOLOGIN')
                 created += 1
@@ -114,9 +117,16 @@ def _bad_schema(label: str, line: int, exc: psycopg.Error) -> None:
 
 
 def snapshot_url(url: str) -> Snapshot:
-    """Snapshot a live database (the target or `--compare-url`)."""
+    """Snapshot a live database (the target or `--compare-url`), without on-disk sizes."""
     with connect(url) as conn:
-        return load_snapshot(conn)
+        return load_snapshot(conn, with_sizes=False)
+
+
+def both(first: Callable[[], Snapshot], second: Callable[[], Snapshot]) -> tuple[Snapshot, Snapshot]:
+    """Run two snapshot loads at once (each on its own connection; the server does the work)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.submit(first), pool.submit(second)
+        return a.result(), b.result()
 
 
 def describe(url: str) -> str:

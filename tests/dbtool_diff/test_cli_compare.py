@@ -61,6 +61,24 @@ def test_two_files_in_the_embedded_shadow_server_refuse_data_loss_then_write_bot
     assert "CREATE INDEX CONCURRENTLY users_email_idx" in up
     assert 'ADD COLUMN "legacy" text' in down_path.read_text()
     assert document["summary"]["data-loss"] == 1 and document["summary"]["no-transaction"] == 1
+    dropped = next(c for c in document["changes"] if c["description"] == "drop column public.users.legacy")
+    assert dropped["data_loss"] and dropped["down"] == [
+        'ALTER TABLE "public"."users" ADD COLUMN "legacy" text;'
+    ]
+
+
+def test_grants_to_roles_unknown_to_the_embedded_shadow_are_compared(schemas, tmp_path, run_tool):
+    v1, _ = schemas
+    granted = tmp_path / "granted.sql"
+    granted.write_text(V1 + 'GRANT SELECT (email) ON users TO "reporting role" WITH GRANT OPTION;\n')
+    result = run_tool(TOOL, "--compare", str(v1), str(granted), "--with-privileges", "--json")
+    assert result.returncode == 0, result.stderr
+    assert (
+        json.loads(result.stdout)["up_sql"].count(
+            'GRANT SELECT ("email") ON TABLE public.users TO "reporting role" WITH GRANT OPTION;'
+        )
+        == 1
+    )
 
 
 def test_live_database_compare_migrate_and_converge(pg_url, pg_server_url, tmp_path, run_tool):

@@ -11,7 +11,6 @@ from functools import cache
 from importlib.resources import files
 
 import psycopg
-from psycopg.rows import dict_row
 
 from senior_backend.common.pg.model import (
     Column,
@@ -31,7 +30,7 @@ from senior_backend.common.pg.model import (
     Trigger,
     Uncovered,
     View,
-    row_to,
+    rows_to,
 )
 from senior_backend.common.pg.quoting import qualify
 
@@ -62,21 +61,40 @@ def catalog_query(filename: str) -> str:
     return files("senior_backend.common.pg").joinpath("sql", filename).read_text(encoding="utf-8")
 
 
-def load_snapshot(conn: psycopg.Connection, exclude_schemas: tuple[str, ...] = (TOOL_SCHEMA,)) -> Snapshot:
-    """Read every object kind from the catalog into a `Snapshot` (one query per kind)."""
+_SIZE_CALLS = ("pg_table_size(c.oid)", "pg_relation_size(i.indexrelid)")
+
+
+def _without_sizes(query: str) -> str:
+    for call in _SIZE_CALLS:
+        query = query.replace(call, "0::bigint")
+    return query
+
+
+def load_snapshot(
+    conn: psycopg.Connection, exclude_schemas: tuple[str, ...] = (TOOL_SCHEMA,), *, with_sizes: bool = True
+) -> Snapshot:
+    """Read every object kind from the catalog into a `Snapshot` (one query per kind).
+
+    `with_sizes=False` skips the on-disk sizes (`size_bytes` is then 0): a stat() per relation
+    that the schema diff does not need.
+    """
     params = {"excluded": list(exclude_schemas)}
     snapshot = Snapshot(server_version=conn.info.server_version)
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor() as cur:
         for attribute, (filename, cls) in _KINDS.items():
-            cur.execute(catalog_query(filename), params)
+            query = catalog_query(filename)
+            cur.execute(query if with_sizes else _without_sizes(query), params)
             objects = getattr(snapshot, attribute)
-            for row in cur.fetchall():
-                obj = row_to(cls, row)
+            for obj in rows_to(cls, [d.name for d in cur.description or ()], cur.fetchall()):
                 objects[obj.key] = obj
         cur.execute(catalog_query("columns.sql"), params)
-        for row in cur.fetchall():
-            table = snapshot.tables.get(qualify(row.pop("schema"), row.pop("table_name")))
+        names = [d.name for d in cur.description or ()][2:]
+        rows = cur.fetchall()
+        tables = snapshot.tables
+        for (schema, table_name, *_), column in zip(
+            rows, rows_to(Column, names, [row[2:] for row in rows]), strict=True
+        ):
+            table = tables.get(qualify(schema, table_name))
             if table is not None:
-                column = row_to(Column, row)
                 table.columns[column.name] = column
     return snapshot

@@ -125,8 +125,24 @@ class Index:
         return self.columns[: self.key_count]
 
 
+class _OnTable:
+    """Objects that belong to a table (constraints, triggers, policies): keyed `schema.table.name`."""
+
+    schema: str
+    table_name: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.table_key}.{quote_ident(self.name)}"
+
+    @property
+    def table_key(self) -> str:
+        return qualify(self.schema, self.table_name)
+
+
 @dataclass(frozen=True)
-class Constraint:
+class Constraint(_OnTable):
     schema: str
     table_name: str
     name: str
@@ -141,14 +157,6 @@ class Constraint:
     is_local: bool
     inherited_from_partition: bool
     comment: str | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.table_key}.{quote_ident(self.name)}"
-
-    @property
-    def table_key(self) -> str:
-        return qualify(self.schema, self.table_name)
 
 
 @dataclass(frozen=True)
@@ -237,7 +245,7 @@ class Function:
 
 
 @dataclass(frozen=True)
-class Trigger:
+class Trigger(_OnTable):
     schema: str
     table_name: str
     name: str
@@ -246,17 +254,9 @@ class Trigger:
     function_key: str
     comment: str | None = None
 
-    @property
-    def key(self) -> str:
-        return f"{self.table_key}.{quote_ident(self.name)}"
-
-    @property
-    def table_key(self) -> str:
-        return qualify(self.schema, self.table_name)
-
 
 @dataclass(frozen=True)
-class Policy:
+class Policy(_OnTable):
     schema: str
     table_name: str
     name: str
@@ -266,14 +266,6 @@ class Policy:
     using_expr: str | None
     check_expr: str | None
     comment: str | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.table_key}.{quote_ident(self.name)}"
-
-    @property
-    def table_key(self) -> str:
-        return qualify(self.schema, self.table_name)
 
 
 @dataclass(frozen=True)
@@ -337,10 +329,8 @@ class Snapshot:
         ]
 
 
-def row_to(cls: type, row: dict[str, Any]) -> Any:
-    """Build a dataclass from a query row, turning arrays into tuples."""
-    values = {key: tuple(value) if isinstance(value, list) else value for key, value in row.items()}
-    for name in (
+ARRAY_FIELDS = frozenset(
+    {
         "parents",
         "columns",
         "ref_columns",
@@ -352,7 +342,26 @@ def row_to(cls: type, row: dict[str, Any]) -> Any:
         "attribute_types",
         "uses_tables",
         "roles",
-    ):
-        if name in values and values[name] is None:
+    }
+)
+
+
+def row_to(cls: type, row: dict[str, Any]) -> Any:
+    """Build a dataclass from a query row, turning arrays into tuples (NULL arrays into empty ones)."""
+    values = {key: tuple(value) if isinstance(value, list) else value for key, value in row.items()}
+    for name in ARRAY_FIELDS.intersection(values):
+        if values[name] is None:
             values[name] = ()
     return cls(**values)
+
+
+def rows_to(cls: type, names: list[str], rows: list[tuple]) -> list[Any]:
+    """`row_to` for many tuple rows of one query (the array columns found once, from the names)."""
+    arrays = [i for i, name in enumerate(names) if name in ARRAY_FIELDS]
+    built = []
+    for row in rows:
+        values = list(row)
+        for i in arrays:
+            values[i] = () if values[i] is None else tuple(values[i])
+        built.append(cls(**dict(zip(names, values, strict=True))))
+    return built

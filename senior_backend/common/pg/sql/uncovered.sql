@@ -8,21 +8,21 @@ SELECT kind, name FROM (
   SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' ELSE 'window function' END,
          quote_ident(n.nspname) || '.' || quote_ident(p.proname), n.nspname
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-   WHERE p.prokind IN ('a', 'w') AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+   WHERE p.prokind IN ('a', 'w') AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
   UNION ALL
   SELECT 'collation', quote_ident(n.nspname) || '.' || quote_ident(co.collname), n.nspname
     FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace
-   WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = co.oid AND d.deptype = 'e')
+   WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_collation'::regclass AND d.objid = co.oid AND d.deptype = 'e')
   UNION ALL
   SELECT 'operator', quote_ident(n.nspname) || '.' || o.oprname, n.nspname
     FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
-   WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = o.oid AND d.deptype = 'e')
+   WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_operator'::regclass AND d.objid = o.oid AND d.deptype = 'e')
   UNION ALL
   SELECT 'foreign table', quote_ident(n.nspname) || '.' || quote_ident(c.relname), n.nspname
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'f'
   UNION ALL
   SELECT 'event trigger', quote_ident(e.evtname), 'public' FROM pg_event_trigger e
-   WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = e.oid AND d.deptype = 'e')
+   WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_event_trigger'::regclass AND d.objid = e.oid AND d.deptype = 'e')
 ) u
 WHERE schema NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND NOT schema = ANY(%(excluded)s)
 ORDER BY 1, 2;
