@@ -356,12 +356,36 @@ def row_to(cls: type, row: dict[str, Any]) -> Any:
 
 
 def rows_to(cls: type, names: list[str], rows: list[tuple]) -> list[Any]:
-    """`row_to` for many tuple rows of one query (the array columns found once, from the names)."""
+    """`row_to` for many tuple rows of one query, several times faster.
+
+    The array columns are found once from the names, and objects are filled
+    through their `__dict__` (a frozen dataclass's `__init__` pays a
+    `object.__setattr__` per field); defaults of fields the query leaves out
+    are applied as `__init__` would.
+    """
     arrays = [i for i, name in enumerate(names) if name in ARRAY_FIELDS]
+    defaults, factories = _defaults(cls)
+    defaults = {k: v for k, v in defaults.items() if k not in names}
+    factories = {k: v for k, v in factories.items() if k not in names}
     built = []
+    new = object.__new__
     for row in rows:
         values = list(row)
         for i in arrays:
             values[i] = () if values[i] is None else tuple(values[i])
-        built.append(cls(**dict(zip(names, values, strict=True))))
+        obj = new(cls)
+        state = obj.__dict__
+        state.update(defaults)
+        state.update(zip(names, values, strict=True))
+        for name, factory in factories.items():
+            state[name] = factory()
+        built.append(obj)
     return built
+
+
+def _defaults(cls: type) -> tuple[dict[str, Any], dict[str, Any]]:
+    from dataclasses import MISSING, fields
+
+    values = {f.name: f.default for f in fields(cls) if f.default is not MISSING}
+    factories = {f.name: f.default_factory for f in fields(cls) if f.default_factory is not MISSING}
+    return values, factories
