@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from senior_backend.common.cli import output_options, resolve_format, run_main
@@ -22,11 +24,17 @@ Examples:
 @click.command(epilog=EXAMPLES + MIGRATE_EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1)
 @click.option("--connection", envvar="DATABASE_URL", help="PostgreSQL URL (default: $DATABASE_URL).")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write a timestamped .up.sql/.down.sql migration into this folder.",
+)
 @migrate_options
 @output_options
 def command(
     paths: tuple[str, ...],
     connection: str | None,
+    output: Path | None,
     output_format: str,
     json_flag: bool,
     debug: bool,
@@ -34,7 +42,7 @@ def command(
 ) -> int:
     """Analyse a PostgreSQL database, suggest indexes, diff schemas and apply migrations safely."""
     out = Output(resolve_format(output_format, json_flag))
-    result = run_migrate_mode(out, connection, paths, **modes)  # type: ignore[arg-type]
+    result = run_migrate_mode(out, connection, paths, output=output, **modes)  # type: ignore[arg-type]
     if result is None:
         raise click.UsageError("choose a mode: --compare, --compare-url, --lint or --migrate")
     return result

@@ -1,6 +1,9 @@
 """Command-line modes of the schema diff, the migration lint and the migration runner.
 
-`migrate_options` adds the flags to the tool's click command and
+`migrate_options` adds the flags to the tool's click command (the command
+itself owns `--connection`, `--output` (shared with `--suggest-indexes`) and a
+positional `PATHS...` argument that carries the second file of
+`--compare a.sql b.sql`) and
 `run_migrate_mode` runs whichever of `--compare`, `--compare-url`, `--lint`
 and `--migrate` was given (it returns None when none was, so the caller can
 try its other modes). Exit codes: 0 ok, 1 lint errors or a failed migration,
@@ -55,13 +58,6 @@ def migrate_options(func: F) -> F:
             "--shadow-url",
             metavar="URL",
             help="Server for shadow databases (default: the embedded PostgreSQL).",
-        ),
-        click.option(
-            "--output",
-            "output",
-            metavar="DIR",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Write <timestamp>_<name>.up.sql / .down.sql here.",
         ),
         click.option(
             "--name",
