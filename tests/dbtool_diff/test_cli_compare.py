@@ -139,3 +139,17 @@ def test_lint_mode_exit_codes(tmp_path, run_tool):
     safe = tmp_path / "s.sql"
     safe.write_text("SET lock_timeout = '5s';\nCREATE TABLE t (id int);\n")
     assert run_tool(TOOL, "--lint", str(safe)).returncode == 0
+
+
+def test_embedded_shadow_of_another_major_version_is_warned_about(pg_url, schemas, run_tool):
+    from senior_backend.common.pg.embedded import EmbeddedServer
+
+    _, v2 = schemas
+    with psycopg.connect(pg_url) as conn:
+        target_major = conn.info.server_version // 10000
+    embedded_major = int(EmbeddedServer().version.split(".")[0])
+    result = run_tool(TOOL, "--connection", pg_url, "--compare", str(v2), "--json")
+    assert result.returncode == 0, result.stderr
+    warned = "warning: the shadow server is PostgreSQL" in result.stderr
+    assert warned == (target_major != embedded_major)
+    assert "CREATE TABLE" in json.loads(result.stdout)["up_sql"]
