@@ -159,6 +159,7 @@ class _Differ:
         self.recreated_functions: set[str] = set()
         self.recreated_enums: set[str] = set()
         self.recreated_columns: set[tuple[str, str]] = set()
+        self._identity_index: dict[int, dict[str, Sequence]] = {}
 
     # ---- bookkeeping -------------------------------------------------------------------------
 
@@ -619,8 +620,13 @@ class _Differ:
                 self._alter_table(old, table)
 
     def _identity_sequence(self, snapshot: Snapshot, table: Table, column: Column) -> Sequence | None:
-        owner = f"{table.key}.{_quote_key(column.name)}"
-        return next((s for s in snapshot.sequences.values() if s.is_identity and s.owned_by == owner), None)
+        if not column.identity:
+            return None
+        by_owner = self._identity_index.get(id(snapshot))
+        if by_owner is None:
+            by_owner = {s.owned_by: s for s in snapshot.sequences.values() if s.is_identity and s.owned_by}
+            self._identity_index[id(snapshot)] = by_owner
+        return by_owner.get(f"{table.key}.{_quote_key(column.name)}")
 
     def _create_table(self, table: Table) -> None:
         columns = [
@@ -1133,17 +1139,19 @@ class _Differ:
                 self.add("privilege", key, f"grant option of {key}", [statement], lock="none")
 
     def _object_exists_after(self, priv: Privilege) -> bool:
-        kinds = {
-            "schema": self.new.schemas,
-            "table": {**self.new.tables, **self.new.views},
-            "column": {**self.new.tables, **self.new.views},
-            "sequence": self.new.sequences,
-            "function": self.new.functions,
-            "procedure": self.new.functions,
-            "type": {**self.new.enums, **self.new.composite_types},
-            "domain": self.new.domains,
+        new = self.new
+        relations = (new.tables, new.views)
+        kinds: dict[str, tuple[dict, ...]] = {
+            "schema": (new.schemas,),
+            "table": relations,
+            "column": relations,
+            "sequence": (new.sequences,),
+            "function": (new.functions,),
+            "procedure": (new.functions,),
+            "type": (new.enums, new.composite_types),
+            "domain": (new.domains,),
         }
-        return priv.object_key in kinds.get(priv.object_kind, {})
+        return any(priv.object_key in objects for objects in kinds.get(priv.object_kind, ()))
 
     # ---- phase: drop what disappeared ----------------------------------------------------------
 
