@@ -5,7 +5,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from senior_backend.dbtool.diff import diff_snapshots, type_change_cost
+from senior_backend.dbtool.diff import diff_snapshots
+from senior_backend.dbtool.diff_support import type_change_cost
 from senior_backend.dbtool.migrate import execute_script
 from tests.dbtool_diff.convergence import load
 
