@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from senior_backend.common.pg.model import (
+    Collation,
     Column,
     Constraint,
     Function,
@@ -194,3 +195,13 @@ def revoke(priv: Privilege, quoted_object: str, *, grant_option_only: bool = Fal
 
 def comment(target: str, text: str | None) -> str:
     return f"COMMENT ON {target} IS {'NULL' if text is None else literal(text)};"
+
+
+def create_collation(collation: Collation) -> str:
+    if collation.provider == "i":
+        options = f"provider = icu, locale = {literal(collation.icu_locale or '')}"
+    else:
+        options = f"provider = libc, lc_collate = {literal(collation.lc_collate or '')}, lc_ctype = {literal(collation.lc_ctype or '')}"
+    if not collation.deterministic:
+        options += ", deterministic = false"
+    return f"CREATE COLLATION {rel(collation)} ({options});"

@@ -120,6 +120,7 @@ class _Differ(TablePhases, ObjectPhases):
         self.eff = self._effective_old()
         self._drop_dependents()
         self._schemas_and_extensions()
+        self._collations()
         self._enums()
         self._domains()
         self._composite_types()
@@ -354,19 +355,13 @@ class _Differ(TablePhases, ObjectPhases):
         for key in removed_functions:
             if key not in early:
                 self._drop_function(old.functions[key])
-        for kind, objects, word in (
-            ("type", old.composite_types, "TYPE"),
-            ("domain", old.domains, "DOMAIN"),
-            ("type", old.enums, "TYPE"),
+        for kind, objects, wanted, word in (
+            ("type", old.composite_types, new.composite_types, "TYPE"),
+            ("domain", old.domains, new.domains, "DOMAIN"),
+            ("type", old.enums, new.enums, "TYPE"),
+            ("collation", old.collations, new.collations, "COLLATION"),
         ):
-            source = (
-                new.composite_types
-                if objects is old.composite_types
-                else new.domains
-                if word == "DOMAIN"
-                else new.enums
-            )
-            for key in sorted(set(objects) - set(source)):
+            for key in sorted(set(objects) - set(wanted)):
                 self.add(
                     kind,
                     key,

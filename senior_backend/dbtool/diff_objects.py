@@ -13,6 +13,7 @@ from senior_backend.common.pg.quoting import ident, literal, qualified, qualify
 from senior_backend.dbtool import ddl
 from senior_backend.dbtool.diff_support import (
     DifferBase,
+    _collation_shape,
     _sequence_shape,
     _table_order,
     _unquote,
@@ -38,6 +39,22 @@ class ObjectPhases(DifferBase):
                 key,
                 f"create extension {key}",
                 [f"CREATE EXTENSION IF NOT EXISTS {ident(ext.name)} WITH SCHEMA {ident(ext.schema)};"],
+                lock="none",
+            )
+
+    def _collations(self) -> None:
+        for key in sorted(self.new.collations):
+            collation = self.new.collations[key]
+            old = self.old.collations.get(key)
+            if old is not None and _collation_shape(old) == _collation_shape(collation):
+                continue
+            statements = [f"DROP COLLATION {ddl.rel(old)};"] if old is not None else []
+            statements.append(ddl.create_collation(collation))
+            self.add(
+                "collation",
+                key,
+                f"{'recreate' if old else 'create'} collation {key}",
+                statements,
                 lock="none",
             )
 
@@ -332,6 +349,7 @@ class ObjectPhases(DifferBase):
         collect(lambda _: "TYPE", new.enums, eff.enums, ddl.rel)
         collect(lambda _: "TYPE", new.composite_types, old.composite_types, ddl.rel)
         collect(lambda _: "DOMAIN", new.domains, old.domains, ddl.rel)
+        collect(lambda _: "COLLATION", new.collations, old.collations, ddl.rel)
         collect(
             lambda _: "SEQUENCE",
             {k: v for k, v in new.sequences.items() if not v.is_identity},

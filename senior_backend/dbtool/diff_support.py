@@ -193,3 +193,10 @@ def _view_order(views: dict[str, View]) -> list[str]:
 
 def _table_order(tables: dict[str, Table]) -> list[str]:
     return _topological(tables, lambda key: tables[key].parents)
+
+
+def _collation_shape(collation: object) -> tuple:
+    return tuple(
+        getattr(collation, name)
+        for name in ("provider", "deterministic", "lc_collate", "lc_ctype", "icu_locale")
+    )

@@ -13,6 +13,7 @@ from importlib.resources import files
 import psycopg
 
 from senior_backend.common.pg.model import (
+    Collation,
     Column,
     CompositeType,
     Constraint,
@@ -46,6 +47,7 @@ _KINDS: dict[str, tuple[str, type]] = {
     "sequences": ("sequences.sql", Sequence),
     "views": ("views.sql", View),
     "domains": ("domains.sql", Domain),
+    "collations": ("collations.sql", Collation),
     "composite_types": ("composite_types.sql", CompositeType),
     "functions": ("functions.sql", Function),
     "triggers": ("triggers.sql", Trigger),

@@ -212,6 +212,22 @@ class Domain:
 
 
 @dataclass(frozen=True)
+class Collation:
+    schema: str
+    name: str
+    provider: str
+    deterministic: bool
+    lc_collate: str | None
+    lc_ctype: str | None
+    icu_locale: str | None
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        return qualify(self.schema, self.name)
+
+
+@dataclass(frozen=True)
 class CompositeType:
     schema: str
     name: str
@@ -311,6 +327,7 @@ class Snapshot:
     sequences: dict[str, Sequence] = field(default_factory=dict)
     views: dict[str, View] = field(default_factory=dict)
     domains: dict[str, Domain] = field(default_factory=dict)
+    collations: dict[str, Collation] = field(default_factory=dict)
     composite_types: dict[str, CompositeType] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
     triggers: dict[str, Trigger] = field(default_factory=dict)

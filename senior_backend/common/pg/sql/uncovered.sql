@@ -10,10 +10,6 @@ SELECT kind, name FROM (
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
    WHERE p.prokind IN ('a', 'w') AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
   UNION ALL
-  SELECT 'collation', quote_ident(n.nspname) || '.' || quote_ident(co.collname), n.nspname
-    FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace
-   WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_collation'::regclass AND d.objid = co.oid AND d.deptype = 'e')
-  UNION ALL
   SELECT 'operator', quote_ident(n.nspname) || '.' || o.oprname, n.nspname
     FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
    WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_operator'::regclass AND d.objid = o.oid AND d.deptype = 'e')
