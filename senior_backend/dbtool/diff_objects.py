@@ -84,7 +84,16 @@ class ObjectPhases(DifferBase):
                             else f" BEFORE {literal(enum.labels[1])}"
                         )
                         statements.append(f"ALTER TYPE {name} ADD VALUE {literal(label)}{anchor};")
-                self.add("type", key, f"add values to enum {key}", statements, lock="none")
+                # Outside the transaction: a value added in a transaction cannot be used before it commits,
+                # and the defaults and checks later in the migration may use it.
+                self.add(
+                    "type",
+                    key,
+                    f"add values to enum {key} (committed first, so the migration can use them)",
+                    statements,
+                    lock="none",
+                    no_transaction=True,
+                )
 
     def _recreate_enum(self, key: str, old_labels: tuple[str, ...], new_labels: tuple[str, ...]) -> None:
         enum = self.new.enums[key]

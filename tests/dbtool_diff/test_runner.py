@@ -204,3 +204,22 @@ def test_runner_bad_input_and_unreachable(tmp_path, run_tool, pg_url):
         TOOL, "--connection", "postgresql://u:secret@127.0.0.1:1/db", "--migrate", str(down_missing)
     )
     assert unreachable.returncode == 4 and "secret" not in unreachable.stderr
+
+
+def test_enum_value_added_and_used_in_one_migration(pg_url, tmp_path, run_tool):
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TYPE status AS ENUM ('new'); CREATE TABLE tasks (s status DEFAULT 'new')")
+    folder = tmp_path / "m"
+    write(
+        folder,
+        "20240101000000_doing",
+        "-- senior-backend: no-transaction\nALTER TYPE status ADD VALUE 'doing';\nBEGIN;\n"
+        "ALTER TABLE tasks ALTER COLUMN s SET DEFAULT 'doing';\nCOMMIT;\n",
+    )
+    dry = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder), "--dry-run", "--json")
+    assert dry.returncode == 0, dry.stderr
+    notes = [s.get("note", "") for s in json.loads(dry.stdout)["migrations"][0]["statements"]]
+    assert any("enum value added in this run" in note for note in notes)
+    assert run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder)).returncode == 0
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT enum_range(NULL::status)::text").fetchone()[0] == "{new,doing}"
