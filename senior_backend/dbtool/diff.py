@@ -341,12 +341,12 @@ class _Differ(TablePhases, ObjectPhases):
         for key in removed_tables:
             table = old.tables[key]
             self.add("table", key, f"drop table {key}", [f"DROP TABLE {ddl.rel(table)};"], data_loss=True)
-        dropped_columns = {
-            f"{t.key}.{_quote_key(c)}"
-            for t in old.tables.values()
-            for c in t.columns
-            if t.key not in new.tables or c not in new.tables[t.key].columns
-        }
+        dropped_columns = set()
+        for table_key, table in old.tables.items():
+            kept = new.tables.get(table_key)
+            for name in table.columns:
+                if kept is None or name not in kept.columns:
+                    dropped_columns.add(f"{table_key}.{_quote_key(name)}")
         for key in sorted(set(self.eff.sequences) - set(new.sequences)):
             seq = old.sequences[key]
             if seq.is_identity or (seq.owned_by and seq.owned_by in dropped_columns):

@@ -89,6 +89,8 @@ class TablePhases(DifferBase):
             before = old.columns.get(col_name)
             if before is None or (key, col_name) in self.recreated_columns:
                 self._add_column(table, column, replaced=before is not None)
+            elif before == column and not column.identity and column.type_kind != "e":
+                continue
             else:
                 self._alter_column(old, table, before, column)
         for col_name in sorted(set(old.columns) - set(table.columns)):
