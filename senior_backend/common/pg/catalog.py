@@ -91,7 +91,7 @@ def load_snapshot(
                 objects[obj.key] = obj
         cur.execute(catalog_query("columns.sql"), params)
         names = [d.name for d in cur.description or ()][2:]
-        rows = sorted(cur.fetchall(), key=lambda row: (row[0], row[1], row[2]))
+        rows = cur.fetchall()
         tables = snapshot.tables
         for (schema, table_name, *_), column in zip(
             rows, rows_to(Column, names, [row[2:] for row in rows]), strict=True

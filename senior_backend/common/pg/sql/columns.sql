@@ -1,4 +1,4 @@
--- One row per column of every table, view and materialized view (the loader sorts them by attribute number).
+-- One row per column of every table, view and materialized view, in attribute order.
 SELECT n.nspname AS schema, c.relname AS table_name, a.attnum AS position, a.attname AS name,
        format_type(a.atttypid, a.atttypmod) AS type,
        tn.nspname AS type_schema, t.typname AS type_name, t.typtype AS type_kind,
@@ -17,4 +17,5 @@ LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
 WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND NOT n.nspname = ANY(%(excluded)s);
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND NOT n.nspname = ANY(%(excluded)s)
+ORDER BY 1, 2, 3;
