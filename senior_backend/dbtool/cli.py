@@ -13,30 +13,41 @@ from senior_backend.common.cli import ExitCode, output_options, resolve_format, 
 from senior_backend.common.console import Output
 from senior_backend.common.diagnostics import Level
 from senior_backend.dbtool.analyze import AnalyzeOptions
+from senior_backend.dbtool.cli_migrate import migrate_options, run_migrate_mode
 from senior_backend.dbtool.findings import at_least
 
 EXAMPLES = """
 \b
 Examples:
   database_migration_tool.py --connection postgres://localhost/app --analyze
-  database_migration_tool.py --analyze examples/schema.sql
+  database_migration_tool.py --analyze examples/schema.sql              # no server: embedded PostgreSQL
+  database_migration_tool.py --connection $DATABASE_URL --analyze --fail-on warning   # CI gate
   database_migration_tool.py --connection $DATABASE_URL --suggest-indexes --output migrations/
   database_migration_tool.py --connection $DATABASE_URL --suggest-indexes --queries slow.sql --json
-  database_migration_tool.py --connection $DATABASE_URL --analyze --fail-on warning   # CI gate
   database_migration_tool.py --connection $DATABASE_URL --compare schema/v2.sql --output migrations/
+  database_migration_tool.py --compare schema/v1.sql schema/v2.sql      # two files, no database
+  database_migration_tool.py --connection $DATABASE_URL --compare-url postgres://localhost/staging
+  database_migration_tool.py --lint migrations/
   database_migration_tool.py --connection $DATABASE_URL --migrate migrations/ --dry-run
+  database_migration_tool.py --connection $DATABASE_URL --migrate migrations/
+  database_migration_tool.py --connection $DATABASE_URL --migrate migrations/ --status
+  database_migration_tool.py --connection $DATABASE_URL --migrate migrations/ --down 1
 
 \b
 --analyze needs only the pg_monitor role; N+1 detection and query-based
 suggestions need pg_stat_statements, proven suggestions need hypopg
-(CREATE EXTENSION hypopg). Exit codes: 0 ok, 1 findings at --fail-on level,
-2 bad input, 4 database unreachable.
+(CREATE EXTENSION hypopg). Nothing is changed in a database except by
+--migrate (and --dry-run always rolls back).
+Exit codes: 0 ok, 1 findings at --fail-on level, lint errors or a failed
+migration, 2 bad input, 3 refused (data loss without --allow-data-loss, an
+applied migration whose file changed), 4 database unreachable.
 """
 
 _ANALYZE_LIVE = "-"
 
 
 @click.command(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1)
 @click.option("--connection", envvar="DATABASE_URL", help="PostgreSQL URL (default: $DATABASE_URL).")
 @click.option(
     "--analyze",
@@ -62,7 +73,7 @@ _ANALYZE_LIVE = "-"
 @click.option(
     "--output",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Write a timestamped .up.sql/.down.sql migration for every fix into this folder.",
+    help="Write timestamped .up.sql/.down.sql migrations (fixes, index suggestions, schema diffs) into this folder.",
 )
 @click.option(
     "--min-cost-reduction",
@@ -90,8 +101,10 @@ _ANALYZE_LIVE = "-"
     type=click.Choice([level.value for level in Level]),
     help="Exit 1 when there are findings of this severity or worse (for CI).",
 )
+@migrate_options
 @output_options
 def command(
+    paths: tuple[str, ...],
     connection: str | None,
     analyze: str | None,
     suggest_indexes: bool,
@@ -104,6 +117,7 @@ def command(
     output_format: str,
     json_flag: bool,
     debug: bool,
+    **modes: object,
 ) -> int:
     """Analyse a PostgreSQL database, suggest indexes, diff schemas and apply migrations safely."""
     out = Output(resolve_format(output_format, json_flag))
@@ -121,7 +135,12 @@ def command(
             top=top,
         )
         return run_analyze_mode(out, options, fail_on)
-    raise click.UsageError("choose a mode: --analyze or --suggest-indexes")
+    result = run_migrate_mode(out, connection, paths, output=output, **modes)  # type: ignore[arg-type]
+    if result is None:
+        raise click.UsageError(
+            "choose a mode: --analyze, --suggest-indexes, --compare, --compare-url, --lint or --migrate"
+        )
+    return result
 
 
 def run_analyze_mode(out: Output, options: AnalyzeOptions, fail_on: str | None) -> int:

@@ -11,20 +11,27 @@ from functools import cache
 from importlib.resources import files
 
 import psycopg
-from psycopg.rows import dict_row
 
 from senior_backend.common.pg.model import (
+    Collation,
     Column,
+    CompositeType,
     Constraint,
+    Domain,
     Enum,
     Extension,
+    Function,
     Index,
+    Policy,
+    Privilege,
     Schema,
     Sequence,
     Snapshot,
     Table,
+    Trigger,
+    Uncovered,
     View,
-    row_to,
+    rows_to,
 )
 from senior_backend.common.pg.quoting import qualify
 
@@ -39,6 +46,14 @@ _KINDS: dict[str, tuple[str, type]] = {
     "constraints": ("constraints.sql", Constraint),
     "sequences": ("sequences.sql", Sequence),
     "views": ("views.sql", View),
+    "domains": ("domains.sql", Domain),
+    "collations": ("collations.sql", Collation),
+    "composite_types": ("composite_types.sql", CompositeType),
+    "functions": ("functions.sql", Function),
+    "triggers": ("triggers.sql", Trigger),
+    "policies": ("policies.sql", Policy),
+    "privileges": ("privileges.sql", Privilege),
+    "uncovered": ("uncovered.sql", Uncovered),
 }
 
 
@@ -48,30 +63,52 @@ def catalog_query(filename: str) -> str:
     return files("senior_backend.common.pg").joinpath("sql", filename).read_text(encoding="utf-8")
 
 
+_SIZE_CALLS = ("pg_table_size(c.oid)", "pg_relation_size(i.indexrelid)")
+
+
+def _without_sizes(query: str) -> str:
+    for call in _SIZE_CALLS:
+        query = query.replace(call, "0::bigint")
+    return query
+
+
+def _kind_query(filename: str, with_sizes: bool) -> str:
+    query = catalog_query(filename)
+    return query if with_sizes else _without_sizes(query)
+
+
 def load_snapshot(
-    conn: psycopg.Connection, exclude_schemas: tuple[str, ...] = (TOOL_SCHEMA,), skip: tuple[str, ...] = ()
+    conn: psycopg.Connection,
+    exclude_schemas: tuple[str, ...] = (TOOL_SCHEMA,),
+    skip: tuple[str, ...] = (),
+    *,
+    with_sizes: bool = True,
 ) -> Snapshot:
     """Read every object kind from the catalog into a `Snapshot` (one query per kind).
 
     Kinds named in `skip` (Snapshot attribute names) are left empty, for a caller that reads them
-    on another connection at the same time with `load_kind`.
+    on another connection at the same time with `load_kind`. `with_sizes=False` skips the on-disk
+    sizes (`size_bytes` is then 0): a stat() per relation that the schema diff does not need.
     """
     params = {"excluded": list(exclude_schemas)}
     snapshot = Snapshot(server_version=conn.info.server_version)
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor() as cur:
         for attribute, (filename, cls) in _KINDS.items():
             if attribute in skip:
                 continue
-            cur.execute(catalog_query(filename), params)
+            cur.execute(_kind_query(filename, with_sizes), params)
             objects = getattr(snapshot, attribute)
-            for row in cur.fetchall():
-                obj = row_to(cls, row)
+            for obj in rows_to(cls, [d.name for d in cur.description or ()], cur.fetchall()):
                 objects[obj.key] = obj
         cur.execute(catalog_query("columns.sql"), params)
-        for row in cur.fetchall():
-            table = snapshot.tables.get(qualify(row.pop("schema"), row.pop("table_name")))
+        names = [d.name for d in cur.description or ()][2:]
+        rows = cur.fetchall()
+        tables = snapshot.tables
+        for (schema, table_name, *_), column in zip(
+            rows, rows_to(Column, names, [row[2:] for row in rows]), strict=True
+        ):
+            table = tables.get(qualify(schema, table_name))
             if table is not None:
-                column = row_to(Column, row)
                 table.columns[column.name] = column
     return snapshot
 
@@ -81,7 +118,7 @@ def load_kind(
 ) -> dict:
     """One object kind of the snapshot (e.g. "indexes"), keyed like `Snapshot.<attribute>`."""
     filename, cls = _KINDS[attribute]
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor() as cur:
         cur.execute(catalog_query(filename), {"excluded": list(exclude_schemas)})
-        objects = [row_to(cls, row) for row in cur.fetchall()]
+        objects = rows_to(cls, [d.name for d in cur.description or ()], cur.fetchall())
     return {obj.key: obj for obj in objects}

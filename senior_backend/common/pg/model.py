@@ -51,7 +51,7 @@ class Enum:
 @dataclass(frozen=True)
 class Column:
     name: str
-    position: int
+    position: int = field(compare=False)
     type: str
     type_schema: str
     type_name: str
@@ -62,6 +62,7 @@ class Column:
     generated: str
     collation: str | None = None
     comment: str | None = None
+    is_local: bool = True
 
 
 @dataclass
@@ -72,8 +73,8 @@ class Table:
     persistence: str
     rls_enabled: bool
     rls_forced: bool
-    estimated_rows: int
-    size_bytes: int
+    estimated_rows: int = field(compare=False)
+    size_bytes: int = field(compare=False)
     partition_key: str | None
     partition_bound: str | None
     parents: tuple[str, ...]
@@ -105,9 +106,10 @@ class Index:
     expressions: str | None
     predicate: str | None
     constraint_name: str | None
-    size_bytes: int
-    is_partitioned: bool
+    size_bytes: int = field(compare=False)
+    is_partitioned: bool = False
     comment: str | None = None
+    parent_index: str | None = None
 
     @property
     def key(self) -> str:
@@ -123,8 +125,24 @@ class Index:
         return self.columns[: self.key_count]
 
 
+class _OnTable:
+    """Objects that belong to a table (constraints, triggers, policies): keyed `schema.table.name`."""
+
+    schema: str
+    table_name: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.table_key}.{quote_ident(self.name)}"
+
+    @property
+    def table_key(self) -> str:
+        return qualify(self.schema, self.table_name)
+
+
 @dataclass(frozen=True)
-class Constraint:
+class Constraint(_OnTable):
     schema: str
     table_name: str
     name: str
@@ -140,14 +158,6 @@ class Constraint:
     inherited_from_partition: bool
     comment: str | None = None
 
-    @property
-    def key(self) -> str:
-        return f"{self.table_key}.{quote_ident(self.name)}"
-
-    @property
-    def table_key(self) -> str:
-        return qualify(self.schema, self.table_name)
-
 
 @dataclass(frozen=True)
 class Sequence:
@@ -162,7 +172,7 @@ class Sequence:
     cycle: bool
     owned_by: str | None
     is_identity: bool
-    last_value: int | None
+    last_value: int | None = field(compare=False)
     comment: str | None = None
 
     @property
@@ -177,10 +187,130 @@ class View:
     materialized: bool
     definition: str
     comment: str | None = None
+    depends_on: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
         return qualify(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class Domain:
+    schema: str
+    name: str
+    base_type: str
+    not_null: bool
+    default_expr: str | None
+    collation: str | None
+    constraint_names: tuple[str, ...]
+    constraint_defs: tuple[str, ...]
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        return qualify(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class Collation:
+    schema: str
+    name: str
+    provider: str
+    deterministic: bool
+    lc_collate: str | None
+    lc_ctype: str | None
+    icu_locale: str | None
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        return qualify(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class CompositeType:
+    schema: str
+    name: str
+    attribute_names: tuple[str, ...]
+    attribute_types: tuple[str, ...]
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        return qualify(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function or procedure (`kind` 'f' or 'p'); `definition` is PostgreSQL's own CREATE OR REPLACE text."""
+
+    schema: str
+    name: str
+    identity_args: str
+    kind: str
+    result: str | None
+    arguments: str
+    language: str
+    definition: str
+    uses_tables: tuple[str, ...]
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{qualify(self.schema, self.name)}({self.identity_args})"
+
+
+@dataclass(frozen=True)
+class Trigger(_OnTable):
+    schema: str
+    table_name: str
+    name: str
+    definition: str
+    enabled: str
+    function_key: str
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class Policy(_OnTable):
+    schema: str
+    table_name: str
+    name: str
+    permissive: bool
+    command: str
+    roles: tuple[str, ...]
+    using_expr: str | None
+    check_expr: str | None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class Privilege:
+    """One granted privilege; `object_key` is the object's snapshot key, `column_name` set for column grants."""
+
+    object_kind: str
+    object_key: str
+    column_name: str | None
+    grantee: str
+    privilege: str
+    grantable: bool
+
+    @property
+    def key(self) -> str:
+        column = f".{quote_ident(self.column_name)}" if self.column_name else ""
+        return f"{self.object_kind} {self.object_key}{column} {self.privilege} to {self.grantee}"
+
+
+@dataclass(frozen=True)
+class Uncovered:
+    """An object the schema diff does not handle; reported as a warning, never silently ignored."""
+
+    kind: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind} {self.name}"
 
 
 @dataclass
@@ -196,6 +326,14 @@ class Snapshot:
     constraints: dict[str, Constraint] = field(default_factory=dict)
     sequences: dict[str, Sequence] = field(default_factory=dict)
     views: dict[str, View] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=dict)
+    collations: dict[str, Collation] = field(default_factory=dict)
+    composite_types: dict[str, CompositeType] = field(default_factory=dict)
+    functions: dict[str, Function] = field(default_factory=dict)
+    triggers: dict[str, Trigger] = field(default_factory=dict)
+    policies: dict[str, Policy] = field(default_factory=dict)
+    privileges: dict[str, Privilege] = field(default_factory=dict)
+    uncovered: dict[str, Uncovered] = field(default_factory=dict)
 
     def indexes_of(self, table_key: str) -> list[Index]:
         return [index for index in self.indexes.values() if index.table_key == table_key]
@@ -208,10 +346,63 @@ class Snapshot:
         ]
 
 
+ARRAY_FIELDS = frozenset(
+    {
+        "parents",
+        "columns",
+        "ref_columns",
+        "labels",
+        "depends_on",
+        "constraint_names",
+        "constraint_defs",
+        "attribute_names",
+        "attribute_types",
+        "uses_tables",
+        "roles",
+    }
+)
+
+
 def row_to(cls: type, row: dict[str, Any]) -> Any:
-    """Build a dataclass from a query row, turning arrays into tuples."""
+    """Build a dataclass from a query row, turning arrays into tuples (NULL arrays into empty ones)."""
     values = {key: tuple(value) if isinstance(value, list) else value for key, value in row.items()}
-    for name in ("parents", "columns", "ref_columns", "labels"):
-        if name in values and values[name] is None:
+    for name in ARRAY_FIELDS.intersection(values):
+        if values[name] is None:
             values[name] = ()
     return cls(**values)
+
+
+def rows_to(cls: type, names: list[str], rows: list[tuple]) -> list[Any]:
+    """`row_to` for many tuple rows of one query, several times faster.
+
+    The array columns are found once from the names, and objects are filled
+    through their `__dict__` (a frozen dataclass's `__init__` pays a
+    `object.__setattr__` per field); defaults of fields the query leaves out
+    are applied as `__init__` would.
+    """
+    arrays = [i for i, name in enumerate(names) if name in ARRAY_FIELDS]
+    defaults, factories = _defaults(cls)
+    defaults = {k: v for k, v in defaults.items() if k not in names}
+    factories = {k: v for k, v in factories.items() if k not in names}
+    built = []
+    new = object.__new__
+    for row in rows:
+        values = list(row)
+        for i in arrays:
+            values[i] = () if values[i] is None else tuple(values[i])
+        obj = new(cls)
+        state = obj.__dict__
+        state.update(defaults)
+        state.update(zip(names, values, strict=True))
+        for name, factory in factories.items():
+            state[name] = factory()
+        built.append(obj)
+    return built
+
+
+def _defaults(cls: type) -> tuple[dict[str, Any], dict[str, Any]]:
+    from dataclasses import MISSING, fields
+
+    values = {f.name: f.default for f in fields(cls) if f.default is not MISSING}
+    factories = {f.name: f.default_factory for f in fields(cls) if f.default_factory is not MISSING}
+    return values, factories

@@ -9,6 +9,7 @@ match what `quote_ident()` returns inside the catalog queries.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _KEYWORDS = frozenset(
     [
@@ -178,8 +179,9 @@ def qualified(schema: str, name: str) -> str:
     return f"{ident(schema)}.{ident(name)}"
 
 
+@lru_cache(maxsize=1 << 16)
 def quote_ident(name: str) -> str:
-    """Quote like PostgreSQL's quote_ident(): only when the name needs it."""
+    """Quote like PostgreSQL's quote_ident(): only when the name needs it (cached: snapshot keys call it a lot)."""
     if _SAFE.match(name) and name not in _KEYWORDS:
         return name
     return ident(name)

@@ -11,13 +11,18 @@ SELECT n.nspname AS schema, ic.relname AS name, tc.relname AS table_name,
        con.conname AS constraint_name,
        pg_relation_size(i.indexrelid) AS size_bytes,
        ic.relkind = 'I' AS is_partitioned,
-       obj_description(ic.oid, 'pg_class') AS comment
+       ds.description AS comment,
+       (SELECT quote_ident(pn.nspname) || '.' || quote_ident(pc.relname)
+          FROM pg_inherits ih JOIN pg_class pc ON pc.oid = ih.inhparent
+          JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+         WHERE ih.inhrelid = i.indexrelid) AS parent_index
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class tc ON tc.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = ic.relnamespace
 JOIN pg_am am ON am.oid = ic.relam
 LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')
+LEFT JOIN pg_description ds ON ds.objoid = ic.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND NOT n.nspname = ANY(%(excluded)s)
   AND tc.relkind IN ('r', 'p', 'm')
 ORDER BY 1, 2;

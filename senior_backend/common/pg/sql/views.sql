@@ -1,10 +1,23 @@
--- One row per view and materialized view.
+-- One row per view and materialized view, with the relations and functions it depends on.
 SELECT n.nspname AS schema, c.relname AS name, c.relkind = 'm' AS materialized,
        pg_get_viewdef(c.oid) AS definition,
-       obj_description(c.oid, 'pg_class') AS comment
+       obj_description(c.oid, 'pg_class') AS comment,
+       (SELECT array_agg(DISTINCT dep ORDER BY dep) FROM (
+          SELECT quote_ident(dn.nspname) || '.' || quote_ident(dc.relname) AS dep
+            FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+            JOIN pg_class dc ON dc.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass
+            JOIN pg_namespace dn ON dn.oid = dc.relnamespace
+           WHERE r.ev_class = c.oid AND dc.oid <> c.oid
+          UNION ALL
+          SELECT quote_ident(pn.nspname) || '.' || quote_ident(p.proname)
+                 || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+            FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+            JOIN pg_proc p ON p.oid = d.refobjid AND d.refclassid = 'pg_proc'::regclass
+            JOIN pg_namespace pn ON pn.oid = p.pronamespace
+           WHERE r.ev_class = c.oid) deps) AS depends_on
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('v', 'm')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND NOT n.nspname = ANY(%(excluded)s)
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
 ORDER BY 1, 2;

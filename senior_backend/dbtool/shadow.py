@@ -1,0 +1,133 @@
+"""Shadow databases: load schema files into a throwaway database and snapshot it.
+
+PostgreSQL itself reads the DDL; the tool never guesses it. The server is the
+embedded one (from the `pgserver` wheel) unless `--shadow-url` names another;
+each load gets a fresh database that is dropped afterwards. Roles a schema
+grants to are created (NOLOGIN) in the embedded shadow server when missing,
+so that privileges can be compared. A shadow server of another major version than the
+target is allowed but warned about: catalog text (view definitions,
+defaults) can differ between versions.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+from senior_backend.common.cli import ExitCode, fail
+from senior_backend.common.pg.catalog import load_snapshot
+from senior_backend.common.pg.connect import connect, mask_password
+from senior_backend.common.pg.model import Snapshot
+from senior_backend.dbtool.sqltext import split_statements
+
+_MISSING_ROLE = re.compile(r'role "([^"]+)" does not exist')
+_MAX_ROLE_RETRIES = 50
+
+
+def read_schema(path: Path) -> str:
+    """The SQL of a schema file, or of every `.sql` file of a folder in name order."""
+    if not path.exists():
+        fail("no-schema", f"schema file {path} does not exist", ExitCode.BAD_INPUT)
+    files = sorted(path.rglob("*.sql")) if path.is_dir() else [path]
+    if not files:
+        fail("no-schema", f"no .sql files in {path}", ExitCode.BAD_INPUT)
+    try:
+        return "\n".join(file.read_text(encoding="utf-8") for file in files)
+    except (OSError, UnicodeDecodeError) as exc:
+        fail("bad-schema", f"cannot read {path}: {exc}", ExitCode.BAD_INPUT)
+
+
+def _with_database(url: str, database: str) -> str:
+    if "://" not in url:
+        return f"{url} dbname={database}"
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+class ShadowServer:
+    """Where schema files are loaded: the embedded server by default, or the user's `--shadow-url`."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.embedded = url is None
+        if url is None:
+            from senior_backend.common.pg.embedded import shared_server
+
+            url = shared_server().url()
+        self.url = url
+        with connect(url) as conn:
+            self.server_version = conn.info.server_version
+
+    @contextmanager
+    def database(self) -> Iterator[str]:
+        """A fresh empty database on the shadow server, dropped on exit."""
+        name = f"sb_shadow_{uuid.uuid4().hex[:12]}"
+        with connect(self.url) as admin:
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+        try:
+            yield _with_database(self.url, name)
+        finally:
+            with connect(self.url) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def snapshot_of(self, sql: str, label: str) -> Snapshot:
+        """Load `sql` into a fresh shadow database and snapshot it."""
+        with self.database() as url, connect(url) as conn:
+            _load(conn, sql, label, create_roles=self.embedded)
+            return load_snapshot(conn, with_sizes=False)
+
+    def version_warning(self, target_version: int) -> str | None:
+        if target_version // 10000 != self.server_version // 10000:
+            return (
+                f"the shadow server is PostgreSQL {self.server_version // 10000} but the target is "
+                f"{target_version // 10000}; pass --shadow-url with a server of the target's major version "
+                "for an exact comparison"
+            )
+        return None
+
+
+def _load(conn: psycopg.Connection, sql: str, label: str, *, create_roles: bool) -> None:
+    """Run a schema file statement by statement; in the embedded server a missing role is created
+    and the statement retried (a user's --shadow-url server is never given new roles)."""
+    created = 0
+    for statement in split_statements(sql):
+        while True:
+            try:
+                conn.execute(statement.text)
+                break
+            except psycopg.errors.UndefinedObject as exc:
+                match = _MISSING_ROLE.search(str(exc))
+                if not match or not create_roles or created >= _MAX_ROLE_RETRIES:
+                    _bad_schema(label, statement.line, exc)
+                conn.execute(f'CREATE ROLE "{match.group(1)}" NOLOGIN')
+                created += 1
+            except psycopg.Error as exc:
+                _bad_schema(label, statement.line, exc)
+
+
+def _bad_schema(label: str, line: int, exc: psycopg.Error) -> None:
+    reason = (exc.diag.message_primary or str(exc)).strip().splitlines()[0]
+    fail("bad-schema", f"{label} line {line} does not load: {reason}", ExitCode.BAD_INPUT)
+
+
+def snapshot_url(url: str) -> Snapshot:
+    """Snapshot a live database (the target or `--compare-url`), without on-disk sizes."""
+    with connect(url) as conn:
+        return load_snapshot(conn, with_sizes=False)
+
+
+def both(first: Callable[[], Snapshot], second: Callable[[], Snapshot]) -> tuple[Snapshot, Snapshot]:
+    """Run two snapshot loads at once (each on its own connection; the server does the work)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.submit(first), pool.submit(second)
+        return a.result(), b.result()
+
+
+def describe(url: str) -> str:
+    return mask_password(url)

@@ -1,0 +1,116 @@
+"""Splitting migration SQL into statements and classifying them, with PostgreSQL's own parser (pglast).
+
+Used by the runner (to report the failing statement and its line, and to
+time each statement in a dry run) and by the lint. Nothing here decides
+what DDL means for the schema; that is PostgreSQL's job in the shadow
+database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pglast
+from pglast.enums import TransactionStmtKind
+from pglast.stream import RawStream
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of a file: its text, the line it starts on (1-based) and its character offset."""
+
+    text: str
+    line: int
+    offset: int
+
+    @property
+    def first_line(self) -> str:
+        return self.text.strip().splitlines()[0][:120] if self.text.strip() else ""
+
+
+def split_statements(text: str) -> list[Statement]:
+    """The statements of `text` without their leading comments, each with its starting line."""
+    found = []
+    for part in pglast.split(text, with_parser=False, only_slices=True):
+        start = part.start
+        chunk = text[part]
+        stripped = _skip_comments(chunk)
+        start += len(chunk) - len(stripped)
+        if not stripped.strip():
+            continue
+        found.append(Statement(stripped.rstrip(), text.count("\n", 0, start) + 1, start))
+    return found
+
+
+def _skip_comments(chunk: str) -> str:
+    rest = chunk
+    while True:
+        trimmed = rest.lstrip()
+        if trimmed.startswith("--"):
+            newline = trimmed.find("\n")
+            rest = "" if newline < 0 else trimmed[newline + 1 :]
+        elif trimmed.startswith("/*"):
+            end = trimmed.find("*/")
+            rest = "" if end < 0 else trimmed[end + 2 :]
+        else:
+            return trimmed
+
+
+def parse_one(statement: str) -> object | None:
+    """The parse tree of one statement, or None when pglast cannot parse it."""
+    try:
+        parsed = pglast.parse_sql(statement)
+    except pglast.parser.ParseError:
+        return None
+    return parsed[0].stmt if parsed else None
+
+
+def transaction_control(node: object | None) -> str | None:
+    """'begin' / 'commit' / 'rollback' for transaction statements, else None."""
+    if node is None or type(node).__name__ != "TransactionStmt":
+        return None
+    kind = TransactionStmtKind(node.kind).name  # type: ignore[attr-defined]
+    if kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
+        return "begin"
+    if kind in ("TRANS_STMT_COMMIT",):
+        return "commit"
+    if kind in ("TRANS_STMT_ROLLBACK",):
+        return "rollback"
+    return None
+
+
+def needs_no_transaction(node: object | None) -> bool:
+    """True for statements PostgreSQL refuses inside a transaction block."""
+    if node is None:
+        return False
+    name = type(node).__name__
+    if name in ("IndexStmt", "DropStmt") and getattr(node, "concurrent", False):
+        return True
+    if name == "ReindexStmt":
+        return any(getattr(p, "defname", "") == "concurrently" for p in (node.params or ()))  # type: ignore[attr-defined]
+    if name == "AlterTableStmt":
+        return any(
+            "DetachPartition" in str(getattr(cmd, "subtype", ""))
+            and getattr(getattr(cmd, "def_", None), "concurrent", False)
+            for cmd in (node.cmds or ())  # type: ignore[attr-defined]
+        )
+    return name in (
+        "VacuumStmt",
+        "CreatedbStmt",
+        "DropdbStmt",
+        "AlterSystemStmt",
+        "CreateTableSpaceStmt",
+        "DropTableSpaceStmt",
+    )
+
+
+def without_concurrently(node: object) -> str | None:
+    """The same index statement without CONCURRENTLY (to check it inside a transaction), else None."""
+    name = type(node).__name__
+    if name in ("IndexStmt", "DropStmt") and getattr(node, "concurrent", False):
+        node.concurrent = False  # type: ignore[attr-defined]
+        try:
+            return RawStream()(node)
+        finally:
+            node.concurrent = True  # type: ignore[attr-defined]
+    return None

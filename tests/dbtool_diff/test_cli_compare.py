@@ -1,0 +1,155 @@
+"""`--compare` end to end through the script: files written, data loss refused, live database migrated."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.dbtool_diff.convergence import CASES
+
+pytestmark = pytest.mark.pg
+
+TOOL = "database_migration_tool"
+V1 = "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, legacy text);\n"
+V2 = "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, age int);\nCREATE INDEX users_email_idx ON users (email);\n"
+
+
+@pytest.fixture
+def schemas(tmp_path: Path) -> tuple[Path, Path]:
+    (tmp_path / "v1.sql").write_text(V1)
+    (tmp_path / "v2.sql").write_text(V2)
+    return tmp_path / "v1.sql", tmp_path / "v2.sql"
+
+
+def test_two_files_in_the_embedded_shadow_server_refuse_data_loss_then_write_both_files(
+    schemas, tmp_path, run_tool
+):
+    v1, v2 = schemas
+    out = tmp_path / "migrations"
+    refused = run_tool(TOOL, "--compare", str(v1), str(v2), "--output", str(out))
+    assert refused.returncode == 3, refused.stderr
+    assert "drop column public.users.legacy" in refused.stderr and "--allow-data-loss" in refused.stderr
+    assert not out.exists()
+
+    result = run_tool(
+        TOOL,
+        "--compare",
+        str(v1),
+        str(v2),
+        "--output",
+        str(out),
+        "--allow-data-loss",
+        "--name",
+        "add age",
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    up_path, down_path = (Path(p) for p in document["files"])
+    assert re.fullmatch(r"\d{14}_add_age\.up\.sql", up_path.name) and down_path.name == up_path.name.replace(
+        ".up.", ".down."
+    )
+    up = up_path.read_text()
+    assert up.startswith("-- senior-backend: no-transaction"), (
+        "the concurrent index needs the runner's no-transaction mode"
+    )
+    assert "WARNING: data loss" in up and 'DROP COLUMN "legacy"' in up
+    assert "CREATE INDEX CONCURRENTLY users_email_idx" in up
+    assert 'ADD COLUMN "legacy" text' in down_path.read_text()
+    assert document["summary"]["data-loss"] == 1 and document["summary"]["no-transaction"] == 1
+    dropped = next(c for c in document["changes"] if c["description"] == "drop column public.users.legacy")
+    assert dropped["data_loss"] and dropped["down"] == [
+        'ALTER TABLE "public"."users" ADD COLUMN "legacy" text;'
+    ]
+
+
+def test_grants_to_roles_unknown_to_the_embedded_shadow_are_compared(schemas, tmp_path, run_tool):
+    v1, _ = schemas
+    granted = tmp_path / "granted.sql"
+    granted.write_text(V1 + 'GRANT SELECT (email) ON users TO "reporting role" WITH GRANT OPTION;\n')
+    result = run_tool(TOOL, "--compare", str(v1), str(granted), "--with-privileges", "--json")
+    assert result.returncode == 0, result.stderr
+    assert (
+        json.loads(result.stdout)["up_sql"].count(
+            'GRANT SELECT ("email") ON TABLE public.users TO "reporting role" WITH GRANT OPTION;'
+        )
+        == 1
+    )
+
+
+def test_live_database_compare_migrate_and_converge(pg_url, pg_server_url, tmp_path, run_tool):
+    case = CASES / "many_changes_at_once"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute((case / "current.sql").read_text())
+    out = tmp_path / "m"
+    common = ("--connection", pg_url, "--shadow-url", pg_server_url)
+    made = run_tool(TOOL, *common, "--compare", str(case / "desired.sql"), "--output", str(out))
+    assert made.returncode == 0, made.stderr
+    applied = run_tool(TOOL, "--connection", pg_url, "--migrate", str(out), "--json")
+    assert applied.returncode == 0, applied.stderr
+    assert len(json.loads(applied.stdout)["applied"]) == 1
+    again = run_tool(TOOL, *common, "--compare", str(case / "desired.sql"), "--json")
+    assert json.loads(again.stdout)["changes"] == []
+    back = run_tool(TOOL, "--connection", pg_url, "--migrate", str(out), "--down", "1")
+    assert back.returncode == 0, back.stderr
+    reverse = run_tool(TOOL, *common, "--compare", str(case / "current.sql"), "--json")
+    assert json.loads(reverse.stdout)["changes"] == []
+
+
+def test_compare_url_against_a_second_database(make_database, run_tool):
+    current, desired = make_database(), make_database()
+    with psycopg.connect(current, autocommit=True) as conn:
+        conn.execute(V1)
+    with psycopg.connect(desired, autocommit=True) as conn:
+        conn.execute(V1 + "ALTER TABLE users ADD COLUMN nickname text;")
+    result = run_tool(TOOL, "--connection", current, "--compare-url", desired, "--json")
+    assert result.returncode == 0, result.stderr
+    assert [c["description"] for c in json.loads(result.stdout)["changes"]] == [
+        "add column public.users.nickname"
+    ]
+
+
+def test_bad_inputs_are_one_line_errors(tmp_path, run_tool, schemas):
+    v1, _ = schemas
+    broken = tmp_path / "broken.sql"
+    broken.write_text("CREATE TABLE ok (id int);\n\nCREATE TABLE nope (id no_such_type);\n")
+    bad = run_tool(TOOL, "--compare", str(v1), str(broken))
+    assert bad.returncode == 2 and "line 3" in bad.stderr and "no_such_type" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    missing = run_tool(TOOL, "--compare", str(tmp_path / "none.sql"), str(v1))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    alone = run_tool(TOOL, "--compare", str(v1), env={"DATABASE_URL": ""})
+    assert alone.returncode == 2 and "--connection" in alone.stderr
+    unreachable = run_tool(TOOL, "--connection", "postgresql://me:pw123@127.0.0.1:1/x", "--compare", str(v1))
+    assert unreachable.returncode == 4 and "pw123" not in unreachable.stderr
+    lint_missing = run_tool(TOOL, "--lint", str(tmp_path / "none.sql"))
+    assert lint_missing.returncode == 2
+
+
+def test_lint_mode_exit_codes(tmp_path, run_tool):
+    unsafe = tmp_path / "u.sql"
+    unsafe.write_text("DROP TABLE users;\n")
+    result = run_tool(TOOL, "--lint", str(unsafe), "--json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["findings"][0]["rule"] == "ban-drop-table"
+    safe = tmp_path / "s.sql"
+    safe.write_text("SET lock_timeout = '5s';\nCREATE TABLE t (id int);\n")
+    assert run_tool(TOOL, "--lint", str(safe)).returncode == 0
+
+
+def test_embedded_shadow_of_another_major_version_is_warned_about(pg_url, schemas, run_tool):
+    from senior_backend.common.pg.embedded import EmbeddedServer
+
+    _, v2 = schemas
+    with psycopg.connect(pg_url) as conn:
+        target_major = conn.info.server_version // 10000
+    embedded_major = int(EmbeddedServer().version.split(".")[0])
+    result = run_tool(TOOL, "--connection", pg_url, "--compare", str(v2), "--json")
+    assert result.returncode == 0, result.stderr
+    warned = "warning: the shadow server is PostgreSQL" in result.stderr
+    assert warned == (target_major != embedded_major)
+    assert "CREATE TABLE" in json.loads(result.stdout)["up_sql"]

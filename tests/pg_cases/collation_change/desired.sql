@@ -1,0 +1,1 @@
+CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level1', deterministic = false);

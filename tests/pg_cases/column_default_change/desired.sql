@@ -1,0 +1,1 @@
+CREATE TABLE t (status text DEFAULT 'open', created timestamptz DEFAULT now());

@@ -1,0 +1,2 @@
+CREATE TABLE t (name text);
+INSERT INTO t VALUES ('x');

@@ -1,0 +1,2 @@
+CREATE TABLE t (code text);
+INSERT INTO t VALUES ('12');

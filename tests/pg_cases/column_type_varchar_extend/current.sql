@@ -1,0 +1,2 @@
+CREATE TABLE t (name varchar(20));
+INSERT INTO t VALUES ('x');

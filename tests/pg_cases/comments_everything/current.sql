@@ -1,0 +1,11 @@
+CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, age int);
+INSERT INTO users VALUES (1, 'a@x', 30), (2, 'b@x', NULL);
+CREATE VIEW v AS SELECT id FROM users;
+CREATE INDEX users_age_idx ON users (age);
+CREATE TYPE mood AS ENUM ('a');
+CREATE DOMAIN d AS int;
+CREATE TYPE pair AS (a int);
+CREATE SEQUENCE s;
+CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE SCHEMA app;
+ALTER TABLE users ADD CONSTRAINT users_age_check CHECK (age > 0);

@@ -1,0 +1,4 @@
+CREATE SCHEMA a;
+CREATE SCHEMA b;
+CREATE TABLE a.p (id int PRIMARY KEY);
+CREATE TABLE b.c (p_id int REFERENCES a.p (id));

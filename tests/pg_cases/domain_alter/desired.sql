@@ -1,0 +1,2 @@
+CREATE DOMAIN code AS text DEFAULT 'x' NOT NULL CONSTRAINT code_upper CHECK (VALUE = upper(VALUE));
+CREATE TABLE t (c code);

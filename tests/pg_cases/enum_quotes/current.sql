@@ -1,0 +1,1 @@
+CREATE TYPE q AS ENUM ('it''s');

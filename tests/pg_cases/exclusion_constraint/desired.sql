@@ -1,0 +1,1 @@
+CREATE TABLE booking (room int, during tsrange, CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&));

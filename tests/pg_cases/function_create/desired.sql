@@ -1,0 +1,2 @@
+CREATE FUNCTION add1(x int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT x + 1';
+CREATE FUNCTION hello(name text DEFAULT 'world') RETURNS text LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN 'hi ' || name; END $$;

@@ -1,0 +1,3 @@
+CREATE FUNCTION dbl(n int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT n * 2';
+CREATE TABLE t (v int, w int GENERATED ALWAYS AS (dbl(v)) STORED);
+CREATE INDEX t_dbl ON t (dbl(v)) WHERE dbl(v) > 10;

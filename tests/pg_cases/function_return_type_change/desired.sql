@@ -1,0 +1,2 @@
+CREATE FUNCTION add1(x int) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT x::bigint + 1';
+CREATE VIEW v AS SELECT add1(1) AS n;

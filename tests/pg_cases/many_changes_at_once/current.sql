@@ -1,0 +1,6 @@
+CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, age int);
+INSERT INTO users VALUES (1, 'a@x', 30), (2, 'b@x', NULL);
+CREATE TABLE orders (id int PRIMARY KEY, user_id bigint);
+INSERT INTO orders VALUES (1, 1);
+CREATE INDEX orders_user_idx ON orders (user_id);
+CREATE VIEW o AS SELECT id FROM orders;

@@ -1,0 +1,4 @@
+-- options: with-privileges
+CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, age int);
+INSERT INTO users VALUES (1, 'a@x', 30), (2, 'b@x', NULL);
+GRANT SELECT (id, email), UPDATE (email) ON users TO sb_reader;

@@ -1,0 +1,5 @@
+-- options: with-privileges
+CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, age int);
+INSERT INTO users VALUES (1, 'a@x', 30), (2, 'b@x', NULL);
+GRANT SELECT ON users TO sb_reader WITH GRANT OPTION;
+GRANT UPDATE ON users TO sb_writer WITH GRANT OPTION;

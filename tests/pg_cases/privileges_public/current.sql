@@ -1,0 +1,3 @@
+CREATE FUNCTION add1(x int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT x + 1';
+CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, age int);
+INSERT INTO users VALUES (1, 'a@x', 30), (2, 'b@x', NULL);

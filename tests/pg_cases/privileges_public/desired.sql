@@ -1,0 +1,7 @@
+-- options: with-privileges
+CREATE FUNCTION add1(x int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT x + 1';
+CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, age int);
+INSERT INTO users VALUES (1, 'a@x', 30), (2, 'b@x', NULL);
+REVOKE EXECUTE ON FUNCTION add1(int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION add1(int) TO sb_reader;
+GRANT SELECT ON users TO PUBLIC;

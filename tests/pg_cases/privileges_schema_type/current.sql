@@ -1,0 +1,2 @@
+CREATE SCHEMA app;
+CREATE TYPE app.kind AS ENUM ('a');

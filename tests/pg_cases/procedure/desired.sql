@@ -1,0 +1,2 @@
+CREATE TABLE t (v int);
+CREATE PROCEDURE bump(n int) LANGUAGE sql AS $$ INSERT INTO t VALUES (n) $$;

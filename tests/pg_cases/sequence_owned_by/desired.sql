@@ -1,0 +1,2 @@
+CREATE TABLE t (n int);
+CREATE SEQUENCE s OWNED BY t.n;

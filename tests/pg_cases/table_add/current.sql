@@ -1,0 +1,2 @@
+CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);
+INSERT INTO users VALUES (1, 'a@example.com');

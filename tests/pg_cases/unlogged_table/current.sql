@@ -1,0 +1,1 @@
+CREATE TABLE cache (k text, v text);

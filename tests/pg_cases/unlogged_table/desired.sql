@@ -1,0 +1,1 @@
+CREATE UNLOGGED TABLE cache (k text, v text);

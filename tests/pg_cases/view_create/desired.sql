@@ -1,0 +1,3 @@
+CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, age int);
+INSERT INTO users VALUES (1, 'a@x', 30), (2, 'b@x', NULL);
+CREATE VIEW adults AS SELECT id, email FROM users WHERE age >= 18;
