@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # /// script
 # requires-python = ">=3.10"
-# dependencies = ["click>=8.1", "rich>=13.7", "uvloop>=0.19; sys_platform != 'win32'", "httptools>=0.6", "hdrhistogram>=0.10", "httpx>=0.27"]
+# dependencies = ["click>=8.1", "rich>=13.7", "uvloop>=0.19; sys_platform != 'win32'", "httptools>=0.6"]
 # ///
 """Entry point: load-test HTTP endpoints with trustworthy percentiles (see `--help`)."""
 
