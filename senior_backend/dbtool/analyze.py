@@ -18,7 +18,7 @@ from senior_backend.dbtool.advisor import Context, run_rules, tiny_note
 from senior_backend.dbtool.findings import Finding, sort_by_severity
 from senior_backend.dbtool.index_ddl import create_index_fix, index_name
 from senior_backend.dbtool.migration_files import write_migration
-from senior_backend.dbtool.schema_source import shadow_database
+from senior_backend.dbtool.shadow import shadow_database
 from senior_backend.dbtool.stats import load_statistics
 from senior_backend.dbtool.workload import from_file
 

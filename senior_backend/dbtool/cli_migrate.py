@@ -165,22 +165,19 @@ def _compare(
         title = f"{mask_password(connection)} -> {mask_password(compare_url)}"
     else:
         first = Path(compare)  # type: ignore[arg-type]
-        desired_text = read_schema(second if second else first)
-        current_text = read_schema(first) if second else None
+        desired_sources = read_schema(second if second else first)
+        current_sources = read_schema(first) if second else None
         if second is None and not connection:
             fail("no-connection", "--compare FILE needs --connection (or give two files)", ExitCode.BAD_INPUT)
         shadow = ShadowServer(shadow_url)
-        desired_label = str(second or first)
-        if current_text is not None:
+        if current_sources is not None:
             old, new = both(
-                lambda: shadow.snapshot_of(current_text, str(first)),
-                lambda: shadow.snapshot_of(desired_text, desired_label),
+                lambda: shadow.snapshot_of(current_sources),
+                lambda: shadow.snapshot_of(desired_sources),
             )
             title = f"{first} -> {second}"
         else:
-            old, new = both(
-                lambda: snapshot_url(connection), lambda: shadow.snapshot_of(desired_text, desired_label)
-            )  # type: ignore[arg-type]
+            old, new = both(lambda: snapshot_url(connection), lambda: shadow.snapshot_of(desired_sources))  # type: ignore[arg-type]
             warning = shadow.version_warning(old.server_version)
             if warning:
                 click.echo(f"warning: {warning}", err=True)

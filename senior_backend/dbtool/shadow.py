@@ -17,29 +17,37 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
 from senior_backend.common.cli import ExitCode, fail
 from senior_backend.common.pg.catalog import load_snapshot
-from senior_backend.common.pg.connect import connect, mask_password
+from senior_backend.common.pg.connect import connect
 from senior_backend.common.pg.model import Snapshot
-from senior_backend.dbtool.sqltext import split_statements
+from senior_backend.dbtool.sqltext import Statement, split_statements
 
 _MISSING_ROLE = re.compile(r'role "([^"]+)" does not exist')
 _MAX_ROLE_RETRIES = 50
 
 
-def read_schema(path: Path) -> str:
-    """The SQL of a schema file, or of every `.sql` file of a folder in name order."""
-    if not path.exists():
+SchemaSources = list[tuple[Path, str]]
+"""The files of a schema, each with its text, in load order."""
+
+
+def read_schema(path: Path) -> SchemaSources:
+    """A schema file, or every `.sql` file of a folder (recursively, in name order), with its text."""
+    if path.is_dir():
+        files = sorted(file for file in path.rglob("*.sql") if file.is_file())
+        if not files:
+            fail("no-schema", f"no .sql files in {path}", ExitCode.BAD_INPUT)
+    elif path.is_file():
+        files = [path]
+    else:
         fail("no-schema", f"schema file {path} does not exist", ExitCode.BAD_INPUT)
-    files = sorted(path.rglob("*.sql")) if path.is_dir() else [path]
-    if not files:
-        fail("no-schema", f"no .sql files in {path}", ExitCode.BAD_INPUT)
     try:
-        return "\n".join(file.read_text(encoding="utf-8") for file in files)
+        return [(file, file.read_text(encoding="utf-8")) for file in files]
     except (OSError, UnicodeDecodeError) as exc:
         fail("bad-schema", f"cannot read {path}: {exc}", ExitCode.BAD_INPUT)
 
@@ -76,10 +84,17 @@ class ShadowServer:
             with connect(self.url) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    def snapshot_of(self, sql: str, label: str) -> Snapshot:
-        """Load `sql` into a fresh shadow database and snapshot it."""
+    @contextmanager
+    def loaded(self, sources: SchemaSources) -> Iterator[psycopg.Connection]:
+        """A connection to a fresh shadow database holding `sources`; dropped on exit."""
         with self.database() as url, connect(url) as conn:
-            _load(conn, sql, label, create_roles=self.embedded)
+            for file, sql in sources:
+                _load(conn, sql, str(file), create_roles=self.embedded)
+            yield conn
+
+    def snapshot_of(self, sources: SchemaSources) -> Snapshot:
+        """Load `sources` into a fresh shadow database and snapshot it."""
+        with self.loaded(sources) as conn:
             return load_snapshot(conn, with_sizes=False)
 
     def version_warning(self, target_version: int) -> str | None:
@@ -104,16 +119,28 @@ def _load(conn: psycopg.Connection, sql: str, label: str, *, create_roles: bool)
             except psycopg.errors.UndefinedObject as exc:
                 match = _MISSING_ROLE.search(str(exc))
                 if not match or not create_roles or created >= _MAX_ROLE_RETRIES:
-                    _bad_schema(label, statement.line, exc)
+                    _bad_schema(label, statement, exc)
                 conn.execute(f'CREATE ROLE "{match.group(1)}" NOLOGIN')
                 created += 1
             except psycopg.Error as exc:
-                _bad_schema(label, statement.line, exc)
+                _bad_schema(label, statement, exc)
 
 
-def _bad_schema(label: str, line: int, exc: psycopg.Error) -> None:
+def _bad_schema(label: str, statement: Statement, exc: psycopg.Error) -> NoReturn:
+    """Exit 2 naming `file:line` of the error (PostgreSQL's error position within the statement)."""
+    line = statement.line
+    position = getattr(exc.diag, "statement_position", None)
+    if position:
+        line += statement.text[: int(position) - 1].count("\n")
     reason = (exc.diag.message_primary or str(exc)).strip().splitlines()[0]
-    fail("bad-schema", f"{label} line {line} does not load: {reason}", ExitCode.BAD_INPUT)
+    fail("bad-schema", f"{label}:{line}: {reason}", ExitCode.BAD_INPUT)
+
+
+@contextmanager
+def shadow_database(path: Path, url: str | None = None) -> Iterator[psycopg.Connection]:
+    """The schema file or folder `path` loaded into a fresh shadow database (embedded unless `url`)."""
+    with ShadowServer(url).loaded(read_schema(path)) as conn:
+        yield conn
 
 
 def snapshot_url(url: str) -> Snapshot:
@@ -127,7 +154,3 @@ def both(first: Callable[[], Snapshot], second: Callable[[], Snapshot]) -> tuple
     with ThreadPoolExecutor(max_workers=2) as pool:
         a, b = pool.submit(first), pool.submit(second)
         return a.result(), b.result()
-
-
-def describe(url: str) -> str:
-    return mask_password(url)

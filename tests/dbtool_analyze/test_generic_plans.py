@@ -12,13 +12,13 @@ from senior_backend.common.pg.catalog import load_snapshot
 from senior_backend.common.pg.connect import connect
 from senior_backend.dbtool.indexes import Explainer, plan_cost, plan_indexes
 from senior_backend.dbtool.query_shapes import parse_shape
-from senior_backend.dbtool.schema_source import embedded_database
+from senior_backend.dbtool.shadow import ShadowServer
 
 pytestmark = pytest.mark.pg
 
 
 def test_generic_plan_option_and_prepare_fallback_agree():
-    with embedded_database() as url, connect(url) as conn:
+    with ShadowServer().database() as url, connect(url) as conn:
         if conn.info.server_version < 160000:
             pytest.skip("the embedded server is older than 16")
         conn.execute("CREATE TABLE t (id bigint PRIMARY KEY, k int NOT NULL)")

@@ -82,7 +82,7 @@ def test_unreachable_database_masks_the_password():
     [
         (["--analyze"], "no database to analyse"),
         ([], "choose a mode"),
-        (["--analyze", "/nonexistent/schema.sql"], "schema file not found"),
+        (["--analyze", "/nonexistent/schema.sql"], "schema file /nonexistent/schema.sql does not exist"),
         (["--analyze", "--min-cost-reduction", "150"], "150"),
     ],
 )

@@ -118,7 +118,7 @@ def test_bad_inputs_are_one_line_errors(tmp_path, run_tool, schemas):
     broken = tmp_path / "broken.sql"
     broken.write_text("CREATE TABLE ok (id int);\n\nCREATE TABLE nope (id no_such_type);\n")
     bad = run_tool(TOOL, "--compare", str(v1), str(broken))
-    assert bad.returncode == 2 and "line 3" in bad.stderr and "no_such_type" in bad.stderr
+    assert bad.returncode == 2 and f"{broken}:3:" in bad.stderr and "no_such_type" in bad.stderr
     assert "Traceback" not in bad.stderr
     missing = run_tool(TOOL, "--compare", str(tmp_path / "none.sql"), str(v1))
     assert missing.returncode == 2 and "does not exist" in missing.stderr
