@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import yaml
 
 from senior_backend.common.cli import ExitCode, fail, output_options, resolve_format, run_main
 from senior_backend.common.console import Output
 from senior_backend.common.openapi import load_openapi
-from senior_backend.scaffold.db_project import project_from_db
+from senior_backend.scaffold.db_project import project_from_db, spec_yaml
 from senior_backend.scaffold.ir import ApiModel, build_model
 from senior_backend.scaffold.render import FRAMEWORKS, RenderedFile, base_path, render
 from senior_backend.scaffold.writer import apply_plan, plan_write
@@ -176,7 +175,7 @@ def _from_db(
     project = project_from_db(url, framework, schemas, include, exclude)
     project.model.warnings[:] = project.warnings
     if spec_out and not dry_run:
-        text = yaml.safe_dump(project.document, sort_keys=False, allow_unicode=True)
+        text = spec_yaml(project.document)
         Path(spec_out).parent.mkdir(parents=True, exist_ok=True)
         Path(spec_out).write_text(text, encoding="utf-8")
     return project.model, project.files

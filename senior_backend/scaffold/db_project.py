@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import yaml
+
 from senior_backend.common.diagnostics import Diagnostic
 from senior_backend.common.openapi import OpenAPIDocument
 from senior_backend.common.pg.connect import connect, mask_password
@@ -25,6 +27,18 @@ class DbProject:
     model: ApiModel
     files: list[RenderedFile]
     warnings: list[Diagnostic]
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """YAML without anchors and aliases: shared schema objects are written out in full."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def spec_yaml(document: dict[str, Any]) -> str:
+    """The OpenAPI document as YAML, in the order it was built."""
+    return yaml.dump(document, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True)
 
 
 def _title(url: str) -> str:

@@ -50,7 +50,7 @@ ERROR_SCHEMA = {
 ERROR_TEXT = {
     "400": "Invalid request",
     "404": "No row with this key",
-    "409": "Conflicts with an existing row (unique key)",
+    "409": "Conflicts with an existing row (unique key), or the row is still referenced (delete)",
     "422": "Violates a foreign key or check constraint",
 }
 
