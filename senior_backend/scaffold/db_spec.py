@@ -7,17 +7,20 @@ identifiers and SQL fragments decided here; values always travel as `$n` paramet
 Per table: list (limit/offset, `sort` on a whitelist, `=` filters on indexed columns), get by
 primary key (one path parameter per key column), create, PATCH, PUT (when there are columns to
 replace) and delete. Views get list only. Request bodies leave out server-set columns.
+Collections live at `/<table>` (`/<schema>/<table>` outside `public`); a name that is not URL-safe
+becomes a kebab-case slug (`odd "table"` -> `/odd-table`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from senior_backend.common.diagnostics import Diagnostic, warning
 from senior_backend.scaffold.from_db import Column, Resource
 from senior_backend.scaffold.ir import TS_GLOBAL_TYPES
-from senior_backend.scaffold.naming import NameTable, identifier
+from senior_backend.scaffold.naming import NameTable, file_stem, identifier
 from senior_backend.scaffold.pgtypes import nullable
 
 MAX_LIMIT = 100
@@ -53,6 +56,11 @@ ERROR_TEXT = {
     "409": "Conflicts with an existing row (unique key), or the row is still referenced (delete)",
     "422": "Violates a foreign key or check constraint",
 }
+
+
+def url_segment(name: str) -> str:
+    """A table or schema name as a path segment: as is when URL-safe, else a kebab-case slug."""
+    return name if re.fullmatch(r"[A-Za-z0-9_.~-]+", name) else file_stem(name, "table")
 
 
 def ref(name: str) -> dict[str, str]:
@@ -92,6 +100,7 @@ class _SpecBuilder:
         self.title = title
         self.types = NameTable({*TS_GLOBAL_TYPES, ERROR})
         self.ops = NameTable()
+        self.path_names = NameTable()
         self.schemas: dict[str, Any] = {ERROR: ERROR_SCHEMA}
         self.paths: dict[str, dict[str, Any]] = {}
         self.plans: dict[str, SqlPlan] = {}
@@ -116,7 +125,8 @@ class _SpecBuilder:
         )
         row = self.name(base)
         self.schemas[row] = self.row_schema(res)
-        collection = "/" + res.name if res.schema == "public" else f"/{res.schema}/{res.name}"
+        segments = [res.name] if res.schema == "public" else [res.schema, res.name]
+        collection = self.path_names.claim("/" + "/".join(map(url_segment, segments)))
         returning = ", ".join(column.sql for column in res.columns)
         plan = {"table": res.sql, "returning": returning, "row_type": row}
         self.list_operation(res, base, row, collection, plan)

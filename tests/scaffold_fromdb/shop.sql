@@ -45,3 +45,11 @@ CREATE VIEW order_totals AS
     SELECT o.id AS order_id, o.customer_id, o.status, count(i.line_no) AS lines, coalesce(sum(i.total), 0) AS amount
     FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
     GROUP BY o.id;
+
+-- Hostile names: quotes, spaces, a keyword, a comment terminator. Identifiers must be quoted in SQL
+-- and escaped in TypeScript.
+CREATE TABLE "odd ""table""" (
+    "key" text PRIMARY KEY,
+    "we""ird */ col" integer,
+    "select" boolean NOT NULL DEFAULT false
+);

@@ -172,3 +172,11 @@ def test_every_operation_over_http(framework: str, server, generated: dict[str, 
         assert api.error("DELETE", f"/order_items/{order['id']}/1", 404, "NOT_FOUND")
         api.ok("DELETE", "/products/pen", 204)
         assert _count(project.url, "products") == 0
+        # hostile identifiers (quotes, a keyword, a comment terminator) are quoted in SQL and escaped in TS;
+        # a key with a slash travels percent-encoded in the path
+        odd = {"key": "a/b'c", 'we"ird */ col': 5}
+        created = api.ok("POST", "/odd-table", 201, "OddTable", json=odd)
+        assert created == {**odd, "select": False}
+        assert api.ok("GET", "/odd-table/a%2Fb'c", 200, "OddTable") == created
+        patched = api.ok("PATCH", "/odd-table/a%2Fb'c", 200, "OddTable", json={"select": True})
+        assert patched["select"] is True and patched['we"ird */ col'] == 5
