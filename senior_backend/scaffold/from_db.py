@@ -165,7 +165,7 @@ class _Reader:
             self.warnings.append(
                 warning(
                     "no-primary-key",
-                    f"{key} has no primary key: only list and create are generated",
+                    "no primary key: only list and create are generated",
                     where=key,
                 )
             )

@@ -79,7 +79,8 @@ def test_schema_include_and_exclude_select_resources(
     url = _shop(make_database)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
-            "CREATE SCHEMA billing; CREATE TABLE billing.invoices (id serial PRIMARY KEY, amount numeric)"
+            "CREATE SCHEMA billing; CREATE TABLE billing.invoices (id serial PRIMARY KEY, amount numeric);"
+            "CREATE TABLE billing.events (at timestamptz, payload jsonb)"
         )
 
     def paths(*args: str) -> set[str]:
@@ -88,7 +89,16 @@ def test_schema_include_and_exclude_select_resources(
         return {op["path"] for op in json.loads(result.stdout)["operations"] if "{" not in op["path"]}
 
     assert paths() == {"/customers", "/products", "/orders", "/order_items", "/odd-table", "/order_totals"}
-    assert paths("--schema", "billing") == {"/billing/invoices"}
+    assert paths("--schema", "billing") == {"/billing/invoices", "/billing/events"}
+    result = scaffold(
+        "--from-db", url, "-o", str(tmp_path / "out"), "--dry-run", "--json", "--schema", "billing"
+    )
+    report = json.loads(result.stdout)
+    assert {(op["method"], op["path"]) for op in report["operations"] if "events" in op["path"]} == {
+        ("GET", "/billing/events"),
+        ("POST", "/billing/events"),
+    }
+    assert [w["code"] for w in report["warnings"]] == ["no-primary-key"]
     assert paths(
         "--schema", "public", "--schema", "billing", "--include", "billing.invoices", "--include", "orders"
     ) == {
