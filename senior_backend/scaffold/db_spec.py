@@ -58,6 +58,17 @@ ERROR_TEXT = {
 }
 
 
+WRITE_ERRORS = ["400", "404", "409", "422"]
+KINDS = {  # kind -> (method, success status, documented error statuses)
+    "list": ("get", "200", ["400"]),
+    "create": ("post", "201", ["400", "409", "422"]),
+    "get": ("get", "200", ["400", "404"]),
+    "update": ("patch", "200", WRITE_ERRORS),
+    "replace": ("put", "200", WRITE_ERRORS),
+    "delete": ("delete", "204", WRITE_ERRORS),
+}
+
+
 def url_segment(name: str) -> str:
     """A table or schema name as a path segment: as is when URL-safe, else a kebab-case slug."""
     return name if re.fullmatch(r"[A-Za-z0-9_.~-]+", name) else file_stem(name, "table")
@@ -94,6 +105,15 @@ def _value(column: Column) -> dict[str, Any]:
     }
 
 
+@dataclass
+class _Target:
+    """The resource an operation belongs to, its type-name stem and the plan fields all its operations share."""
+
+    res: Resource
+    base: str
+    plan: dict[str, Any]
+
+
 class _SpecBuilder:
     def __init__(self, resources: list[Resource], title: str) -> None:
         self.resources = resources
@@ -128,66 +148,27 @@ class _SpecBuilder:
         segments = [res.name] if res.schema == "public" else [res.schema, res.name]
         collection = self.path_names.claim("/" + "/".join(map(url_segment, segments)))
         returning = ", ".join(column.sql for column in res.columns)
-        plan = {"table": res.sql, "returning": returning, "row_type": row}
-        self.list_operation(res, base, row, collection, plan)
+        target = _Target(res, base, {"table": res.sql, "returning": returning, "row_type": row})
+        self.list_operation(target, collection)
         if res.is_view:
             return
-        self.create_operation(res, base, row, collection, plan)
+        create = self.name(base + "Create")
+        writable = [c for c in res.columns if not c.server_set]
+        self.schemas[create] = self.body_schema(writable, required=True)
+        self.add(target, "create", collection, [], row, body=create, columns=writable)
         if not res.primary_key:
             return
         key_params = [self.path_param(res.column(name)) for name in res.primary_key]
+        target.plan["key"] = [_value(res.column(name)) for name in res.primary_key]
         item = collection + "".join("/{" + name + "}" for name in res.primary_key)
-        key = [_value(res.column(name)) for name in res.primary_key]
-        writable = [c for c in res.columns if not c.server_set and c.name not in res.primary_key]
-        self.add(
-            res, item, "get", "get" + base, key_params, None, ("200", row), ["400", "404"], "get", key, plan
-        )
-        if writable:
-            patch = self.name(base + "Update")
-            self.schemas[patch] = self.body_schema(writable, required=False)
-            self.add(
-                res,
-                item,
-                "patch",
-                "update" + base,
-                key_params,
-                patch,
-                ("200", row),
-                ["400", "404", "409", "422"],
-                "update",
-                key,
-                plan,
-                writable,
-            )
-            replace = self.name(base + "Replace")
-            self.schemas[replace] = self.body_schema(writable, required=True)
-            self.add(
-                res,
-                item,
-                "put",
-                "replace" + base,
-                key_params,
-                replace,
-                ("200", row),
-                ["400", "404", "409", "422"],
-                "replace",
-                key,
-                plan,
-                writable,
-            )
-        self.add(
-            res,
-            item,
-            "delete",
-            "delete" + base,
-            key_params,
-            None,
-            ("204", None),
-            ["400", "404", "409", "422"],
-            "delete",
-            key,
-            plan,
-        )
+        self.add(target, "get", item, key_params, row)
+        changeable = [c for c in writable if c.name not in res.primary_key]
+        if changeable:
+            for kind, suffix, required in (("update", "Update", False), ("replace", "Replace", True)):
+                body = self.name(base + suffix)
+                self.schemas[body] = self.body_schema(changeable, required=required)
+                self.add(target, kind, item, key_params, row, body=body, columns=changeable)
+        self.add(target, "delete", item, key_params, None)
 
     def row_schema(self, res: Resource) -> dict[str, Any]:
         properties = {}
@@ -223,7 +204,8 @@ class _SpecBuilder:
     def path_param(column: Column) -> dict[str, Any]:
         return {"name": column.name, "in": "path", "required": True, "schema": column.schema}
 
-    def list_operation(self, res: Resource, base: str, row: str, path: str, plan: dict[str, Any]) -> None:
+    def list_operation(self, target: _Target, path: str) -> None:
+        res, base, row = target.res, target.base, target.plan["row_type"]
         orderable = [c for c in res.columns if c.type.orderable]
         if res.is_view:
             sortable, filters = orderable, []
@@ -294,56 +276,22 @@ class _SpecBuilder:
             "default_sort": default,
             "tiebreak": ", ".join(key_order),
         }
-        self.add(
-            res,
-            path,
-            "get",
-            "list" + base,
-            params,
-            None,
-            ("200", page),
-            ["400"],
-            "list",
-            [],
-            {**plan, **extra},
-        )
-
-    def create_operation(self, res: Resource, base: str, row: str, path: str, plan: dict[str, Any]) -> None:
-        writable = [c for c in res.columns if not c.server_set]
-        create = self.name(base + "Create")
-        self.schemas[create] = self.body_schema(writable, required=True)
-        self.add(
-            res,
-            path,
-            "post",
-            "create" + base,
-            [],
-            create,
-            ("201", row),
-            ["400", "409", "422"],
-            "create",
-            [],
-            plan,
-            writable,
-        )
+        self.add(target, "list", path, params, page, plan=extra)
 
     def add(
         self,
-        res: Resource,
-        path: str,
-        method: str,
-        operation: str,
-        params: list[dict[str, Any]],
-        body: str | None,
-        success: tuple[str, str | None],
-        errors: list[str],
+        target: _Target,
         kind: str,
-        key: list[dict[str, str]],
-        plan: dict[str, Any],
+        path: str,
+        params: list[dict[str, Any]],
+        schema: str | None,
+        body: str | None = None,
         columns: list[Column] | None = None,
+        plan: dict[str, Any] | None = None,
     ) -> None:
-        operation_id = self.ops.claim(identifier(operation))
-        status, schema = success
+        """One operation of `kind` (see KINDS): its OpenAPI entry and its SQL plan."""
+        method, status, errors = KINDS[kind]
+        operation_id = self.ops.claim(identifier(kind + target.base))
         responses: dict[str, Any] = {status: {"description": "Success"}}
         if schema is not None:
             responses[status]["content"] = {"application/json": {"schema": ref(schema)}}
@@ -352,6 +300,7 @@ class _SpecBuilder:
                 "description": ERROR_TEXT[code],
                 "content": {"application/json": {"schema": ref(ERROR)}},
             }
+        res = target.res
         entry: dict[str, Any] = {
             "operationId": operation_id,
             "tags": [res.label],
@@ -362,9 +311,8 @@ class _SpecBuilder:
         if body is not None:
             entry["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
         self.paths.setdefault(path, {})[method] = entry
-        self.plans[operation_id] = SqlPlan(
-            kind=kind, key=key, columns=[_value(c) for c in columns or []], **plan
-        )
+        fields = {**target.plan, **(plan or {})}
+        self.plans[operation_id] = SqlPlan(kind=kind, columns=[_value(c) for c in columns or []], **fields)
 
 
 def build_spec(
