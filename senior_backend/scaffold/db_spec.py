@@ -5,7 +5,8 @@ so the generated validators, types and the spec cannot disagree. The plans carry
 identifiers and SQL fragments decided here; values always travel as `$n` parameters.
 
 Per table: list (limit/offset, `sort` on a whitelist, `=` filters on indexed columns), get by
-primary key (one path parameter per key column), create, PATCH, PUT (when there are columns to
+primary key (one path parameter per key column), create, create many (`POST .../batch`, one
+transaction: all rows or none), PATCH, PUT (when there are columns to
 replace) and delete. Views get list only. Request bodies leave out server-set columns.
 Collections live at `/<table>` (`/<schema>/<table>` outside `public`); a name that is not URL-safe
 becomes a kebab-case slug (`odd "table"` -> `/odd-table`).
@@ -25,6 +26,7 @@ from senior_backend.scaffold.pgtypes import nullable
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
+MAX_BATCH = 100
 RESERVED_QUERY = {"limit", "offset", "sort"}
 ERROR = "ErrorResponse"
 ERROR_SCHEMA = {
@@ -62,6 +64,7 @@ WRITE_ERRORS = ["400", "404", "409", "422"]
 KINDS = {  # kind -> (method, success status, documented error statuses)
     "list": ("get", "200", ["400"]),
     "create": ("post", "201", ["400", "409", "422"]),
+    "createMany": ("post", "201", ["400", "409", "422"]),
     "get": ("get", "200", ["400", "404"]),
     "update": ("patch", "200", WRITE_ERRORS),
     "replace": ("put", "200", WRITE_ERRORS),
@@ -76,6 +79,11 @@ def url_segment(name: str) -> str:
 
 def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _schema(schema: str | dict[str, Any]) -> dict[str, Any]:
+    """A named schema as a `$ref`, an inline one as is."""
+    return ref(schema) if isinstance(schema, str) else schema
 
 
 @dataclass
@@ -156,6 +164,9 @@ class _SpecBuilder:
         writable = [c for c in res.columns if not c.server_set]
         self.schemas[create] = self.body_schema(writable, required=True)
         self.add(target, "create", collection, [], row, body=create, columns=writable)
+        many = {"type": "array", "items": ref(create), "minItems": 1, "maxItems": MAX_BATCH}
+        rows = {"type": "array", "items": ref(row)}
+        self.add(target, "createMany", collection + "/batch", [], rows, body=many, columns=writable)
         if not res.primary_key:
             return
         key_params = [self.path_param(res.column(name)) for name in res.primary_key]
@@ -284,8 +295,8 @@ class _SpecBuilder:
         kind: str,
         path: str,
         params: list[dict[str, Any]],
-        schema: str | None,
-        body: str | None = None,
+        schema: str | dict[str, Any] | None,
+        body: str | dict[str, Any] | None = None,
         columns: list[Column] | None = None,
         plan: dict[str, Any] | None = None,
     ) -> None:
@@ -294,7 +305,7 @@ class _SpecBuilder:
         operation_id = self.ops.claim(identifier(kind + target.base))
         responses: dict[str, Any] = {status: {"description": "Success"}}
         if schema is not None:
-            responses[status]["content"] = {"application/json": {"schema": ref(schema)}}
+            responses[status]["content"] = {"application/json": {"schema": _schema(schema)}}
         for code in errors:
             responses[code] = {
                 "description": ERROR_TEXT[code],
@@ -309,7 +320,10 @@ class _SpecBuilder:
             "responses": responses,
         }
         if body is not None:
-            entry["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(body)}}}
+            entry["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": _schema(body)}},
+            }
         self.paths.setdefault(path, {})[method] = entry
         fields = {**target.plan, **(plan or {})}
         self.plans[operation_id] = SqlPlan(kind=kind, columns=[_value(c) for c in columns or []], **fields)

@@ -37,6 +37,10 @@ def test_spec_out_is_the_model_of_the_generated_api(generated: dict[str, Generat
         ),
         *(("post", p) for p in ("/customers", "/products", "/orders", "/order_items", "/odd-table")),
         *(
+            ("post", p + "/batch")
+            for p in ("/customers", "/products", "/orders", "/order_items", "/odd-table")
+        ),
+        *(
             (method, p)
             for p in (
                 "/customers/{id}",
@@ -86,7 +90,8 @@ def test_schema_include_and_exclude_select_resources(
     def paths(*args: str) -> set[str]:
         result = scaffold("--from-db", url, "-o", str(tmp_path / "out"), "--dry-run", "--json", *args)
         assert result.exit_code == 0, result.output
-        return {op["path"] for op in json.loads(result.stdout)["operations"] if "{" not in op["path"]}
+        operations = json.loads(result.stdout)["operations"]
+        return {op["path"] for op in operations if op["method"] == "GET" and "{" not in op["path"]}
 
     assert paths() == {"/customers", "/products", "/orders", "/order_items", "/odd-table", "/order_totals"}
     assert paths("--schema", "billing") == {"/billing/invoices", "/billing/events"}
@@ -97,6 +102,7 @@ def test_schema_include_and_exclude_select_resources(
     assert {(op["method"], op["path"]) for op in report["operations"] if "events" in op["path"]} == {
         ("GET", "/billing/events"),
         ("POST", "/billing/events"),
+        ("POST", "/billing/events/batch"),
     }
     assert [w["code"] for w in report["warnings"]] == ["no-primary-key"]
     assert paths(

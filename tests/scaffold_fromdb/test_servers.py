@@ -126,6 +126,18 @@ def test_every_operation_over_http(framework: str, server, generated: dict[str, 
         for attack in ("x' OR '1'='1", "'; DROP TABLE customers; --", 'c1@example.com" OR 1=1 --'):
             assert api.ok("GET", "/customers", 200, "CustomersPage", params={"email": attack})["items"] == []
         assert _count(project.url, "customers") == before == 5
+        # several writes in one request run in one transaction: every row or none
+        batch = [{"email": "d1@example.com", "name": "D1"}, {"email": "ann@example.com", "name": "Dup"}]
+        assert api.error("POST", "/customers/batch", 409, "CONFLICT", json=batch)
+        assert _count(project.url, "customers") == 5
+        made = api.ok(
+            "POST", "/customers/batch", 201, json=[batch[0], {"email": "d2@example.com", "name": "D2"}]
+        )
+        assert [c["email"] for c in made] == ["d1@example.com", "d2@example.com"] and made[0][
+            "tier"
+        ] == "basic"
+        assert _count(project.url, "customers") == 7
+        assert api.error("POST", "/customers/batch", 400, "VALIDATION_ERROR", json=[])
         # related rows: foreign keys (422 on a missing parent), an enum, a composite primary key
         product = api.ok(
             "POST", "/products", 201, "Products", json={"sku": "pen", "title": "Pen", "price": "1.50"}
