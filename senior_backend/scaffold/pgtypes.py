@@ -5,7 +5,8 @@ node-postgres (with the type parsers of the generated db.ts) produces for the co
 - int8, numeric, money: strings of digits (they do not fit a JS number safely; pg returns them as text).
 - timestamptz and timestamp: `date-time` strings (db.ts keeps them as ISO text; the pool runs in UTC,
   so a timestamp without time zone is read and written as UTC); date: `date`; time, interval: strings.
-- uuid: `uuid`; json/jsonb: any JSON value; bytea: base64 text; arrays: `array` of the element's schema;
+- uuid: `uuid`; json/jsonb: any JSON value; bytea: base64 text; arrays: `array` of the element's schema
+  or null (PostgreSQL has no NOT NULL for array elements);
   enums: their labels; domains: their base type; other types: strings as pg returns them.
 
 A column's CHECK constraints add what JSON Schema can say: `col IN (...)` lists become `enum`,
@@ -99,7 +100,7 @@ class TypeMapper:
             )
             if element.kind in ("bytes", "json"):
                 return PgType({"type": "array"}, "array")
-            return PgType({"type": "array", "items": element.schema}, "array")
+            return PgType({"type": "array", "items": nullable(element.schema)}, "array")
         return _base(ref)
 
 

@@ -18,7 +18,9 @@ CREATE TABLE products (
     title text NOT NULL,
     price numeric(10, 2) NOT NULL CHECK (price >= 0),
     stock integer NOT NULL DEFAULT 0 CHECK (stock >= 0),
-    released_on date
+    released_on date,
+    sale_days date[],
+    restocked_at timestamptz[]
 );
 
 CREATE TABLE orders (

@@ -59,7 +59,7 @@ def test_spec_out_is_the_model_of_the_generated_api(generated: dict[str, Generat
     assert create["required"] == ["email", "name"] and create["additionalProperties"] is False
     assert create["properties"]["tier"]["enum"] == ["basic", "gold", "platinum"]  # CHECK (tier IN (...))
     assert create["properties"]["name"] == {"type": "string", "maxLength": 80}
-    assert create["properties"]["tags"] == {"type": "array", "items": {"type": "string"}}
+    assert create["properties"]["tags"] == {"type": "array", "items": {"type": ["string", "null"]}}
     row = schemas["Customers"]["properties"]
     assert row["id"] == {"type": "string", "pattern": "^-?[0-9]{1,19}$"}  # bigint as text
     assert row["created_at"] == {"type": "string", "format": "date-time"}

@@ -143,6 +143,10 @@ def test_every_operation_over_http(framework: str, server, generated: dict[str, 
             "POST", "/products", 201, "Products", json={"sku": "pen", "title": "Pen", "price": "1.50"}
         )
         assert product["stock"] == 0 and product["released_on"] is None
+        days = {"sale_days": ["2024-05-01", None], "restocked_at": ["2024-05-01T10:00:00+02:00"]}
+        dated = api.ok("PATCH", "/products/pen", 200, "Products", json=days)
+        assert dated["sale_days"] == ["2024-05-01", None]
+        assert dated["restocked_at"] == ["2024-05-01T08:00:00+00:00"]
         order = api.ok("POST", "/orders", 201, "Orders", json={"customer_id": ann["id"]})
         assert order["status"] == "pending" and order["placed_at"].endswith("Z")
         missing = api.error("POST", "/orders", 422, "FOREIGN_KEY_VIOLATION", json={"customer_id": "424242"})

@@ -37,7 +37,10 @@ def _map(name: str, formatted: str, kind: str = "b", schema: str = "pg_catalog")
         (
             "_int4",
             "integer[]",
-            {"type": "array", "items": {"type": "integer", "minimum": -2147483648, "maximum": 2147483647}},
+            {
+                "type": "array",
+                "items": {"type": ["integer", "null"], "minimum": -2147483648, "maximum": 2147483647},
+            },
         ),
         ("point", "point", {"type": "string"}),
     ],
@@ -51,7 +54,7 @@ def test_enums_domains_and_enum_arrays() -> None:
     assert _map("positive", "positive", "d", "public")[1] == "integer"
     assert _map("_mood", "mood[]", "b", "public")[0] == {
         "type": "array",
-        "items": {"type": "string", "enum": ["sad", "ok"]},
+        "items": {"type": ["string", "null"], "enum": ["sad", "ok", None]},
     }
     timestamp = MAPPER.map(TypeRef("pg_catalog", "timestamp", "b", "timestamp without time zone"))
     assert timestamp.after == "::timestamptz"  # written as UTC whatever offset the client sends
