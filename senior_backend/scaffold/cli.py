@@ -96,8 +96,16 @@ def command(
     """Turn an OpenAPI spec into TypeScript route handlers, validation middleware and types."""
     out = Output(resolve_format(output_format, json_flag))
     if from_db is not None:
+        if source is not None:
+            fail("two-sources", "give either an OpenAPI file or --from-db, not both", ExitCode.BAD_INPUT)
         model, files = _from_db(from_db, framework, schemas, include, exclude, spec_out, dry_run)
     else:
+        if spec_out or include or exclude or schemas != ("public",):
+            fail(
+                "needs-from-db",
+                "--spec-out, --schema, --include and --exclude need --from-db",
+                ExitCode.BAD_INPUT,
+            )
         model, files = _from_spec(source, framework, stubs)
     target = Path(output)
     if target.exists() and not target.is_dir():

@@ -144,3 +144,27 @@ def test_unknown_include_and_missing_source_exit_2(
     assert result.returncode == 2 and result.stderr.startswith(
         "error: give an OpenAPI file, or --from-db URL"
     )
+    result = run_tool("api_scaffolder", "openapi.yaml", "--spec-out", "x.yaml", "-o", str(tmp_path / "out"))
+    assert result.returncode == 2 and "need --from-db" in result.stderr
+    result = run_tool("api_scaffolder", "openapi.yaml", "--from-db", url, "-o", str(tmp_path / "out"))
+    assert result.returncode == 2 and "not both" in result.stderr
+
+
+def test_regeneration_keeps_handlers_and_reports_new_operations(
+    make_database: Callable[[], str], tmp_path: Path
+) -> None:
+    url = _shop(make_database)
+    out = tmp_path / "out"
+    assert scaffold("--from-db", url, "-o", str(out)).exit_code == 0
+    handler = out / "handlers" / "products.ts"
+    handler.write_text(handler.read_text() + "// my change\n")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE products ADD COLUMN colour text; CREATE TABLE tags (name text PRIMARY KEY)")
+    result = scaffold("--from-db", url, "-o", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert "handlers/products.ts" in report["files"]["kept"] and handler.read_text().endswith(
+        "// my change\n"
+    )
+    assert "POST /tags createTags" in report["files"]["added_operations"]
+    assert '"colour"' in (out / "types.ts").read_text()  # derived files follow the database
