@@ -21,8 +21,7 @@ Examples:
   api_scaffolder.py openapi.yaml --framework fastify --output src/api/ --dry-run
   api_scaffolder.py openapi.yaml --framework koa --output src/api/ --stubs not-implemented
   api_scaffolder.py openapi.yaml --output src/api/ --format json
-  api_scaffolder.py --from-db postgres://app@localhost/shop --framework express --output src/ \
-      --spec-out openapi.yaml
+  api_scaffolder.py --from-db postgres://app@localhost/shop --output src/ --spec-out openapi.yaml
   api_scaffolder.py --from-db "$DATABASE_URL" --schema public --schema billing --exclude audit_log -o src/
 
 \b
