@@ -17,7 +17,8 @@ from psycopg.rows import dict_row
 from senior_backend.common.cli import ExitCode, fail
 from senior_backend.common.diagnostics import Diagnostic, warning
 from senior_backend.common.pg.catalog import catalog_query, load_snapshot
-from senior_backend.common.pg.model import Snapshot
+from senior_backend.common.pg.model import Column as CatalogColumn
+from senior_backend.common.pg.model import Snapshot, row_to
 from senior_backend.common.pg.quoting import ident, qualify
 from senior_backend.scaffold.pgtypes import PgType, TypeMapper, TypeRef, apply_facts, check_facts
 
@@ -84,15 +85,15 @@ def is_constant(expression: str) -> bool:
     return not any(f'"{kind}"' in tree for kind in _NOT_CONSTANT)
 
 
-def _view_columns(conn: psycopg.Connection, snapshot: Snapshot) -> dict[str, list[dict[str, Any]]]:
+def _view_columns(conn: psycopg.Connection, snapshot: Snapshot) -> dict[str, list[CatalogColumn]]:
     """Columns of every view (the snapshot keeps only tables' columns), by qualified view name."""
-    out: dict[str, list[dict[str, Any]]] = {}
+    out: dict[str, list[CatalogColumn]] = {}
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(catalog_query("columns.sql"), {"excluded": ["senior_backend"]})
         for row in cur.fetchall():
-            key = qualify(row["schema"], row["table_name"])
+            key = qualify(row.pop("schema"), row.pop("table_name"))
             if key in snapshot.views:
-                out.setdefault(key, []).append(row)
+                out.setdefault(key, []).append(row_to(CatalogColumn, row))
     return out
 
 
@@ -122,23 +123,20 @@ class _Reader:
         self.mapper = mapper
         self.warnings: list[Diagnostic] = []
 
-    def column(self, row: Any, facts: dict[str, Any]) -> Column:
-        get = (lambda key: row[key]) if isinstance(row, dict) else (lambda key: getattr(row, key))
+    def column(self, column: CatalogColumn, facts: dict[str, Any]) -> Column:
         pg_type = self.mapper.map(
-            TypeRef(get("type_schema"), get("type_name"), get("type_kind"), get("type"))
+            TypeRef(column.type_schema, column.type_name, column.type_kind, column.type)
         )
-        default = get("default_expr")
-        server_set = bool(get("identity") or get("generated")) or (
-            default is not None and not is_constant(default)
-        )
+        default = column.default_expr
+        generated = bool(column.identity or column.generated)
         return Column(
-            name=get("name"),
+            name=column.name,
             type=pg_type,
             schema=apply_facts(pg_type.schema, facts, pg_type.kind),
-            not_null=bool(get("not_null")),
-            has_default=default is not None or bool(get("identity")),
-            server_set=server_set,
-            comment=get("comment"),
+            not_null=column.not_null,
+            has_default=default is not None or bool(column.identity),
+            server_set=generated or (default is not None and not is_constant(default)),
+            comment=column.comment,
         )
 
     def table(self, key: str) -> Resource:
@@ -173,7 +171,7 @@ class _Reader:
             table.schema, table.name, False, columns, primary, indexed, constraints, table.comment
         )
 
-    def view(self, key: str, rows: list[dict[str, Any]]) -> Resource:
+    def view(self, key: str, rows: list[CatalogColumn]) -> Resource:
         view = self.snapshot.views[key]
         columns = [self.column(row, {}) for row in rows]
         return Resource(view.schema, view.name, True, columns, comment=view.comment)
