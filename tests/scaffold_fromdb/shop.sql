@@ -1,6 +1,7 @@
--- A small shop: identity keys, an enum, jsonb, timestamps, a composite key, foreign keys,
+-- A small shop: identity keys, an enum, a domain, jsonb, timestamps, a composite key, foreign keys,
 -- CHECK lists and bounds, a generated column, and a view.
 CREATE TYPE order_status AS ENUM ('pending', 'paid', 'shipped');
+CREATE DOMAIN quantity AS integer CHECK (VALUE > 0);
 
 CREATE TABLE customers (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -37,7 +38,7 @@ CREATE TABLE order_items (
     order_id integer NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
     line_no smallint NOT NULL CHECK (line_no > 0),
     sku text NOT NULL REFERENCES products (sku),
-    quantity integer NOT NULL CHECK (quantity BETWEEN 1 AND 1000),
+    quantity quantity NOT NULL CHECK (quantity BETWEEN 1 AND 1000),
     unit_price numeric(10, 2) NOT NULL,
     total numeric(12, 2) GENERATED ALWAYS AS (quantity * unit_price) STORED,
     PRIMARY KEY (order_id, line_no)
