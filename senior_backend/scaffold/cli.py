@@ -9,8 +9,9 @@ import click
 from senior_backend.common.cli import ExitCode, fail, output_options, resolve_format, run_main
 from senior_backend.common.console import Output
 from senior_backend.common.openapi import load_openapi
-from senior_backend.scaffold.ir import build_model
-from senior_backend.scaffold.render import FRAMEWORKS, base_path, render
+from senior_backend.scaffold.db_project import project_from_db, spec_yaml
+from senior_backend.scaffold.ir import ApiModel, build_model
+from senior_backend.scaffold.render import FRAMEWORKS, RenderedFile, base_path, render
 from senior_backend.scaffold.writer import apply_plan, plan_write
 
 EXAMPLES = """
@@ -20,17 +21,22 @@ Examples:
   api_scaffolder.py openapi.yaml --framework fastify --output src/api/ --dry-run
   api_scaffolder.py openapi.yaml --framework koa --output src/api/ --stubs not-implemented
   api_scaffolder.py openapi.yaml --output src/api/ --format json
+  api_scaffolder.py --from-db postgres://app@localhost/shop --output src/ --spec-out openapi.yaml
+  api_scaffolder.py --from-db "$DATABASE_URL" --schema public --schema billing --exclude audit_log -o src/
 
 \b
 Output: types.ts, schemas.ts (validators), http.ts (errors, request ids), app.ts,
 server.ts (PORT/HOST, default 127.0.0.1:3000), routes/<tag>.ts, package.json
 (all regenerated) and handlers/<tag>.ts (created once, never overwritten).
-Exit codes: 0 ok, 2 bad spec or usage, 3 refused to overwrite an edited generated file.
+With --from-db, handlers/<table>.ts run parameterised SQL through `pg` (pool from DATABASE_URL),
+db.ts maps constraint errors (409 unique, 422 foreign key/check), and views are read-only.
+Exit codes: 0 ok, 2 bad spec or usage, 3 refused to overwrite an edited generated file,
+4 database unreachable.
 """
 
 
 @click.command(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("source", type=click.Path(dir_okay=False))
+@click.argument("source", required=False, type=click.Path(dir_okay=False))
 @click.option("--framework", type=click.Choice(FRAMEWORKS), default="express", show_default=True)
 @click.option(
     "--output", "-o", "output", type=click.Path(file_okay=False), required=True, help="Folder to write."
@@ -42,14 +48,44 @@ Exit codes: 0 ok, 2 bad spec or usage, 3 refused to overwrite an edited generate
     show_default=True,
     help="example: handlers answer the spec's example response (a working mock); not-implemented: 501.",
 )
+@click.option(
+    "--from-db", "from_db", metavar="URL", help="Build a CRUD API from this database instead of a spec."
+)
+@click.option(
+    "--schema",
+    "schemas",
+    multiple=True,
+    default=("public",),
+    show_default=True,
+    help="With --from-db: schema to read (repeatable).",
+)
+@click.option(
+    "--include", multiple=True, metavar="TABLE", help="With --from-db: only these tables/views (repeatable)."
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="TABLE",
+    help="With --from-db: leave out these tables/views (repeatable).",
+)
+@click.option(
+    "--spec-out",
+    type=click.Path(dir_okay=False),
+    help="With --from-db: also write the OpenAPI document of the generated API here.",
+)
 @click.option("--force", is_flag=True, help="Overwrite generated files even if they were edited.")
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
 @output_options
 def command(
-    source: str,
+    source: str | None,
     framework: str,
     output: str,
     stubs: str,
+    from_db: str | None,
+    schemas: tuple[str, ...],
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    spec_out: str | None,
     force: bool,
     dry_run: bool,
     output_format: str,
@@ -58,11 +94,18 @@ def command(
 ) -> int:
     """Turn an OpenAPI spec into TypeScript route handlers, validation middleware and types."""
     out = Output(resolve_format(output_format, json_flag))
-    document = load_openapi(source)
-    model = build_model(document)
-    if not model.operations:
-        fail("no-operations", "the spec defines no operations", ExitCode.BAD_INPUT, where=f"{source}#/paths")
-    files = render(model, framework, stubs=stubs, prefix=base_path(document.root.get("servers")))
+    if from_db is not None:
+        if source is not None:
+            fail("two-sources", "give either an OpenAPI file or --from-db, not both", ExitCode.BAD_INPUT)
+        model, files = _from_db(from_db, framework, schemas, include, exclude, spec_out, dry_run)
+    else:
+        if spec_out or include or exclude or schemas != ("public",):
+            fail(
+                "needs-from-db",
+                "--spec-out, --schema, --include and --exclude need --from-db",
+                ExitCode.BAD_INPUT,
+            )
+        model, files = _from_spec(source, framework, stubs)
     target = Path(output)
     if target.exists() and not target.is_dir():
         fail("not-a-folder", f"{target} exists and is not a folder", ExitCode.BAD_INPUT)
@@ -115,6 +158,34 @@ def command(
         out.line(f"removed operation: {name} (its handler code is kept; delete it when you are ready)")
     out.line(("Dry run: " if dry_run else "") + summary)
     return ExitCode.OK
+
+
+def _from_spec(source: str | None, framework: str, stubs: str) -> tuple[ApiModel, list[RenderedFile]]:
+    if source is None:
+        fail("missing-source", "give an OpenAPI file, or --from-db URL", ExitCode.BAD_INPUT)
+    document = load_openapi(source)
+    model = build_model(document)
+    if not model.operations:
+        fail("no-operations", "the spec defines no operations", ExitCode.BAD_INPUT, where=f"{source}#/paths")
+    return model, render(model, framework, stubs=stubs, prefix=base_path(document.root.get("servers")))
+
+
+def _from_db(
+    url: str,
+    framework: str,
+    schemas: tuple[str, ...],
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    spec_out: str | None,
+    dry_run: bool,
+) -> tuple[ApiModel, list[RenderedFile]]:
+    project = project_from_db(url, framework, schemas, include, exclude)
+    project.model.warnings[:] = project.warnings
+    if spec_out and not dry_run:
+        text = spec_yaml(project.document)
+        Path(spec_out).parent.mkdir(parents=True, exist_ok=True)
+        Path(spec_out).write_text(text, encoding="utf-8")
+    return project.model, project.files
 
 
 def main() -> None:
