@@ -22,13 +22,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class ExitCode(IntEnum):
-    """Exit codes of every tool; CI pipelines rely on these."""
+    """Exit codes of every tool; CI pipelines rely on these.
+
+    INTERNAL (70, sysexits' EX_SOFTWARE) marks a bug in the tool, so that CI never reads a crash
+    as "a check failed" (1)."""
 
     OK = 0
     CHECK_FAILED = 1
     BAD_INPUT = 2
     REFUSED = 3
     UNREACHABLE = 4
+    INTERNAL = 70
     INTERRUPTED = 130
 
 
@@ -82,9 +86,8 @@ def run_main(command: click.Command, argv: list[str] | None = None, prog_name: s
         click.echo("error: interrupted", err=True)
         sys.exit(ExitCode.INTERRUPTED)
     except click.ClickException as exc:
-        click.echo(f"error: {exc.format_message()}", err=True)
-        ctx_help = "run with --help for usage"
-        click.echo(f"hint: {ctx_help}", err=True)
+        message = " ".join(exc.format_message().split())
+        click.echo(f"error: {message} (hint: run with --help for usage)", err=True)
         sys.exit(ExitCode.BAD_INPUT)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -93,8 +96,9 @@ def run_main(command: click.Command, argv: list[str] | None = None, prog_name: s
     except Exception as exc:  # the last line of defence: one line, never a traceback
         if debug:
             traceback.print_exc()
-        click.echo(f"error: internal error: {type(exc).__name__}: {exc} (rerun with --debug)", err=True)
-        sys.exit(ExitCode.CHECK_FAILED)
+        reason = " ".join(str(exc).split())
+        click.echo(f"error: internal error: {type(exc).__name__}: {reason} (rerun with --debug)", err=True)
+        sys.exit(ExitCode.INTERNAL)
     sys.exit(int(result) if isinstance(result, int) else ExitCode.OK)
 
 

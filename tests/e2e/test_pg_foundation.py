@@ -94,3 +94,21 @@ def test_snapshot_reads_every_object_kind(pg_url):
     assert snapshot.tables["public.events"].is_partitioned
     assert snapshot.tables["public.events_2024"].parents == ("public.events",)
     assert snapshot.views["public.active"].definition.strip().startswith("SELECT")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://app:s3%zzcret@127.0.0.1/db",
+        "postgresql://app:topsecret@127.0.0.1:abc/db",
+        "postgresql://app:topsecret@127.0.0.1/db?sslmode=bogus",
+        "postgresql://app:topsecret@[::1/db",
+    ],
+)
+def test_malformed_connection_strings_exit_2_and_never_show_the_password(url):
+    with pytest.raises(ToolError) as info:
+        connect(url, timeout=2)
+    line = info.value.diagnostic.one_line()
+    assert info.value.exit_code == 2
+    assert "topsecret" not in line and "s3%zzcret" not in line and "zzcret" not in line
+    assert "\n" not in line

@@ -63,7 +63,7 @@ def test_spec_error_exits_2_without_traceback():
 
 def test_unexpected_exception_is_one_line_unless_debug():
     quiet = run("crash")
-    assert quiet.returncode == 1
+    assert quiet.returncode == 70
     assert "Traceback" not in quiet.stderr
     assert "ValueError: boom" in quiet.stderr and quiet.stderr.count("\n") == 1
     loud = run("crash", "--debug")
@@ -74,10 +74,11 @@ def test_interrupt_exits_130():
     assert run("interrupt").returncode == 130
 
 
-def test_usage_error_exits_2():
+def test_usage_error_exits_2_on_one_line():
     result = run("ok", "--format", "xml")
     assert result.returncode == 2
-    assert result.stderr.startswith("error: ")
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert "(hint: run with --help for usage)" in result.stderr
 
 
 def test_json_mode_prints_one_document_on_stdout_and_logs_on_stderr():

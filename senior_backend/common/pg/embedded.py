@@ -67,12 +67,19 @@ def _run_as() -> str | None:
 
 
 def _open_path_to(path: Path) -> None:
-    """Let other users traverse every folder above `path` (root-owned installs are often 0700)."""
-    for folder in [*reversed(path.parents), path]:
+    """Let the server's user reach `path`: search (x) permission on the folders above it, read on it.
+
+    Root-owned installs often sit under a 0700 home folder; only the traverse bit is added there,
+    so nothing becomes listable or readable that was not before.
+    """
+    for folder in reversed(path.parents):
         mode = folder.stat().st_mode
-        wanted = mode | stat.S_IXOTH | stat.S_IROTH | stat.S_IXGRP | stat.S_IRGRP
-        if wanted != mode:
-            folder.chmod(wanted)
+        if not mode & stat.S_IXOTH:
+            folder.chmod(mode | stat.S_IXOTH)
+    mode = path.stat().st_mode
+    wanted = mode | stat.S_IXOTH | stat.S_IROTH
+    if wanted != mode:
+        path.chmod(wanted)
 
 
 class EmbeddedServer:
