@@ -11,6 +11,7 @@ from senior_backend.common.console import Output
 from senior_backend.common.openapi import load_openapi
 from senior_backend.scaffold.ir import build_model
 from senior_backend.scaffold.render import FRAMEWORKS, base_path, render
+from senior_backend.scaffold.spec_cli import write_spec
 from senior_backend.scaffold.writer import apply_plan, plan_write
 
 EXAMPLES = """
@@ -20,20 +21,31 @@ Examples:
   api_scaffolder.py openapi.yaml --framework fastify --output src/api/ --dry-run
   api_scaffolder.py openapi.yaml --framework koa --output src/api/ --stubs not-implemented
   api_scaffolder.py openapi.yaml --output src/api/ --format json
+  api_scaffolder.py src/routes/ --generate-spec --output openapi.yaml
 
 \b
 Output: types.ts, schemas.ts (validators), http.ts (errors, request ids), app.ts,
 server.ts (PORT/HOST, default 127.0.0.1:3000), routes/<tag>.ts, package.json
 (all regenerated) and handlers/<tag>.ts (created once, never overwritten).
+With --generate-spec, SOURCE is a route file or folder (Express, Fastify, Koa;
+.ts/.js) and --output the OpenAPI file to write (.json for JSON, else YAML).
 Exit codes: 0 ok, 2 bad spec or usage, 3 refused to overwrite an edited generated file.
 """
 
 
 @click.command(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("source", type=click.Path(dir_okay=False))
+@click.argument("source", type=click.Path())
 @click.option("--framework", type=click.Choice(FRAMEWORKS), default="express", show_default=True)
 @click.option(
-    "--output", "-o", "output", type=click.Path(file_okay=False), required=True, help="Folder to write."
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(),
+    required=True,
+    help="Folder to write (with --generate-spec: the spec file).",
+)
+@click.option(
+    "--generate-spec", is_flag=True, help="Recover an OpenAPI document from existing route files in SOURCE."
 )
 @click.option(
     "--stubs",
@@ -52,12 +64,18 @@ def command(
     stubs: str,
     force: bool,
     dry_run: bool,
+    generate_spec: bool,
     output_format: str,
     json_flag: bool,
     debug: bool,
 ) -> int:
     """Turn an OpenAPI spec into TypeScript route handlers, validation middleware and types."""
     out = Output(resolve_format(output_format, json_flag))
+    other_mode = _other_mode(source, output, out, generate_spec=generate_spec)
+    if other_mode is not None:
+        return other_mode
+    if Path(source).is_dir():
+        fail("not-a-spec", f"{source} is a folder; pass a spec file (or --generate-spec)", ExitCode.BAD_INPUT)
     document = load_openapi(source)
     model = build_model(document)
     if not model.operations:
@@ -115,6 +133,13 @@ def command(
         out.line(f"removed operation: {name} (its handler code is kept; delete it when you are ready)")
     out.line(("Dry run: " if dry_run else "") + summary)
     return ExitCode.OK
+
+
+def _other_mode(source: str, output: str, out: Output, *, generate_spec: bool) -> int | None:
+    """Modes beside spec -> code; None when SOURCE is a spec to generate code from."""
+    if generate_spec:
+        return write_spec(Path(source), Path(output), out)
+    return None
 
 
 def main() -> None:

@@ -1,0 +1,60 @@
+"""`--generate-spec`: recover the spec from route files, write it, report what was found."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from senior_backend.common.cli import ExitCode, fail
+from senior_backend.common.console import Output
+from senior_backend.scaffold.to_spec import build_from_routes, route_files
+from senior_backend.scaffold.tospec.openapi_out import to_openapi
+
+
+def write_spec(source: Path, output: Path, out: Output) -> int:
+    """Parse the route files of `source`, write the OpenAPI document to `output`."""
+    if not source.exists():
+        fail("not-found", f"{source} does not exist", ExitCode.BAD_INPUT)
+    if output.is_dir():
+        fail("not-a-file", f"{output} is a folder; --output names the spec file to write", ExitCode.BAD_INPUT)
+    files = route_files(source)
+    if not files:
+        fail("no-route-files", f"no .ts/.js files in {source}", ExitCode.BAD_INPUT)
+    model = build_from_routes(source, title=source.resolve().name or "API")
+    document = to_openapi(model)
+    if output.suffix.lower() == ".json":
+        text = json.dumps(document, indent=2) + "\n"
+    else:
+        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    for diagnostic in model.warnings:
+        out.log(diagnostic.one_line())
+    summary = (
+        f"Recovered {len(model.operations)} operations and {len(model.schemas)} schemas"
+        f" from {len(files)} files into {output}"
+    )
+    if out.is_json:
+        out.json(
+            {
+                "output": str(output),
+                "files": len(files),
+                "operations": [
+                    {
+                        "operationId": op.operation_id,
+                        "method": op.method.upper(),
+                        "path": op.path,
+                        "where": op.where,
+                    }
+                    for op in model.operations
+                ],
+                "schemas": sorted(model.schemas),
+                "warnings": [diagnostic.to_json() for diagnostic in model.warnings],
+                "summary": summary,
+            }
+        )
+    else:
+        out.line(summary)
+    return ExitCode.OK
