@@ -392,13 +392,29 @@ def _peel(node: Node) -> tuple[bool, Node]:
 
 
 def _is_form(node: Node) -> bool:
-    """Our form bodies parse their top-level fields from text (`z.preprocess(asNumber, ...)`)."""
-    source = text(node)
-    return (
-        (source.startswith("z.object(")
-        and bool(re.search(r"\{\"[^\"]*\": z\.preprocess\(as(Number|Boolean)", source)))
-        or bool(re.search(r", \"[^\"]*\": z\.preprocess\(as(Number|Boolean)", source))
-    )
+    """Our form bodies parse top-level fields from text: `z.object({"n": z.preprocess(asNumber, ...)})`."""
+    current = unwrap(node)
+    while (
+        current is not None
+        and current.type == "call_expression"
+        and call_parts(current)[1]
+        in (
+            "loose",
+            "strict",
+            "catchall",
+        )
+    ):
+        current = unwrap(call_parts(current)[0])
+    if current is None or current.type != "call_expression" or call_parts(current)[1] != "object":
+        return False
+    shape = call_parts(current)[2]
+    for value in object_pairs(shape[0] if shape else None).values():
+        field = unwrap(_peel(value)[1])
+        if field is not None and field.type == "call_expression":
+            _, name, args = call_parts(field)
+            if name == "preprocess" and args and text(args[0]) in ("asNumber", "asBoolean"):
+                return True
+    return False
 
 
 def _handler_name(route: Route) -> str | None:

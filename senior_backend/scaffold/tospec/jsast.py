@@ -240,4 +240,4 @@ def preceding_comment(node: Node) -> str | None:
     raw = text(previous)
     if not raw.startswith("/**"):
         return None
-    return raw[3:-2].strip()
+    return raw[3:-2].strip().replace("*\\/", "*/").replace("/\\*", "/*")  # undo naming.ts_comment

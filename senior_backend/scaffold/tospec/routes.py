@@ -70,15 +70,14 @@ def openapi_path(path: str) -> tuple[str, list[str]]:
         names.append(match.group(1))
         return "{" + match.group(1) + "}"
 
-    converted = _PARAM.sub(replace, path)
-    converted = re.sub(r"/+", "/", converted)
-    if len(converted) > 1:
-        converted = converted.rstrip("/")
+    converted = re.sub(r"/+", "/", _PARAM.sub(replace, path))
     return converted or "/", names
 
 
 def join(*parts: str) -> str:
-    return "/" + "/".join(part.strip("/") for part in parts if part.strip("/"))
+    """Path pieces joined with one slash each; a trailing slash of the last piece is kept."""
+    joined = "/" + "/".join(part.strip("/") for part in parts if part.strip("/"))
+    return joined + "/" if parts and parts[-1].endswith("/") and joined != "/" else joined
 
 
 class _Finder:
@@ -351,7 +350,7 @@ def compose(found: Found) -> list[tuple[Route, str]]:
     result = []
     for route in found.routes:
         for prefix in dict.fromkeys(prefixes(route.router, frozenset())):
-            result.append((route, join(prefix, route.path) if route.path not in ("", "/") else join(prefix)))
+            result.append((route, join(prefix, route.path)))
     return result
 
 
