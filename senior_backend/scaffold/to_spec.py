@@ -37,7 +37,7 @@ from senior_backend.scaffold.tospec.jsast import (
 from senior_backend.scaffold.tospec.project import Project
 from senior_backend.scaffold.tospec.routes import Route, compose, find_routes, openapi_path
 from senior_backend.scaffold.tospec.tsback import TypeReader
-from senior_backend.scaffold.tospec.zodback import ZodReader
+from senior_backend.scaffold.tospec.zodback import ZodReader, object_shape, peel_optional
 
 SKIP_DIRS = {"node_modules", ".git", "dist", "build"}
 _LOCATIONS = {
@@ -72,7 +72,7 @@ class _Recovery:
         self.const_names: dict[Node, str] = {}
         self.fastify_ids: dict[str, str] = {}
         self.type_refs: dict[str, str] = {}
-        self.names = NameTable()
+        self.operation_ids: set[str] = set()
         self._fastify_components()
         self.zod = ZodReader(self._refer_zod)
         self.types = TypeReader(self._refer_type)
@@ -170,6 +170,7 @@ class _Recovery:
         operation_id = None
         renames = self._path_names(route)
         for handler in route.handlers:
+            body = self._middleware_zod(handler, params) or body
             body = self._generated_zod(handler, params, renames) or body
             for cast in (n for n in walk(handler) if n.type == "as_expression"):
                 kind = text(cast.named_children[-1])
@@ -185,8 +186,13 @@ class _Recovery:
             renamed = renames.get(name, name)
             params.setdefault(("path", renamed), Parameter(renamed, "path", True, {"type": "string"}, name))
         path = re.sub(r"\{([^}]+)\}", lambda m: "{" + renames.get(m.group(1), m.group(1)) + "}", path)
-        operation_id = operation_id or _handler_name(route) or f"{method} {path}"
+        stated = operation_id is not None  # by our generated types.ts, kept as written
+        if operation_id is None:
+            operation_id = identifier(_handler_name(route) or f"{method} {path}", "operation")
         name = op_names.claim(identifier(operation_id, "operation"))
+        if not stated and operation_id in self.operation_ids:
+            operation_id = name  # a derived id is made unique
+        self.operation_ids.add(operation_id)
         return Operation(
             operation_id=operation_id,
             name=name,
@@ -245,25 +251,43 @@ class _Recovery:
             self.flush(self.zod)
         return body
 
+    def _middleware_zod(self, handler: Node, params: dict[tuple[str, str], Parameter]) -> Body | None:
+        """Hand-written validation middleware: `validate(Schema)`, `validateQuery(Q)`, `v("params", P)`."""
+        handler = unwrap(handler)
+        if handler is None or handler.type != "call_expression":
+            return None
+        _, name, args = call_parts(handler)
+        words = " ".join([(name or "").lower(), *(str(literal(arg)).lower() for arg in args)])
+        location = next(
+            (
+                loc
+                for word, loc in (("quer", "query"), ("param", "path"), ("header", "header"))
+                if word in words
+            ),
+            "body",
+        )
+        for arg in args:
+            if not self.zod.is_zod(self.project.definition(arg)):
+                continue
+            schema = self.zod.schema(arg)
+            self.flush(self.zod)
+            if location == "body":
+                return self._body(schema, True, False)
+            resolved = self.schemas.get(str(schema.get("$ref", "")).rsplit("/", 1)[-1], schema)
+            self._json_params(resolved, location, params)
+        return None
+
     def _zod_params(self, node: Node, location: str, params: dict[tuple[str, str], Parameter]) -> None:
-        current = unwrap(node)
-        while (
-            current is not None
-            and current.type == "call_expression"
-            and call_parts(current)[1] in ("loose", "strict", "passthrough")
-        ):
-            current = unwrap(call_parts(current)[0])
-        if current is None or current.type != "call_expression" or call_parts(current)[1] != "object":
+        shape = object_shape(node)
+        if shape is None:
             self.warn("lost-parameters", f"{location} parameters are not a z.object literal", node)
             return
-        shape = call_parts(current)[2]
-        for name, value in object_pairs(shape[0] if shape else None).items():
-            optional, inner = _peel(value)
+        for name, value in object_pairs(shape).items():
+            optional, inner = peel_optional(value)
             self.zod.delimiter = None
             schema = self.zod.schema(inner)
-            params[(location, name)] = Parameter(
-                name, location, not optional or location == "path", schema, name, self.zod.delimiter
-            )
+            required = not optional or location == "path"
+            params[(location, name)] = Parameter(name, location, required, schema, name, self.zod.delimiter)
 
     def _body(self, schema: dict[str, Any], required: bool, form: bool) -> Body:
         media = "application/x-www-form-urlencoded" if form else "application/json"
@@ -382,34 +406,10 @@ class _Recovery:
         ]
 
 
-def _peel(node: Node) -> tuple[bool, Node]:
-    current = unwrap(node)
-    if current is not None and current.type == "call_expression":
-        receiver, name, args = call_parts(current)
-        if name == "optional" and not args and receiver is not None:
-            return True, receiver
-    return False, node
-
-
 def _is_form(node: Node) -> bool:
     """Our form bodies parse top-level fields from text: `z.object({"n": z.preprocess(asNumber, ...)})`."""
-    current = unwrap(node)
-    while (
-        current is not None
-        and current.type == "call_expression"
-        and call_parts(current)[1]
-        in (
-            "loose",
-            "strict",
-            "catchall",
-        )
-    ):
-        current = unwrap(call_parts(current)[0])
-    if current is None or current.type != "call_expression" or call_parts(current)[1] != "object":
-        return False
-    shape = call_parts(current)[2]
-    for value in object_pairs(shape[0] if shape else None).values():
-        field = unwrap(_peel(value)[1])
+    for value in object_pairs(object_shape(node)).values():
+        field = unwrap(peel_optional(value)[1])
         if field is not None and field.type == "call_expression":
             _, name, args = call_parts(field)
             if name == "preprocess" and args and text(args[0]) in ("asNumber", "asBoolean"):

@@ -60,15 +60,12 @@ def parse_file(path: Path, data: bytes) -> Source:
 
 
 def first_error(node: Node) -> Node | None:
-    """The first ERROR or MISSING node of a tree, in source order."""
-    if not node.has_error:
+    """The innermost first ERROR or MISSING node of a tree, in source order."""
+    if not node.has_error and not node.is_missing:
         return None
-    if node.is_error or node.is_missing:
-        return node
     for child in node.children:
-        found = first_error(child)
-        if found is not None:
-            return found
+        if child.has_error or child.is_missing:
+            return first_error(child)
     return node
 
 
@@ -137,19 +134,9 @@ def property_key(node: Node) -> str | None:
 def object_pairs(node: Node | None) -> dict[str, Node]:
     """key -> value node of an object literal (shorthand `{ schema }` maps to the identifier)."""
     node = unwrap(node)
-    out: dict[str, Node] = {}
     if node is None or node.type != "object":
-        return out
-    for child in node.named_children:
-        if child.type == "pair":
-            key_node = child.child_by_field_name("key")
-            value = child.child_by_field_name("value")
-            key = property_key(key_node) if key_node is not None else None
-            if key is not None and value is not None:
-                out[key] = value
-        elif child.type == "shorthand_property_identifier":
-            out[text(child)] = child
-    return out
+        return {}
+    return dict(pair for pair in map(object_pairs_of, node.named_children) if pair is not None)
 
 
 Resolver = Callable[[Node], "Node | None"]

@@ -105,7 +105,7 @@ class Project:
         required = _required(value)
         if name.type == "identifier":
             if required is not None:
-                module.names[text(name)] = Binding(module=self.locate(path, required), imported="*")
+                module.names[text(name)] = Binding(module=self.locate(path, required), imported="require")
             else:
                 module.names[text(name)] = Binding(node=value)
         elif name.type == "object_pattern" and required is not None:
@@ -196,7 +196,12 @@ class Project:
             return None
         if binding.node is not None:
             return binding.node
-        if binding.imported == "*":
+        required = (
+            self.modules.get(binding.module) if binding.imported == "require" and binding.module else None
+        )
+        if required is not None and required.default is not None:
+            return self.exported(binding.module, "default", depth + 1)
+        if binding.imported in ("*", "require"):
             target = self.modules.get(binding.module) if binding.module else None
             return target.source.root if target else None
         return self.exported(binding.module, binding.imported or "default", depth + 1)

@@ -77,7 +77,8 @@ def openapi_path(path: str) -> tuple[str, list[str]]:
 def join(*parts: str) -> str:
     """Path pieces joined with one slash each; a trailing slash of the last piece is kept."""
     joined = "/" + "/".join(part.strip("/") for part in parts if part.strip("/"))
-    return joined + "/" if parts and parts[-1].endswith("/") and joined != "/" else joined
+    last = parts[-1] if parts else ""
+    return joined + "/" if last.endswith("/") and last.strip("/") and joined != "/" else joined
 
 
 class _Finder:

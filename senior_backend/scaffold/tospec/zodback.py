@@ -147,7 +147,7 @@ class ZodReader:
         properties: dict[str, Any] = {}
         required: list[str] = []
         for key, value in object_pairs(shape).items():
-            optional, inner = _peel_optional(value)
+            optional, inner = peel_optional(value)
             properties[key] = self.schema(inner)
             if not optional:
                 required.append(key)
@@ -180,7 +180,7 @@ class ZodReader:
             if isinstance(value, str):
                 return {**base, "pattern": value}
         if name == "optional":
-            return base  # optionality belongs to the enclosing object; see _peel_optional
+            return base  # optionality belongs to the enclosing object; see peel_optional
         if name == "nullable":
             return _nullable(base)
         if name == "strict":
@@ -227,7 +227,7 @@ class ZodReader:
         return base if base is not None else {}
 
 
-def _peel_optional(node: Node) -> tuple[bool, Node]:
+def peel_optional(node: Node) -> tuple[bool, Node]:
     """`X.optional()` -> (True, X)."""
     current = unwrap(node)
     if current is not None and current.type == "call_expression":
@@ -247,3 +247,16 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     if isinstance(kind, list):
         return {**schema, "type": [*kind, "null"]} if "null" not in kind else schema
     return {"anyOf": [schema, {"type": "null"}]}
+
+
+def object_shape(node: Node | None) -> Node | None:
+    """The shape literal of `z.object({...})`, through `.loose()`/`.strict()`/`.catchall(x)`."""
+    current = unwrap(node)
+    while current is not None and current.type == "call_expression":
+        receiver, name, args = call_parts(current)
+        if name == "object" and receiver is not None and text(receiver) == "z":
+            return args[0] if args else None
+        if name not in ("loose", "strict", "passthrough", "catchall"):
+            return None
+        current = unwrap(receiver)
+    return None
