@@ -48,6 +48,18 @@ _LOCATIONS = {
     "path": "path",
     "cookies": "cookie",
 }
+_FASTIFY_KEYS = {
+    "body",
+    "response",
+    "summary",
+    "description",
+    "tags",
+    "operationId",
+    "hide",
+    "consumes",
+    "produces",
+    "deprecated",
+}
 _REQUEST_KEYS = {"path", "query", "headers", "cookies", "body", "bodyRequired"}
 
 
@@ -180,8 +192,14 @@ class _Recovery:
                         responses,
                     )
             self._fastify_checks(handler, params)
-        if route.options is not None:
-            body = self._fastify_schema(route, params, renames) or body
+        summary, tags = "", [module.source.path.stem]
+        schema = self._fastify_schema(route)
+        if schema is not None:
+            body = self._fastify_parts(schema, params, renames) or body
+            responses = responses or self._fastify_responses(schema.get("response"))
+            summary = str(schema.get("summary") or schema.get("description") or "")
+            operation_id = str(schema["operationId"]) if schema.get("operationId") else operation_id
+            tags = [str(tag) for tag in schema.get("tags") or []] or tags
         for name in names:
             renamed = renames.get(name, name)
             params.setdefault(("path", renamed), Parameter(renamed, "path", True, {"type": "string"}, name))
@@ -199,8 +217,8 @@ class _Recovery:
             type_name=name,
             method=method,
             path=path,
-            group=module.source.path.stem,
-            summary="",
+            group=tags[0],
+            summary=summary,
             parameters=list(params.values()),
             body=body,
             responses=responses,
@@ -368,9 +386,8 @@ class _Recovery:
                 name, location, name in required or location == "path", sub, name, delimiter
             )
 
-    def _fastify_schema(
-        self, route: Route, params: dict[tuple[str, str], Parameter], renames: dict[str, str]
-    ) -> Body | None:
+    def _fastify_schema(self, route: Route) -> dict[str, Any] | None:
+        """The literal `schema` of a Fastify route's options, following constants."""
         options = object_pairs(route.options)
         if "schema" not in options:
             return None
@@ -378,15 +395,22 @@ class _Recovery:
         if value is UNRESOLVED or not isinstance(value, dict):
             self.warn("lost-schema", "the route schema is computed at run time; left out", options["schema"])
             return None
+        for key in value:
+            if key not in _LOCATIONS and key not in _FASTIFY_KEYS:
+                self.warn("lost-schema", f"route schema key {key!r} is not carried over", options["schema"])
+        return value
+
+    def _fastify_parts(
+        self, schema: dict[str, Any], params: dict[tuple[str, str], Parameter], renames: dict[str, str]
+    ) -> Body | None:
         body = None
-        for key, part in value.items():
+        for key, part in schema.items():
             if key in _LOCATIONS and isinstance(part, dict):
                 if key == "params":
+                    properties = part.get("properties") or {}
                     part = {
                         **part,
-                        "properties": {
-                            renames.get(k, k): v for k, v in (part.get("properties") or {}).items()
-                        },
+                        "properties": {renames.get(k, k): v for k, v in properties.items()},
                         "required": [renames.get(k, k) for k in part.get("required") or []],
                     }
                 self._json_params(part, _LOCATIONS[key], params)
@@ -395,15 +419,20 @@ class _Recovery:
                 body = self._body(
                     self.json_schema(part), "optional" not in comment, "form-encoded" in comment
                 )
-            elif key == "response" and isinstance(part, dict):
-                self._fastify_responses(part, route)
         return body
 
-    def _fastify_responses(self, part: dict[str, Any], route: Route) -> None:
-        self.pending_responses = [
-            Response(str(status), "", self.json_schema(schema), "application/json")
-            for status, schema in part.items()
-        ]
+    def _fastify_responses(self, part: Any) -> list[Response]:
+        """`response: {200: schema}` or `{200: {description, content: {"application/json": {schema}}}}`."""
+        out = []
+        for status, entry in (part or {}).items() if isinstance(part, dict) else []:
+            description, schema = "", entry
+            if isinstance(entry, dict) and isinstance(entry.get("content"), dict):
+                description = str(entry.get("description", ""))
+                media = next(iter(entry["content"].values()), {})
+                schema = media.get("schema") if isinstance(media, dict) else None
+            status = str(status).upper()
+            out.append(Response(status, description, self.json_schema(schema), "application/json"))
+        return out
 
 
 def _is_form(node: Node) -> bool:
@@ -455,9 +484,7 @@ def build_from_routes(source: Path, title: str = "API", version: str = "0.0.0") 
     seen: dict[tuple[str, str], str] = {}
     for route, full_path in compose(found):
         for method in route.methods:
-            recovery.pending_responses = []
             operation = recovery.operation(route, method, full_path, op_names)
-            operation.responses = operation.responses or recovery.pending_responses
             key = (operation.method, operation.path)
             if key in seen:
                 warnings.append(

@@ -93,6 +93,7 @@ def test_fastify_plugins_with_prefixes_route_objects_and_schemas(tmp_path: Path)
     ok = get_user["responses"]["200"]["content"]["application/json"]["schema"]
     assert ok["required"] == ["id", "email"] and ok["properties"]["nickname"] == {"type": ["string", "null"]}
     assert set(get_user["responses"]) == {"200", "404"}
+    assert get_user["summary"] == "Fetch one user"
     put = document["paths"]["/v2/items/{sku}"]["put"]
     assert {(p["name"], p["in"], p["required"]) for p in put["parameters"]} == {
         ("sku", "path", True),
@@ -104,7 +105,7 @@ def test_fastify_plugins_with_prefixes_route_objects_and_schemas(tmp_path: Path)
     }
     listing = document["paths"]["/v2/items"]["get"]["parameters"]
     assert {p["name"]: p["schema"].get("default") for p in listing} == {"limit": 20, "cursor": None}
-    assert _warnings(report) == {"items.ts:31": "lost-schema"}
+    assert _warnings(report) == {"items.ts:31": "lost-schema", "users.ts:19": "lost-schema"}
 
 
 @pytest.mark.quick
