@@ -27,7 +27,8 @@ def write_spec(source: Path, output: Path, out: Output) -> int:
     if output.suffix.lower() == ".json":
         text = json.dumps(document, indent=2) + "\n"
     else:
-        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: 10x faster
+        text = yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
     for diagnostic in model.warnings:

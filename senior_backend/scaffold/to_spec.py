@@ -30,6 +30,7 @@ from senior_backend.scaffold.tospec.jsast import (
     object_pairs,
     parse_file,
     preceding_comment,
+    property_key,
     text,
     unwrap,
     walk,
@@ -102,11 +103,16 @@ class _Recovery:
     def _fastify_components(self) -> None:
         """Objects shaped `{ $id, $defs }` (our schemas.ts, or hand-written shared schemas)."""
         for module in self.project.modules.values():
-            for node in walk(module.source.root):
-                if node.type != "object":
-                    continue
-                pairs = object_pairs(node)
-                if "$id" not in pairs or "$defs" not in pairs:
+            found = module.source.find()
+            for pair in found.get("pair", []):
+                key = pair.child_by_field_name("key")
+                node = pair.parent
+                if (
+                    key is None
+                    or node is None
+                    or property_key(key) != "$id"
+                    or "$defs" not in object_pairs(node)
+                ):
                     continue
                 value = literal(node)
                 if not isinstance(value, dict) or not isinstance(value.get("$defs"), dict):
@@ -116,13 +122,11 @@ class _Recovery:
                     self.fastify_ids[f"{value['$id']}#/$defs/{name}"] = name
                 for name, schema in value["$defs"].items():
                     self.schemas[name] = self.json_schema(schema)
-        for module in self.project.modules.values():
-            for node in walk(module.source.root):
-                if node.type == "type_alias_declaration":
-                    comment = preceding_comment(node)
-                    name = node.child_by_field_name("name")
-                    if comment and name is not None:
-                        self.type_refs[text(name)] = comment.split(":", 1)[0].strip()
+            for node in found.get("alias", []):
+                comment = preceding_comment(node)
+                name = node.child_by_field_name("name")
+                if comment and name is not None:
+                    self.type_refs[text(name)] = comment.split(":", 1)[0].strip()
 
     def json_schema(self, value: Any) -> Any:
         """A JSON Schema literal with refs to shared schemas pointed at components."""
@@ -180,18 +184,20 @@ class _Recovery:
         body: Body | None = None
         responses: list[Response] = []
         operation_id = None
-        renames = self._path_names(route)
-        for handler in route.handlers:
+        inside = [module.source.find(handler) for handler in route.handlers]
+        renames = self._path_names([pair for found in inside for pair in found.get("pair", [])])
+        for handler, found in zip(route.handlers, inside, strict=True):
+            calls = found.get("call", [])
             body = self._middleware_zod(handler, params) or body
-            body = self._generated_zod(handler, params, renames) or body
-            for cast in (n for n in walk(handler) if n.type == "as_expression"):
+            body = self._generated_zod(calls, params) or body
+            for cast in found.get("as", []):
                 kind = text(cast.named_children[-1])
                 if kind.endswith("Request") and "." in kind:
                     operation_id, responses = self._typed(cast.named_children[-1]) or (
                         operation_id,
                         responses,
                     )
-            self._fastify_checks(handler, params)
+            self._fastify_checks(calls, params)
         summary, tags = "", [module.source.path.stem]
         schema = self._fastify_schema(route)
         if schema is not None:
@@ -226,28 +232,23 @@ class _Recovery:
             where=where,
         )
 
-    def _path_names(self, route: Route) -> dict[str, str]:
+    def _path_names(self, pairs: list[Node]) -> dict[str, str]:
         """Route key -> parameter name, from `{ "pet-id": params["petId"] }` in our generated handlers."""
         out: dict[str, str] = {}
-        for handler in route.handlers:
-            for node in walk(handler):
-                if node.type != "pair":
-                    continue
-                value = unwrap(node.child_by_field_name("value"))
-                key = literal(node.child_by_field_name("key"))
-                if value is not None and value.type == "subscript_expression" and isinstance(key, str):
-                    target = text(value.child_by_field_name("object") or value)
-                    index = literal(value.child_by_field_name("index"))
-                    if target == "params" and isinstance(index, str):
-                        out[index] = key
+        for node in pairs:
+            value = unwrap(node.child_by_field_name("value"))
+            key = literal(node.child_by_field_name("key"))
+            if value is not None and value.type == "subscript_expression" and isinstance(key, str):
+                target = text(value.child_by_field_name("object") or value)
+                index = literal(value.child_by_field_name("index"))
+                if target == "params" and isinstance(index, str):
+                    out[index] = key
         return out
 
-    def _generated_zod(
-        self, handler: Node, params: dict[tuple[str, str], Parameter], renames: dict[str, str]
-    ) -> Body | None:
+    def _generated_zod(self, calls: list[Node], params: dict[tuple[str, str], Parameter]) -> Body | None:
         """`validated(S.XSchemas, ...)`: an object of zod schemas per request part."""
         body = None
-        for call in (n for n in walk(handler) if n.type == "call_expression"):
+        for call in calls:
             _, _, args = call_parts(call)
             if not args:
                 continue
@@ -365,9 +366,9 @@ class _Recovery:
                     return declaration
         return None
 
-    def _fastify_checks(self, handler: Node, params: dict[tuple[str, str], Parameter]) -> None:
+    def _fastify_checks(self, calls: list[Node], params: dict[tuple[str, str], Parameter]) -> None:
         """Our generated Fastify `cookieCheck({...})` and `splitQuery({...})` pre-validation hooks."""
-        for call in (n for n in walk(handler) if n.type == "call_expression"):
+        for call in calls:
             _, name, args = call_parts(call)
             value = literal(args[0]) if args and name in ("cookieCheck", "splitQuery") else None
             if name == "cookieCheck" and isinstance(value, dict):

@@ -43,12 +43,29 @@ def grammar_for(path: Path) -> str:
     return "javascript"
 
 
+_PATTERNS = "(call_expression) @call (pair) @pair"
+_TS_PATTERNS = _PATTERNS + " (as_expression) @as (type_alias_declaration) @alias"
+
+
+@cache
+def _query(grammar: str) -> tree_sitter.Query:
+    return tree_sitter.Query(
+        _parser(grammar).language, _PATTERNS if grammar == "javascript" else _TS_PATTERNS
+    )
+
+
 @dataclass
 class Source:
     """One parsed file."""
 
     path: Path
     tree: tree_sitter.Tree
+    grammar: str
+
+    def find(self, node: Node | None = None) -> dict[str, list[Node]]:
+        """Calls, object pairs (and in TypeScript `as` casts, type aliases) under `node`, in source order."""
+        found = tree_sitter.QueryCursor(_query(self.grammar)).captures(node or self.root)
+        return {kind: sorted(nodes, key=lambda n: n.start_byte) for kind, nodes in found.items()}
 
     @property
     def root(self) -> Node:
@@ -56,7 +73,8 @@ class Source:
 
 
 def parse_file(path: Path, data: bytes) -> Source:
-    return Source(path, _parser(grammar_for(path)).parse(data))
+    grammar = grammar_for(path)
+    return Source(path, _parser(grammar).parse(data), grammar)
 
 
 def first_error(node: Node) -> Node | None:

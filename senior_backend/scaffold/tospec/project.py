@@ -7,6 +7,7 @@ that defines it, in whichever file that is.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,7 +65,7 @@ class Project:
         """The file an import specifier names (relative specifiers only; `.js` may mean `.ts`)."""
         if not specifier.startswith("."):
             return None
-        base = (importer.parent / specifier).resolve()
+        base = Path(os.path.normpath(importer.parent / specifier))
         stem = base.with_suffix("") if base.suffix in EXTENSIONS else base
         candidates = [base, *(stem.with_suffix(ext) for ext in EXTENSIONS)]
         candidates += [base / f"index{ext}" for ext in EXTENSIONS]

@@ -95,8 +95,7 @@ class _Finder:
     def run(self) -> Found:
         calls = []
         for module in self.project.modules.values():
-            for node in _calls(module.source.root):
-                calls.append(node)
+            calls.extend(module.source.find().get("call", []))
         for node in calls:
             self._mount_or_prefix(node)
         for node in calls:
@@ -278,18 +277,6 @@ class _Finder:
         if method == "all":
             self.warn("all-methods", f"{path}: app.all() documented as every method", node)
         self.found.routes.append(Route(router, methods, path, node, handlers, options))
-
-
-def _calls(root: Node) -> list[Node]:
-    out = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.type == "call_expression":
-            out.append(node)
-        stack.extend(node.named_children)
-    out.sort(key=lambda node: node.start_byte)
-    return out
 
 
 def _parameter_owner(identifier: Node) -> Node | None:
