@@ -266,7 +266,8 @@ class _Finder:
         options: Node | None,
     ) -> None:
         self.routers.add(router)
-        if any(mark in path for mark in ("*", "(", "[")) or not (path.startswith("/") or path == ""):
+        bare = _PARAM.sub("", path)
+        if any(mark in bare for mark in ("*", "(", "[", "{")) or not (path.startswith("/") or path == ""):
             self.warn(
                 "unsupported-path", f"route path {path!r} is a pattern OpenAPI cannot express", path_node
             )
