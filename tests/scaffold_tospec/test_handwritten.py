@@ -85,6 +85,8 @@ def test_fastify_plugins_with_prefixes_route_objects_and_schemas(tmp_path: Path)
         "HEAD /v2/items",
         "PUT /v2/items/{sku}",
         "POST /v2/items/{sku}/restock",
+        "GET /healthz",
+        "GET /legacy/orders/{orderId}",
     }
     get_user = document["paths"]["/users/{id}"]["get"]
     assert get_user["parameters"] == [

@@ -237,14 +237,16 @@ class Project:
 
 
 def _required(node: Node | None) -> str | None:
-    """The specifier of `require("x")` (or `await import("x")`), else None."""
+    """The specifier of `require("x")` or `import("x")` (awaited or not), else None."""
     node = unwrap(node)
     if node is not None and node.type == "await_expression" and node.named_children:
         node = unwrap(node.named_children[0])
     if node is None or node.type != "call_expression":
         return None
     receiver, name, args = call_parts(node)
-    if receiver is None and name == "require" and args:
+    function = node.child_by_field_name("function")
+    dynamic = function is not None and function.type == "import"
+    if receiver is None and (name == "require" or dynamic) and args:
         return string_value(args[0])
     return None
 

@@ -148,6 +148,8 @@ class _Finder:
             elif len(args) > 1 and "prefix" in object_pairs(args[1]):
                 self.warn("dynamic-prefix", "the plugin prefix is computed at run time; not applied", node)
             children = args[:1]
+            if _wrapped_in_fastify_plugin(args[0], self.project):
+                prefix = ""  # fastify-plugin skips encapsulation, so Fastify ignores the prefix
         for child_expr in children:
             child = self.identity(child_expr)
             if child is None or child == parent:
@@ -278,6 +280,16 @@ class _Finder:
         if method == "all":
             self.warn("all-methods", f"{path}: app.all() documented as every method", node)
         self.found.routes.append(Route(router, methods, path, node, handlers, options))
+
+
+def _wrapped_in_fastify_plugin(expr: Node, project: Project) -> bool:
+    """`fp(plugin)` / `fastifyPlugin(plugin)`, directly or through the name it is exported under."""
+    for node in (unwrap(expr), project.definition(expr)):
+        if node is not None and node.type == "call_expression":
+            receiver, name, _ = call_parts(node)
+            if receiver is None and name in ("fp", "fastifyPlugin"):
+                return True
+    return False
 
 
 def _parameter_owner(identifier: Node) -> Node | None:
