@@ -29,7 +29,8 @@ server.ts (PORT/HOST, default 127.0.0.1:3000), routes/<tag>.ts, package.json
 (all regenerated) and handlers/<tag>.ts (created once, never overwritten).
 With --generate-spec, SOURCE is a route file or folder (Express, Fastify, Koa;
 .ts/.js) and --output the OpenAPI file to write (.json for JSON, else YAML).
-Exit codes: 0 ok, 2 bad spec or usage, 3 refused to overwrite an edited generated file.
+Exit codes: 0 ok, 2 bad spec or usage, 3 refused to overwrite an edited generated file
+(with --generate-spec: an existing spec that it did not write).
 """
 
 
@@ -54,7 +55,11 @@ Exit codes: 0 ok, 2 bad spec or usage, 3 refused to overwrite an edited generate
     show_default=True,
     help="example: handlers answer the spec's example response (a working mock); not-implemented: 501.",
 )
-@click.option("--force", is_flag=True, help="Overwrite generated files even if they were edited.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite generated files even if they were edited (or a spec --generate-spec did not write).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
 @output_options
 def command(
@@ -71,7 +76,7 @@ def command(
 ) -> int:
     """Turn an OpenAPI spec into TypeScript route handlers, validation middleware and types."""
     out = Output(resolve_format(output_format, json_flag))
-    other_mode = _other_mode(source, output, out, generate_spec=generate_spec)
+    other_mode = _other_mode(source, output, out, generate_spec=generate_spec, force=force, dry_run=dry_run)
     if other_mode is not None:
         return other_mode
     if Path(source).is_dir():
@@ -135,10 +140,12 @@ def command(
     return ExitCode.OK
 
 
-def _other_mode(source: str, output: str, out: Output, *, generate_spec: bool) -> int | None:
+def _other_mode(
+    source: str, output: str, out: Output, *, generate_spec: bool, force: bool, dry_run: bool
+) -> int | None:
     """Modes beside spec -> code; None when SOURCE is a spec to generate code from."""
     if generate_spec:
-        return write_spec(Path(source), Path(output), out)
+        return write_spec(Path(source), Path(output), out, force=force, dry_run=dry_run)
     return None
 
 

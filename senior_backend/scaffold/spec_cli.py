@@ -10,15 +10,28 @@ import yaml
 from senior_backend.common.cli import ExitCode, fail
 from senior_backend.common.console import Output
 from senior_backend.scaffold.to_spec import build_from_routes, route_files
-from senior_backend.scaffold.tospec.openapi_out import to_openapi
+from senior_backend.scaffold.tospec.openapi_out import GENERATED_BY, to_openapi
 
 
-def write_spec(source: Path, output: Path, out: Output) -> int:
-    """Parse the route files of `source`, write the OpenAPI document to `output`."""
+def write_spec(source: Path, output: Path, out: Output, *, force: bool = False, dry_run: bool = False) -> int:
+    """Parse the route files of `source`, write the OpenAPI document to `output`.
+
+    An existing file that this command did not write (say, a hand-written spec) is kept unless `force`."""
     if not source.exists():
         fail("not-found", f"{source} does not exist", ExitCode.BAD_INPUT)
     if output.is_dir():
         fail("not-a-file", f"{output} is a folder; --output names the spec file to write", ExitCode.BAD_INPUT)
+    if (
+        output.is_file()
+        and not (force or dry_run)
+        and GENERATED_BY not in output.read_text(encoding="utf-8", errors="replace")
+    ):
+        fail(
+            "not-generated",
+            f"{output} exists and was not written by --generate-spec",
+            ExitCode.REFUSED,
+            hint="choose another --output, or pass --force to overwrite it",
+        )
     files = route_files(source)
     if not files:
         fail("no-route-files", f"no .ts/.js files in {source}", ExitCode.BAD_INPUT)
@@ -29,18 +42,22 @@ def write_spec(source: Path, output: Path, out: Output) -> int:
     else:
         dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: 10x faster
         text = yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    if not dry_run:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
     for diagnostic in model.warnings:
         out.log(diagnostic.one_line())
     summary = (
         f"Recovered {len(model.operations)} operations and {len(model.schemas)} schemas"
         f" from {len(files)} files into {output}"
     )
+    if dry_run:
+        summary = "Dry run: " + summary.replace(" into ", " (not written) for ")
     if out.is_json:
         out.json(
             {
                 "output": str(output),
+                "dry_run": dry_run,
                 "files": len(files),
                 "operations": [
                     {

@@ -159,3 +159,19 @@ def test_bad_input_is_one_line_and_exit_2(
     assert result.returncode == 2
     lines = (result.stdout + result.stderr).strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
+
+
+def test_existing_spec_not_written_by_us_is_kept_unless_forced(tmp_path: Path, run_tool) -> None:
+    mine = tmp_path / "openapi.yaml"
+    mine.write_text("openapi: 3.1.0\ninfo: {title: hand-written, version: '1'}\npaths: {}\n")
+    command = ["api_scaffolder", str(ROUTES / "koa"), "--generate-spec", "--output", str(mine)]
+    refused = run_tool(*command)
+    assert refused.returncode == 3 and "--force" in refused.stderr + refused.stdout
+    assert "hand-written" in mine.read_text()
+    code, _, _ = recover(ROUTES / "koa", mine, "--dry-run")
+    assert code == 0 and "hand-written" in mine.read_text()
+    code, _, _ = recover(ROUTES / "koa", mine, "--force")
+    assert code == 0 and "/api/users/{id}" in yaml.safe_load(mine.read_text())["paths"]
+    before = mine.stat().st_mtime_ns
+    code, _, _ = recover(ROUTES / "koa", mine)  # our own output: rewritten without --force
+    assert code == 0 and mine.stat().st_mtime_ns >= before

@@ -6,17 +6,20 @@ from typing import Any
 
 from senior_backend.scaffold.ir import ApiModel, Operation
 
+GENERATED_BY = "api-scaffolder --generate-spec"
 _DELIMITED = {",": ("form", False), " ": ("spaceDelimited", False), "|": ("pipeDelimited", False)}
 
 
 def to_openapi(model: ApiModel) -> dict[str, Any]:
-    """OpenAPI 3.1: one path item per path, the model's schemas under components."""
+    """OpenAPI 3.1: one path item per path, the model's schemas under components.
+
+    `info.x-generated-by` marks the file as ours, so rewriting it later needs no `--force`."""
     paths: dict[str, dict[str, Any]] = {}
     for operation in model.operations:
         paths.setdefault(operation.path, {})[operation.method] = _operation(operation)
     document: dict[str, Any] = {
         "openapi": "3.1.0",
-        "info": {"title": model.title, "version": model.version or "0.0.0"},
+        "info": {"title": model.title, "version": model.version or "0.0.0", "x-generated-by": GENERATED_BY},
         "paths": paths,
     }
     if model.schemas:
