@@ -106,6 +106,11 @@ class TypeReader:
         return out
 
 
+def union_members(node: Node) -> list[Node]:
+    """The members of a (possibly nested) union type; a non-union is its own only member."""
+    return _flatten(node, "union_type") if node.type == "union_type" else [node]
+
+
 def _flatten(node: Node, kind: str) -> list[Node]:
     out: list[Node] = []
     for child in node.named_children:
