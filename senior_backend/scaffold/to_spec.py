@@ -59,7 +59,7 @@ def build_from_routes(source: Path, title: str = "API", version: str = "0.0.0") 
             warnings.append(
                 warning(
                     "syntax-error",
-                    f"syntax error at column {column}; routes after it may be missed",
+                    f"syntax error at column {column} (or syntax tree-sitter does not know); routes there may be missed",
                     where=f"{path}:{line(error)}",
                 )
             )
