@@ -175,3 +175,10 @@ def test_existing_spec_not_written_by_us_is_kept_unless_forced(tmp_path: Path, r
     before = mine.stat().st_mtime_ns
     code, _, _ = recover(ROUTES / "koa", mine)  # our own output: rewritten without --force
     assert code == 0 and mine.stat().st_mtime_ns >= before
+
+
+@pytest.mark.quick
+def test_express_router_export_styles_and_settings_getters(tmp_path: Path) -> None:
+    document, report = _spec("express_exports", tmp_path)
+    assert _operations(document) == {"GET /a/one", "POST /b/two", "PUT /c/three/{x}", "PATCH /d/four"}
+    assert report["warnings"] == []  # app.get("port") and req.get("host") are not routes

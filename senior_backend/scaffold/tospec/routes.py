@@ -197,8 +197,8 @@ class _Finder:
             self._add(router, name, path, path_node, node, args, None)
             return
         router = self.identity(receiver)
-        if router is None or not args:
-            return
+        if router is None or len(args) < 2:
+            return  # a route has a handler; `app.get("port")` reads a setting
         path_index = 1 if len(args) > 2 and string_value(args[1]) is not None else 0
         path_node = args[path_index]
         if not self._is_router(router) and not (string_value(path_node) or "").startswith("/"):
