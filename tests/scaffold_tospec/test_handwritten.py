@@ -105,6 +105,10 @@ def test_fastify_plugins_with_prefixes_route_objects_and_schemas(tmp_path: Path)
         "type": "number",
         "minimum": 0,
     }
+    assert put["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Item"
+    }
+    assert document["components"]["schemas"]["Item"]["required"] == ["sku"]
     listing = document["paths"]["/v2/items"]["get"]["parameters"]
     assert {p["name"]: p["schema"].get("default") for p in listing} == {"limit": 20, "cursor": None}
     assert _warnings(report) == {"items.ts:31": "lost-schema", "users.ts:19": "lost-schema"}

@@ -16,6 +16,7 @@ from senior_backend.scaffold.ir import Operation
 from senior_backend.scaffold.readonly import SUFFIX
 from senior_backend.scaffold.tospec.jsast import (
     Node,
+    call_parts,
     literal,
     object_pairs,
     preceding_comment,
@@ -50,32 +51,36 @@ class Components:
         self.zod.notes.clear()
 
     def _shared_json_schemas(self) -> None:
-        """Objects shaped `{ $id, $defs }` (our schemas.ts, or hand-written shared schemas)."""
+        """`{ $id, $defs }` objects (our schemas.ts) and `app.addSchema({ $id, ... })` (hand-written Fastify)."""
+        shared: list[tuple[str, Any]] = []
         for module in self.project.modules.values():
             found = module.source.find()
             for pair in found.get("pair", []):
-                key = pair.child_by_field_name("key")
-                node = pair.parent
-                if (
-                    key is None
-                    or node is None
-                    or property_key(key) != "$id"
-                    or "$defs" not in object_pairs(node)
-                ):
+                key, node = pair.child_by_field_name("key"), pair.parent
+                if key is None or node is None or property_key(key) != "$id":
                     continue
-                value = literal(node)
-                if not isinstance(value, dict) or not isinstance(value.get("$defs"), dict):
-                    self.warn("lost-schema", "shared JSON Schemas are not a literal", node)
+                added, bundle = _added_schema(node), "$defs" in object_pairs(node)
+                if not (added or bundle):
                     continue
-                for name in value["$defs"]:
-                    self.fastify_ids[f"{value['$id']}#/$defs/{name}"] = name
-                for name, schema in value["$defs"].items():
-                    self.schemas[name] = self.json_schema(schema)
+                value = literal(node, self.project.definition)
+                if not isinstance(value, dict) or not isinstance(value.get("$id"), str):
+                    self.warn("lost-schema", "shared JSON Schema is not a literal; left out", node)
+                    continue
+                if bundle and isinstance(value.get("$defs"), dict):
+                    for name, schema in value["$defs"].items():
+                        self.fastify_ids[f"{value['$id']}#/$defs/{name}"] = name
+                        shared.append((name, schema))
+                else:
+                    name = value["$id"].rstrip("#")
+                    self.fastify_ids.update({name: name, name + "#": name})
+                    shared.append((name, {k: v for k, v in value.items() if k != "$id"}))
             for node in found.get("alias", []):
                 comment = preceding_comment(node)
                 name = node.child_by_field_name("name")
                 if comment and name is not None:
                     self.type_refs[text(name)] = comment.split(":", 1)[0].strip()
+        for name, schema in shared:
+            self.schemas[name] = self.json_schema(schema)
 
     def json_schema(self, value: Any) -> Any:
         """A JSON Schema literal with refs to shared schemas pointed at components."""
@@ -123,6 +128,13 @@ class Components:
     def _refer_type(self, name: str) -> dict[str, Any] | None:
         raw = self.type_refs.get(name)
         return {"$ref": "#/components/schemas/" + raw} if raw in self.schemas else None
+
+
+def _added_schema(node: Node) -> bool:
+    """Whether an object literal is the argument of `x.addSchema(...)`."""
+    arguments = node.parent
+    call = arguments.parent if arguments is not None else None
+    return call is not None and call.type == "call_expression" and call_parts(call)[1] == "addSchema"
 
 
 def drop_request_views(schemas: dict[str, Any], operations: list[Operation]) -> dict[str, Any]:
