@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from senior_backend.common.diagnostics import Diagnostic, warning
-from senior_backend.scaffold.ir import ApiModel, Group, Operation
-from senior_backend.scaffold.naming import NameTable
+from senior_backend.scaffold.ir import TS_GLOBAL_TYPES, WINDOWS_DEVICE_NAMES, ApiModel, Group, Operation
+from senior_backend.scaffold.naming import NameTable, file_stem, identifier
 from senior_backend.scaffold.tospec.components import drop_request_views
 from senior_backend.scaffold.tospec.jsast import (
     EXTENSIONS,
@@ -89,11 +89,19 @@ def build_from_routes(source: Path, title: str = "API", version: str = "0.0.0") 
             seen[key] = operation.where
             operations.append(operation)
     schemas = drop_request_views(recovery.schemas, operations)
+    return _named(ApiModel(title, version, schemas, {}, operations, [], warnings))
+
+
+def _named(model: ApiModel) -> ApiModel:
+    """TypeScript names and route modules, claimed as ir.py claims them for a spec."""
+    names = NameTable(TS_GLOBAL_TYPES)
+    model.type_names = {raw: names.claim(identifier(raw, "Schema", style="pascal")) for raw in model.schemas}
+    modules = NameTable({"app", "server", "types", "http", "schemas", "index", *WINDOWS_DEVICE_NAMES})
     groups: dict[str, Group] = {}
-    for operation in operations:
-        groups.setdefault(operation.group, Group(operation.group, operation.group)).operations.append(
-            operation
-        )
-    return ApiModel(
-        title, version, schemas, {name: name for name in schemas}, operations, list(groups.values()), warnings
-    )
+    for operation in model.operations:
+        operation.type_name = names.claim(identifier(operation.name, "Operation", style="pascal"))
+        if operation.group not in groups:
+            groups[operation.group] = Group(operation.group, modules.claim(file_stem(operation.group)))
+        groups[operation.group].operations.append(operation)
+    model.groups = list(groups.values())
+    return model

@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 from senior_backend.common.openapi import load_openapi
+from senior_backend.scaffold.render import render
+from senior_backend.scaffold.to_spec import build_from_routes
 from tests.scaffold_tospec.conftest import recover
 
 ROUTES = Path(__file__).resolve().parents[1] / "fixtures" / "routes"
@@ -186,3 +188,15 @@ def test_express_router_export_styles_and_settings_getters(tmp_path: Path) -> No
     document, report = _spec("express_exports", tmp_path)
     assert _operations(document) == {"GET /a/one", "POST /b/two", "PUT /c/three/{x}", "PATCH /d/four"}
     assert report["warnings"] == []  # app.get("port") and req.get("host") are not routes
+
+
+@pytest.mark.quick
+@pytest.mark.parametrize("framework", ["express", "fastify", "koa"])
+def test_model_from_route_files_feeds_the_code_generators(framework: str) -> None:
+    """The same API model as from a spec: the renderers take it as it is (hand-written Fastify -> Koa, ...)."""
+    model = build_from_routes(ROUTES / "fastify")
+    files = {file.path: file.content for file in render(model, framework)}
+    assert {"routes/users.ts", "routes/items.ts", "handlers/users.ts"} <= set(files)
+    assert sum(text.count("async (") for path, text in files.items() if path.startswith("routes/")) >= len(
+        model.operations
+    )
