@@ -9,7 +9,7 @@ follow `UserSchema` to its declaration.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -93,15 +93,6 @@ def text(node: Node) -> str:
 
 def line(node: Node) -> int:
     return node.start_point[0] + 1
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """Every named node under `node` (itself included), depth first, in source order."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.named_children))
 
 
 def unwrap(node: Node | None) -> Node | None:

@@ -47,6 +47,8 @@ class Route:
 
 @dataclass
 class Mount:
+    """`parent.use(prefix, child)` / `parent.register(child, { prefix })`."""
+
     parent: Node
     prefix: str
     child: Node
