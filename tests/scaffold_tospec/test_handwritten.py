@@ -49,6 +49,8 @@ def test_express_prefixes_across_files_chained_routes_and_zod_middleware(tmp_pat
         "GET /api/orders",
         "PATCH /api/orders/{orderId}",
         "GET /api/users",
+        "GET /api/users/me",
+        "GET /api/users/self",
         "POST /api/users",
         "GET /api/users/{id}",
         "PUT /api/users/{id}",
@@ -88,6 +90,7 @@ def test_fastify_plugins_with_prefixes_route_objects_and_schemas(tmp_path: Path)
         "PUT /v2/items/{sku}",
         "POST /v2/items/{sku}/restock",
         "GET /healthz",
+        "PUT /users/{id}/avatar",
         "GET /legacy/orders/{orderId}",
     }
     get_user = document["paths"]["/users/{id}"]["get"]
@@ -98,6 +101,8 @@ def test_fastify_plugins_with_prefixes_route_objects_and_schemas(tmp_path: Path)
     assert ok["required"] == ["id", "email"] and ok["properties"]["nickname"] == {"type": ["string", "null"]}
     assert set(get_user["responses"]) == {"200", "404"}
     assert get_user["summary"] == "Fetch one user"
+    avatar = document["paths"]["/users/{id}/avatar"]["put"]["requestBody"]["content"]["application/json"]
+    assert avatar["schema"]["properties"]["url"] == {"type": "string", "format": "uri"}
     put = document["paths"]["/v2/items/{sku}"]["put"]
     assert {(p["name"], p["in"], p["required"]) for p in put["parameters"]} == {
         ("sku", "path", True),

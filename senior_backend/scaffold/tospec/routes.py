@@ -206,13 +206,17 @@ class _Finder:
         if not self._is_router(router) and not (string_value(path_node) or "").startswith("/"):
             return
         rest = args[path_index + 1 :]
-        options = (
-            rest[0]
-            if len(rest) > 1 and unwrap(rest[0]) is not None and unwrap(rest[0]).type == "object"
-            else None
-        )
-        path = self._path(path_node, node)
-        if path is not None:
+        first = unwrap(rest[0])
+        options = None
+        if (
+            first is not None
+            and first.type == "object"
+            and (len(rest) > 1 or "handler" in object_pairs(first))
+        ):
+            options = rest[0]  # Fastify: (path, { schema }, handler) or (path, { schema, handler })
+            if len(rest) == 1:
+                rest = _hooks(first)
+        for path in self._paths(path_node, node):
             self._add(router, name, path, path_node, node, rest, options)
 
     def _is_router(self, router: Node) -> bool:
@@ -233,13 +237,21 @@ class _Finder:
         return None
 
     def _path(self, path_node: Node, call: Node) -> str | None:
+        paths = self._paths(path_node, call)
+        return paths[0] if len(paths) == 1 else None
+
+    def _paths(self, path_node: Node, call: Node) -> list[str]:
+        """A route's path, or its paths (Express accepts an array of them)."""
         value = string_value(path_node)
-        if value is None:
-            resolved = literal(path_node, self._resolve)
-            value = resolved if isinstance(resolved, str) else None
-        if value is None:
-            self.warn("dynamic-path", f"route path {text(path_node)[:60]!r} is computed at run time", call)
-        return value
+        if value is not None:
+            return [value]
+        resolved = literal(path_node, self._resolve)
+        if isinstance(resolved, str):
+            return [resolved]
+        if isinstance(resolved, list) and resolved and all(isinstance(item, str) for item in resolved):
+            return resolved
+        self.warn("dynamic-path", f"route path {text(path_node)[:60]!r} is computed at run time", call)
+        return []
 
     def _fastify_route(self, node: Node, receiver: Node, options_node: Node) -> None:
         router = self.identity(receiver)
@@ -255,7 +267,7 @@ class _Finder:
         if path is None:
             return
         methods = method_value if isinstance(method_value, list) else [method_value]
-        handlers = [pairs[key] for key in ("preValidation", "preHandler", "handler") if key in pairs]
+        handlers = _hooks(options_node)
         for method in methods:
             self._add(router, str(method).lower(), path, path_node, node, handlers, options_node)
 
@@ -282,6 +294,12 @@ class _Finder:
         if method == "all":
             self.warn("all-methods", f"{path}: app.all() documented as every method", node)
         self.found.routes.append(Route(router, methods, path, node, handlers, options))
+
+
+def _hooks(options: Node) -> list[Node]:
+    """The validation hooks and handler of a Fastify route options object."""
+    pairs = object_pairs(options)
+    return [pairs[key] for key in ("preValidation", "preHandler", "handler") if key in pairs]
 
 
 def _wrapped_in_fastify_plugin(expr: Node, project: Project) -> bool:
