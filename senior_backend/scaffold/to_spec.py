@@ -24,7 +24,7 @@ from senior_backend.scaffold.tospec.jsast import (
     parse_file,
 )
 from senior_backend.scaffold.tospec.operations import OperationReader
-from senior_backend.scaffold.tospec.project import Project
+from senior_backend.scaffold.tospec.project import Project, imported_files
 from senior_backend.scaffold.tospec.routes import compose, find_routes
 
 SKIP_DIRS = {"node_modules", ".git", "dist", "build"}
@@ -47,7 +47,10 @@ def build_from_routes(source: Path, title: str = "API", version: str = "0.0.0") 
     """The API model of the route files under `source`."""
     warnings: list[Diagnostic] = []
     sources: list[Source] = []
-    for path in route_files(source):
+    pending = route_files(source)
+    queued = set(pending)
+    while pending:
+        path = pending.pop(0)
         try:
             parsed = parse_file(path, path.read_bytes())
         except OSError as error:
@@ -64,6 +67,14 @@ def build_from_routes(source: Path, title: str = "API", version: str = "0.0.0") 
                 )
             )
         sources.append(parsed)
+        for imported in imported_files(parsed):  # schemas.ts, types.ts, routers beside the folder
+            if (
+                imported not in queued
+                and imported.suffix in EXTENSIONS
+                and not imported.name.endswith(".d.ts")
+            ):
+                queued.add(imported)
+                pending.append(imported)
     project = Project(sources)
     found = find_routes(project)
     warnings.extend(found.warnings)

@@ -70,6 +70,7 @@ def test_express_prefixes_across_files_chained_routes_and_zod_middleware(tmp_pat
     posts = document["paths"]["/api/users/{id}/posts/{postId}"]["get"]["parameters"]
     assert [(p["name"], p["in"]) for p in posts] == [("id", "path"), ("postId", "path")]
     assert _warnings(report) == {
+        "broken.js:2": "unmounted-router",
         "broken.js:7": "syntax-error",
         "orders.ts:15": "dynamic-path",
         "orders.ts:19": "dynamic-path",
@@ -142,11 +143,12 @@ def test_koa_router_prefixes_nested_routers_and_named_routes(tmp_path: Path) -> 
 @pytest.mark.quick
 def test_single_file_source_and_json_output(tmp_path: Path) -> None:
     target = tmp_path / "spec.json"
-    code, stdout, _ = recover(ROUTES / "koa" / "routes" / "users.ts", target)
+    code, stdout, stderr = recover(ROUTES / "koa" / "routes" / "users.ts", target)
     assert code == 0
     document = json.loads(target.read_text())
     assert _operations(document) == {"GET /", "GET /{id}", "DELETE /{id}"}
     assert "Recovered 3 operations" in stdout
+    assert "users.ts:3: no file read mounts this router" in stderr
 
 
 @pytest.mark.parametrize(

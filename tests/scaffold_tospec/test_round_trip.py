@@ -11,6 +11,7 @@ from senior_backend.scaffold.ir import build_model
 from senior_backend.scaffold.render import base_path
 from tests.scaffold.conftest import FRAMEWORKS, SPECS
 from tests.scaffold_tospec.compare import View
+from tests.scaffold_tospec.conftest import recover
 
 CASES = [(framework, spec) for framework in FRAMEWORKS for spec in SPECS]
 
@@ -37,3 +38,21 @@ def test_round_trip_keeps_operations_parameters_and_schemas(
     assert recovered.components() == original.components()
     ids = {(op.method, op.operation_id) for op in original.model.operations}
     assert {(op.method, op.operation_id) for op in recovered.model.operations} == ids
+
+
+@pytest.mark.quick
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_routes_folder_alone_follows_imports_to_schemas_and_types(
+    round_trip: dict[tuple[str, str], Path], framework: str, tmp_path: Path
+) -> None:
+    """`--generate-spec out/routes/`: schemas.ts and types.ts are read through the imports; the
+    app that adds the base path is not, which is a warning per router."""
+    routes = round_trip[(framework, "features31")].parent / "features31" / "routes"
+    target = tmp_path / "spec.yaml"
+    code, _, stderr = recover(routes, target)
+    assert code == 0
+    original, recovered = _views(framework, "features31", round_trip[(framework, "features31")])
+    alone = View(build_model(load_openapi(target)), framework, "" if framework == "koa" else "/api/v1")
+    assert alone.operations() == original.operations()
+    unmounted = [line for line in stderr.splitlines() if "no file read mounts this router" in line]
+    assert len(unmounted) == len(list(routes.glob("*.ts")))

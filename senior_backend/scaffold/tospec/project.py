@@ -63,13 +63,7 @@ class Project:
 
     def locate(self, importer: Path, specifier: str) -> Path | None:
         """The file an import specifier names (relative specifiers only; `.js` may mean `.ts`)."""
-        if not specifier.startswith("."):
-            return None
-        base = Path(os.path.normpath(importer.parent / specifier))
-        stem = base.with_suffix("") if base.suffix in EXTENSIONS else base
-        candidates = [base, *(stem.with_suffix(ext) for ext in EXTENSIONS)]
-        candidates += [base / f"index{ext}" for ext in EXTENSIONS]
-        return next((path for path in candidates if path in self.modules), None)
+        return next((path for path in candidates(importer, specifier) if path in self.modules), None)
 
     def _index(self, module: Module) -> None:
         path = module.source.path
@@ -266,3 +260,32 @@ def _local(identifier: Node) -> Node | None:
                         return declarator.child_by_field_name("value")
         current = current.parent
     return None
+
+
+def candidates(importer: Path, specifier: str) -> list[Path]:
+    """The files a relative import specifier may name, in Node/TypeScript resolution order."""
+    if not specifier.startswith("."):
+        return []
+    base = Path(os.path.normpath(importer.parent / specifier))
+    stem = base.with_suffix("") if base.suffix in EXTENSIONS else base
+    return [
+        base,
+        *(Path(f"{stem}{ext}") for ext in EXTENSIONS),
+        *(base / f"index{ext}" for ext in EXTENSIONS),
+    ]
+
+
+def imported_files(source: Source) -> list[Path]:
+    """The existing files a parsed file imports relatively (ES imports/re-exports, require, import())."""
+    specifiers = [
+        string_value(statement.child_by_field_name("source"))
+        for statement in source.root.named_children
+        if statement.type in ("import_statement", "export_statement")
+    ]
+    specifiers += [_required(call) for call in source.find().get("call", [])]
+    out = []
+    for specifier in specifiers:
+        found = next((path for path in candidates(source.path, specifier or "") if path.is_file()), None)
+        if found is not None and "node_modules" not in found.parts:
+            out.append(found)
+    return out

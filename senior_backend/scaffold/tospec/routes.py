@@ -29,7 +29,8 @@ from senior_backend.scaffold.tospec.project import Project
 
 VERBS = ("get", "post", "put", "patch", "delete", "del", "head", "options", "all")
 FUNCTIONS = ("function_declaration", "function_expression", "arrow_function", "function")
-FACTORIES = {"express", "Router", "fastify", "Fastify", "Koa", "KoaRouter"}
+APPS = {"express", "fastify", "Fastify"}  # an application: its routes need no mount
+FACTORIES = {*APPS, "Router", "Koa", "KoaRouter"}
 _PARAM = re.compile(r":([A-Za-z0-9_$]+)(\([^)]*\))?(\?)?")
 
 
@@ -102,7 +103,20 @@ class _Finder:
             self._mount_or_prefix(node)
         for node in calls:
             self._route(node)
+        self._unmounted()
         return self.found
+
+    def _unmounted(self) -> None:
+        """Routers that no file read mounts: their paths lack whatever prefix the app adds."""
+        mounted = {mount.child for mount in self.found.mounts}
+        for router in dict.fromkeys(route.router for route in self.found.routes):
+            if router not in mounted and _factory(router) not in APPS:
+                self.warn(
+                    "unmounted-router",
+                    "no file read mounts this router; its paths lack any prefix an app adds"
+                    " (pass the folder that also holds the app)",
+                    router,
+                )
 
     def identity(self, expr: Node | None) -> Node | None:
         """The router an expression denotes: a creating call, or a plugin function via its parameter."""
@@ -164,12 +178,9 @@ class _Finder:
     def _creates_router(self, node: Node) -> bool:
         if node.type in FUNCTIONS:
             return False
-        if node.type in ("call_expression", "new_expression"):
-            function = node.child_by_field_name("function") or node.child_by_field_name("constructor")
-            name = text(function).rsplit(".", 1)[-1] if function is not None else ""
-            if name in FACTORIES:
-                self.found.own_prefix.setdefault(node, self._koa_prefix(node))
-                return True
+        if _factory(node) in FACTORIES:
+            self.found.own_prefix.setdefault(node, self._koa_prefix(node))
+            return True
         return node in self.routers
 
     def _koa_prefix(self, node: Node) -> str:
@@ -294,6 +305,20 @@ class _Finder:
         if method == "all":
             self.warn("all-methods", f"{path}: app.all() documented as every method", node)
         self.found.routes.append(Route(router, methods, path, node, handlers, options))
+
+
+def _factory(node: Node) -> str:
+    """`express` for `express()`, `Router` for `new Router()`/`express.Router()`, `fastify` for
+    `require("fastify")()`; '' for anything else."""
+    if node.type not in ("call_expression", "new_expression"):
+        return ""
+    function = unwrap(node.child_by_field_name("function") or node.child_by_field_name("constructor"))
+    if function is None:
+        return ""
+    if function.type == "call_expression" and call_parts(function)[1] == "require":
+        args = call_parts(function)[2]
+        return (string_value(args[0]) or "") if args else ""
+    return text(function).rsplit(".", 1)[-1]
 
 
 def _hooks(options: Node) -> list[Node]:
