@@ -23,6 +23,7 @@ from senior_backend.scaffold.tospec.jsast import (
     literal,
     object_pairs,
     preceding_comment,
+    string_value,
     text,
     unwrap,
 )
@@ -172,7 +173,7 @@ class OperationReader:
         if handler is None or handler.type != "call_expression":
             return None
         _, name, args = call_parts(handler)
-        words = " ".join([(name or "").lower(), *(str(literal(arg)).lower() for arg in args)])
+        words = " ".join([(name or "").lower(), *((string_value(arg) or "").lower() for arg in args)])
         location = next(
             (
                 loc

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from senior_backend.scaffold.tospec.jsast import (
@@ -262,17 +263,20 @@ def _local(identifier: Node) -> Node | None:
     return None
 
 
-def candidates(importer: Path, specifier: str) -> list[Path]:
+def candidates(importer: Path, specifier: str) -> tuple[Path, ...]:
     """The files a relative import specifier may name, in Node/TypeScript resolution order."""
-    if not specifier.startswith("."):
-        return []
-    base = Path(os.path.normpath(importer.parent / specifier))
+    return _candidates(str(importer.parent), specifier) if specifier.startswith(".") else ()
+
+
+@cache
+def _candidates(folder: str, specifier: str) -> tuple[Path, ...]:
+    base = Path(os.path.normpath(os.path.join(folder, specifier)))
     stem = base.with_suffix("") if base.suffix in EXTENSIONS else base
-    return [
+    return (
         base,
         *(Path(f"{stem}{ext}") for ext in EXTENSIONS),
         *(base / f"index{ext}" for ext in EXTENSIONS),
-    ]
+    )
 
 
 def imported_files(source: Source) -> list[Path]:
