@@ -92,6 +92,33 @@ def test_zod_back_to_json_schema(source: str, expected: dict) -> None:
 
 
 @pytest.mark.quick
+def test_hand_written_zod_styles() -> None:
+    schema, notes = _zod(
+        "z.object({ email: z.string().email(), tags: z.string().array().nonempty(), n: z.number().positive(),"
+        " code: z.string().length(3).trim(), role: z.enum(['a', 'b']).default('a'), note: z.string().nullish(),"
+        " meta: z.record(z.string(), z.unknown()), pair: z.tuple([z.string(), z.number()]),"
+        " either: z.string().or(z.number()), later: z.optional(z.boolean()) })"
+    )
+    assert notes == []
+    assert schema["required"] == ["email", "tags", "n", "code", "meta", "pair", "either"]
+    props = schema["properties"]
+    assert props["email"] == {"type": "string", "format": "email"}
+    assert props["tags"] == {"type": "array", "items": {"type": "string"}, "minItems": 1}
+    assert props["n"] == {"type": "number", "exclusiveMinimum": 0}
+    assert props["code"] == {"type": "string", "minLength": 3, "maxLength": 3}
+    assert props["role"] == {"enum": ["a", "b"], "default": "a"}
+    assert props["note"] == {"type": ["string", "null"]}
+    assert props["meta"] == {"type": "object", "additionalProperties": {}}
+    assert props["pair"] == {
+        "type": "array",
+        "prefixItems": [{"type": "string"}, {"type": "number"}],
+        "items": False,
+    }
+    assert props["either"] == {"anyOf": [{"type": "string"}, {"type": "number"}]}
+    assert props["later"] == {"type": "boolean"}
+
+
+@pytest.mark.quick
 def test_zod_without_json_schema_equivalent_is_a_note() -> None:
     schema, notes = _zod("z.string().transform((s) => s.trim())")
     assert schema == {"type": "string"}

@@ -31,6 +31,13 @@ FORMATS = {
     "datetime": "date-time",
     "date": "date",
 }
+_SIGNS = {
+    "positive": "exclusiveMinimum",
+    "nonnegative": "minimum",
+    "negative": "exclusiveMaximum",
+    "nonpositive": "maximum",
+}
+_NO_SCHEMA_EFFECT = {"trim", "toLowerCase", "toUpperCase", "brand", "readonly", "openapi", "meta"}
 _CHECKS = {
     "gte": "minimum",
     "min": "minimum",
@@ -68,7 +75,9 @@ class ZodReader:
             self.notes.append((node, f"{text(node)[:60]!r} is not a zod schema"))
             return {}
         receiver, name, args = call_parts(node)
-        if receiver is not None and text(receiver) in ("z", "z.iso", "z.string"):
+        if receiver is not None and text(receiver) in ("z", "z.iso", "z.coerce"):
+            if text(receiver) == "z" and name == "date":
+                return self._lost(node)  # a JavaScript Date, not JSON
             return self._base(node, name or "", args)
         if receiver is None and name in ("asNumber", "asBoolean", "asArray"):
             return {}
@@ -118,6 +127,19 @@ class ZodReader:
             return self.schema(args[1]) if len(args) > 1 else {}
         if name == "custom":
             return self._custom(node, args)
+        if name == "never":
+            return {"not": {}}
+        if name == "record" and args:
+            return {"type": "object", "additionalProperties": self.schema(args[-1])}
+        if name == "tuple" and args:
+            items = unwrap(args[0])
+            subs = [self.schema(child) for child in items.named_children] if items is not None else []
+            return {"type": "array", "prefixItems": subs, "items": False}
+        if name == "discriminatedUnion" and len(args) == 2:
+            return {"anyOf": [self.schema(child) for child in args[1].named_children]}
+        if name in ("optional", "nullable", "nullish") and args:
+            inner = self.schema(args[0])
+            return inner if name == "optional" else _nullable(inner)
         return self._lost(node)
 
     def _is_call(self, node: Node, name: str) -> bool:
@@ -168,6 +190,26 @@ class ZodReader:
             return {**base, _CHECKS[name]: value}
         if name == "int":
             return {**base, "type": "integer"}
+        if kind == "string" and name in FORMATS and not args:
+            return {**base, "format": FORMATS[name]}  # zod 3 style: z.string().email()
+        if name in _SIGNS and kind in ("number", "integer"):
+            return {**base, _SIGNS[name]: 0}
+        if name in ("length", "nonempty") and kind in ("string", "array"):
+            size = value if name == "length" else 1
+            word = "Length" if kind == "string" else "Items"
+            if isinstance(size, int):
+                bounds = (
+                    {f"min{word}": size} if name == "nonempty" else {f"min{word}": size, f"max{word}": size}
+                )
+                return {**base, **bounds}
+        if name == "default" and value is not UNRESOLVED:
+            return {**base, "default": value}
+        if name == "array" and not args:
+            return {"type": "array", "items": base}
+        if name in ("or", "and") and args:
+            return {("anyOf" if name == "or" else "allOf"): [base, self.schema(args[0])]}
+        if name in _NO_SCHEMA_EFFECT:
+            return base
         if name == "regex" and args:
             pattern = unwrap(args[0])
             if pattern is not None and pattern.type == "new_expression":
@@ -181,8 +223,8 @@ class ZodReader:
                 return {**base, "pattern": value}
         if name == "optional":
             return base  # optionality belongs to the enclosing object; see peel_optional
-        if name == "nullable":
-            return _nullable(base)
+        if name in ("nullable", "nullish"):
+            return _nullable(base)  # nullish: optional too, see peel_optional
         if name == "strict":
             return {**base, "additionalProperties": False}
         if name in ("loose", "passthrough"):
@@ -228,12 +270,16 @@ class ZodReader:
 
 
 def peel_optional(node: Node) -> tuple[bool, Node]:
-    """`X.optional()` -> (True, X)."""
+    """`X.optional()` -> (True, X); `X.nullish()`, `X.default(v)`, `z.optional(X)` are optional too."""
     current = unwrap(node)
     if current is not None and current.type == "call_expression":
         receiver, name, args = call_parts(current)
         if name == "optional" and not args and receiver is not None:
             return True, receiver
+        if (name == "nullish" and not args) or name == "default":
+            return True, current  # absent is valid; the schema (nullable, default) stays
+        if name == "optional" and receiver is not None and text(receiver) == "z" and args:
+            return True, args[0]
     return False, node
 
 
