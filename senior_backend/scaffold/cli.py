@@ -74,7 +74,8 @@ def command(
     json_flag: bool,
     debug: bool,
 ) -> int:
-    """Turn an OpenAPI spec into TypeScript route handlers, validation middleware and types."""
+    """Turn an OpenAPI spec into TypeScript route handlers, validation middleware and types
+    (or, with --generate-spec, existing route files into an OpenAPI spec)."""
     out = Output(resolve_format(output_format, json_flag))
     other_mode = _other_mode(source, output, out, generate_spec=generate_spec, force=force, dry_run=dry_run)
     if other_mode is not None:
