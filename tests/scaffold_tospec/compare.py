@@ -6,7 +6,8 @@ generator's own intermediate form: zod nodes (Express, Koa), Ajv JSON Schema
 `$ref` normalisation: refs are compared by component name, and a request view
 `X.write` is compared as `X` (the generator derives views from `readOnly`, which
 zod does not carry). Paths are compared with the spec's server base path
-prepended (the generated app mounts its routes under it).
+prepended (the generated app mounts its routes under it). A parameter's delimiter is compared
+for query arrays, the only ones whose splitting the generated code states.
 """
 
 from __future__ import annotations
@@ -86,7 +87,11 @@ class View:
     def operation(self, op: Operation) -> dict[str, Any]:
         return {
             "parameters": {
-                (p.location, p.name): (p.required, self.schema(p.schema, param=p.delimiter, is_param=True))
+                (p.location, p.name): (
+                    p.required,
+                    p.delimiter if p.location == "query" and p.schema.get("type") == "array" else None,
+                    self.schema(p.schema, param=p.delimiter, is_param=True),
+                )
                 for p in op.parameters
             },
             "body": None

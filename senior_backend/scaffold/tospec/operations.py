@@ -80,29 +80,30 @@ class OperationReader:
         params: dict[tuple[str, str], Parameter] = {}
         body: Body | None = None
         responses: list[Response] = []
-        operation_id = None
+        operation_id: str | None = None
         inside = [module.source.find(handler) for handler in route.handlers]
         renames = self._path_names([pair for found in inside for pair in found.get("pair", [])])
+        summary, tags = "", [module.source.path.stem]
+        schema = self._fastify_schema(route)
+        if schema is not None:  # first: the hooks below refine the parameters it declares
+            body = self._fastify_parts(schema, params, renames)
+            responses = self._fastify_responses(schema.get("response"))
+            summary = str(schema.get("summary") or schema.get("description") or "")
+            operation_id = str(schema["operationId"]) if schema.get("operationId") else None
+            tags = [str(tag) for tag in schema.get("tags") or []] or tags
         for handler, found in zip(route.handlers, inside, strict=True):
             calls = found.get("call", [])
             body = self._middleware_zod(handler, params) or body
             body = self._generated_zod(calls, params) or body
             for cast in found.get("as", []):
                 kind = text(cast.named_children[-1])
-                if kind.endswith("Request") and "." in kind:
-                    operation_id, responses = self._typed(cast.named_children[-1]) or (
-                        operation_id,
-                        responses,
-                    )
+                typed = (
+                    self._typed(cast.named_children[-1]) if kind.endswith("Request") and "." in kind else None
+                )
+                if typed is not None:
+                    operation_id = typed[0] or operation_id
+                    responses = responses or typed[1]
             self._fastify_checks(calls, params)
-        summary, tags = "", [module.source.path.stem]
-        schema = self._fastify_schema(route)
-        if schema is not None:
-            body = self._fastify_parts(schema, params, renames) or body
-            responses = responses or self._fastify_responses(schema.get("response"))
-            summary = str(schema.get("summary") or schema.get("description") or "")
-            operation_id = str(schema["operationId"]) if schema.get("operationId") else operation_id
-            tags = [str(tag) for tag in schema.get("tags") or []] or tags
         for name in names:
             renamed = renames.get(name, name)
             params.setdefault(("path", renamed), Parameter(renamed, "path", True, {"type": "string"}, name))
