@@ -86,6 +86,7 @@ class View:
 
     def operation(self, op: Operation) -> dict[str, Any]:
         return {
+            "group": op.group,
             "parameters": {
                 (p.location, p.name): (
                     p.required,

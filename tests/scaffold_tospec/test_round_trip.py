@@ -35,6 +35,7 @@ def test_round_trip_keeps_operations_parameters_and_schemas(
         assert got["parameters"] == expected["parameters"], key
         assert got["body"] == expected["body"], key
         assert got["responses"] == expected["responses"], key
+        assert got["group"] == expected["group"], key  # the tag, from the route module's header
     assert recovered.components() == original.components()
     ids = {(op.method, op.operation_id) for op in original.model.operations}
     assert {(op.method, op.operation_id) for op in recovered.model.operations} == ids

@@ -236,4 +236,9 @@ def preceding_comment(node: Node) -> str | None:
     raw = text(previous)
     if not raw.startswith("/**"):
         return None
-    return raw[3:-2].strip().replace("*\\/", "*/").replace("/\\*", "/*")  # undo naming.ts_comment
+    return uncomment(raw[3:-2].strip())
+
+
+def uncomment(value: str) -> str:
+    """Undo naming.ts_comment's escaping of comment delimiters."""
+    return value.replace("*\\/", "*/").replace("/\\*", "/*")

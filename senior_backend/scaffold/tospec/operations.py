@@ -25,6 +25,7 @@ from senior_backend.scaffold.tospec.jsast import (
     preceding_comment,
     string_value,
     text,
+    uncomment,
     unwrap,
 )
 from senior_backend.scaffold.tospec.project import Project
@@ -83,7 +84,7 @@ class OperationReader:
         operation_id: str | None = None
         inside = [module.source.find(handler) for handler in route.handlers]
         renames = self._path_names([pair for found in inside for pair in found.get("pair", [])])
-        summary, tags = "", [module.source.path.stem]
+        summary, tags = "", [_route_group(module.source.root) or module.source.path.stem]
         schema = self._fastify_schema(route)
         if schema is not None:  # first: the hooks below refine the parameters it declares
             body = self._fastify_parts(schema, params, renames)
@@ -335,6 +336,15 @@ def _is_form(node: Node) -> bool:
             if name == "preprocess" and args and text(args[0]) in ("asNumber", "asBoolean"):
                 return True
     return False
+
+
+def _route_group(root: Node) -> str | None:
+    """The tag our generator wrote in a route module's header: `// Routes of <tag>: ...`."""
+    for child in root.children[:4]:
+        if child.type == "comment" and text(child).startswith("// Routes of "):
+            label = text(child)[len("// Routes of ") :].rsplit(": ", 1)[0]
+            return uncomment(label)
+    return None
 
 
 def _handler_name(route: Route) -> str | None:
