@@ -207,3 +207,12 @@ def test_model_from_route_files_feeds_the_code_generators(framework: str) -> Non
     assert sum(text.count("async (") for path, text in files.items() if path.startswith("routes/")) >= len(
         model.operations
     )
+
+
+@pytest.mark.quick
+def test_fastify_autoload_folders_become_prefixes(tmp_path: Path) -> None:
+    document, report = _spec("fastify_autoload", tmp_path)
+    assert _operations(document) == {"GET /", "GET /example", "GET /users/{id}", "GET /admin/ops/stats"}
+    user = document["paths"]["/users/{id}"]["get"]["parameters"][0]
+    assert user["schema"] == {"type": "string", "format": "uuid"}
+    assert report["warnings"] == []

@@ -31,6 +31,7 @@ class Binding:
     node: Node | None = None
     module: Path | None = None
     imported: str | None = None  # export name, "default", or "*" for the whole module
+    specifier: str | None = None  # the import's module specifier ("./users.js", "@fastify/autoload")
 
 
 @dataclass
@@ -101,7 +102,9 @@ class Project:
         required = _required(value)
         if name.type == "identifier":
             if required is not None:
-                module.names[text(name)] = Binding(module=self.locate(path, required), imported="require")
+                module.names[text(name)] = Binding(
+                    module=self.locate(path, required), imported="require", specifier=required
+                )
             else:
                 module.names[text(name)] = Binding(node=value)
         elif name.type == "object_pattern" and required is not None:
@@ -122,7 +125,7 @@ class Project:
                 continue
             for part in clause.named_children:
                 if part.type == "identifier":
-                    module.names[text(part)] = Binding(module=target, imported="default")
+                    module.names[text(part)] = Binding(module=target, imported="default", specifier=specifier)
                 elif part.type == "namespace_import":
                     module.names[text(part.named_children[-1])] = Binding(module=target, imported="*")
                 elif part.type == "named_imports":

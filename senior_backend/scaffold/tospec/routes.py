@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from senior_backend.common.diagnostics import Diagnostic, warning
+from senior_backend.scaffold.tospec.autoload import autoload_mounts, is_autoload
 from senior_backend.scaffold.tospec.jsast import (
     UNRESOLVED,
     Node,
@@ -157,6 +158,9 @@ class _Finder:
         if name == "use" and args and (args[0].type in ("string", "template_string")):
             prefix = string_value(args[0]) or ""
             children = args[1:]
+        if name == "register" and args and is_autoload(self.project, args[0]):
+            self._autoload(parent, node, args[1] if len(args) > 1 else None)
+            return
         if name == "register":
             options = literal(args[1], self._resolve) if len(args) > 1 else {}
             if isinstance(options, dict) and isinstance(options.get("prefix"), str):
@@ -174,6 +178,17 @@ class _Finder:
                 continue
             self.routers.update((parent, child))
             self.found.mounts.append(Mount(parent, prefix, child))
+
+    def _autoload(self, parent: Node, node: Node, options: Node | None) -> None:
+        mounts = autoload_mounts(self.project, node, options)
+        if mounts is None:
+            self.warn("dynamic-autoload", "the autoload folder is computed at run time; not followed", node)
+            return
+        for prefix, plugin in mounts:
+            child = self.identity(plugin)
+            if child is not None and child != parent:
+                self.routers.update((parent, child))
+                self.found.mounts.append(Mount(parent, prefix, child))
 
     def _creates_router(self, node: Node) -> bool:
         if node.type in FUNCTIONS:
