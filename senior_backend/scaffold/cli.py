@@ -12,6 +12,7 @@ from senior_backend.common.openapi import load_openapi
 from senior_backend.scaffold.db_project import project_from_db, spec_yaml
 from senior_backend.scaffold.ir import ApiModel, build_model
 from senior_backend.scaffold.render import FRAMEWORKS, RenderedFile, base_path, render
+from senior_backend.scaffold.spec_cli import write_spec
 from senior_backend.scaffold.writer import apply_plan, plan_write
 
 EXAMPLES = """
@@ -23,6 +24,7 @@ Examples:
   api_scaffolder.py openapi.yaml --output src/api/ --format json
   api_scaffolder.py --from-db postgres://app@localhost/shop --output src/ --spec-out openapi.yaml
   api_scaffolder.py --from-db "$DATABASE_URL" --schema public --schema billing --exclude audit_log -o src/
+  api_scaffolder.py src/routes/ --generate-spec --output openapi.yaml
 
 \b
 Output: types.ts, schemas.ts (validators), http.ts (errors, request ids), app.ts,
@@ -30,16 +32,26 @@ server.ts (PORT/HOST, default 127.0.0.1:3000), routes/<tag>.ts, package.json
 (all regenerated) and handlers/<tag>.ts (created once, never overwritten).
 With --from-db, handlers/<table>.ts run parameterised SQL through `pg` (pool from DATABASE_URL),
 db.ts maps constraint errors (409 unique, 422 foreign key/check), and views are read-only.
-Exit codes: 0 ok, 2 bad spec or usage, 3 refused to overwrite an edited generated file,
-4 database unreachable.
+With --generate-spec, SOURCE is a route file or folder (Express, Fastify, Koa;
+.ts/.js) and --output the OpenAPI file to write (.json for JSON, else YAML).
+Exit codes: 0 ok, 2 bad spec or usage, 3 refused to overwrite an edited generated file
+(with --generate-spec: an existing spec that it did not write), 4 database unreachable.
 """
 
 
 @click.command(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("source", required=False, type=click.Path(dir_okay=False))
+@click.argument("source", required=False, type=click.Path())
 @click.option("--framework", type=click.Choice(FRAMEWORKS), default="express", show_default=True)
 @click.option(
-    "--output", "-o", "output", type=click.Path(file_okay=False), required=True, help="Folder to write."
+    "--output",
+    "-o",
+    "output",
+    type=click.Path(),
+    required=True,
+    help="Folder to write (with --generate-spec: the spec file).",
+)
+@click.option(
+    "--generate-spec", is_flag=True, help="Recover an OpenAPI document from existing route files in SOURCE."
 )
 @click.option(
     "--stubs",
@@ -73,7 +85,11 @@ Exit codes: 0 ok, 2 bad spec or usage, 3 refused to overwrite an edited generate
     type=click.Path(dir_okay=False),
     help="With --from-db: also write the OpenAPI document of the generated API here.",
 )
-@click.option("--force", is_flag=True, help="Overwrite generated files even if they were edited.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite generated files even if they were edited (or a spec --generate-spec did not write).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
 @output_options
 def command(
@@ -88,12 +104,22 @@ def command(
     spec_out: str | None,
     force: bool,
     dry_run: bool,
+    generate_spec: bool,
     output_format: str,
     json_flag: bool,
     debug: bool,
 ) -> int:
-    """Turn an OpenAPI spec into TypeScript route handlers, validation middleware and types."""
+    """Turn an OpenAPI spec into TypeScript route handlers, validation middleware and types
+    (or, with --generate-spec, existing route files into an OpenAPI spec)."""
     out = Output(resolve_format(output_format, json_flag))
+    if generate_spec:
+        if from_db is not None or source is None:
+            fail(
+                "missing-source",
+                "--generate-spec needs a route file or folder (and no --from-db)",
+                ExitCode.BAD_INPUT,
+            )
+        return write_spec(Path(source), Path(output), out, force=force, dry_run=dry_run)
     if from_db is not None:
         if source is not None:
             fail("two-sources", "give either an OpenAPI file or --from-db, not both", ExitCode.BAD_INPUT)
@@ -163,6 +189,8 @@ def command(
 def _from_spec(source: str | None, framework: str, stubs: str) -> tuple[ApiModel, list[RenderedFile]]:
     if source is None:
         fail("missing-source", "give an OpenAPI file, or --from-db URL", ExitCode.BAD_INPUT)
+    if Path(source).is_dir():
+        fail("not-a-spec", f"{source} is a folder; pass a spec file (or --generate-spec)", ExitCode.BAD_INPUT)
     document = load_openapi(source)
     model = build_model(document)
     if not model.operations:

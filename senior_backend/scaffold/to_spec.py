@@ -1,0 +1,118 @@
+"""Route files -> API model (`--generate-spec`): what Express, Fastify and Koa code states about its API.
+
+Files are parsed with tree-sitter (tospec/jsast.py), routes and mounts found
+(tospec/routes.py), and each route's schemas recovered from what the code
+says: Fastify `schema` objects as JSON Schema, zod schemas (as our generator
+writes them, or by hand) through tospec/zodback.py, response types of our
+generated `types.ts` through tospec/tsback.py. Whatever cannot be recovered is
+a warning with file and line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from senior_backend.common.diagnostics import Diagnostic, warning
+from senior_backend.scaffold.ir import TS_GLOBAL_TYPES, WINDOWS_DEVICE_NAMES, ApiModel, Group, Operation
+from senior_backend.scaffold.naming import NameTable, file_stem, identifier
+from senior_backend.scaffold.tospec.components import drop_request_views
+from senior_backend.scaffold.tospec.jsast import (
+    EXTENSIONS,
+    Source,
+    first_error,
+    line,
+    parse_file,
+)
+from senior_backend.scaffold.tospec.operations import OperationReader
+from senior_backend.scaffold.tospec.project import Project, imported_files
+from senior_backend.scaffold.tospec.routes import compose, find_routes
+
+SKIP_DIRS = {"node_modules", ".git", "dist", "build"}
+
+
+def route_files(source: Path) -> list[Path]:
+    """The JavaScript/TypeScript files of a file or folder (no declarations, no node_modules)."""
+    if source.is_file():
+        return [source.resolve()]
+    found = []
+    for path in sorted(source.rglob("*")):
+        if any(part in SKIP_DIRS for part in path.relative_to(source).parts):
+            continue
+        if path.is_file() and path.suffix.lower() in EXTENSIONS and not path.name.endswith(".d.ts"):
+            found.append(path.resolve())
+    return found
+
+
+def build_from_routes(source: Path, title: str = "API", version: str = "0.0.0") -> ApiModel:
+    """The API model of the route files under `source`."""
+    warnings: list[Diagnostic] = []
+    sources: list[Source] = []
+    pending = route_files(source)
+    queued = set(pending)
+    while pending:
+        path = pending.pop(0)
+        try:
+            parsed = parse_file(path, path.read_bytes())
+        except OSError as error:
+            warnings.append(warning("unreadable", f"cannot read: {error.strerror}", where=str(path)))
+            continue
+        error = first_error(parsed.root)
+        if error is not None:
+            column = error.start_point[1] + 1
+            warnings.append(
+                warning(
+                    "syntax-error",
+                    f"syntax error at column {column} (or syntax tree-sitter does not know); routes there may be missed",
+                    where=f"{path}:{line(error)}",
+                )
+            )
+        sources.append(parsed)
+        for imported in imported_files(parsed):  # schemas.ts, types.ts, routers beside the folder
+            if (
+                imported not in queued
+                and imported.suffix in EXTENSIONS
+                and not imported.name.endswith(".d.ts")
+            ):
+                queued.add(imported)
+                pending.append(imported)
+    project = Project(sources)
+    found = find_routes(project)
+    warnings.extend(found.warnings)
+    recovery = OperationReader(project, warnings)
+    recovery.components.named_zod()
+    op_names = NameTable()
+    operations: list[Operation] = []
+    seen: dict[tuple[str, str], str] = {}
+    for route, full_path in compose(found):
+        for method in route.methods:
+            operation = recovery.operation(route, method, full_path, op_names)
+            key = (operation.method, operation.path)
+            if key in seen:
+                warnings.append(
+                    warning(
+                        "duplicate-route",
+                        f"{method.upper()} {operation.path} is also "
+                        f"registered at {seen[key]}; the first one is kept",
+                        where=operation.where,
+                    )
+                )
+                continue
+            seen[key] = operation.where
+            operations.append(operation)
+    schemas = drop_request_views(recovery.schemas, operations)
+    return _named(ApiModel(title, version, schemas, {}, operations, [], warnings))
+
+
+def _named(model: ApiModel) -> ApiModel:
+    """TypeScript names and route modules, claimed as ir.py claims them for a spec."""
+    names = NameTable(TS_GLOBAL_TYPES)
+    model.type_names = {raw: names.claim(identifier(raw, "Schema", style="pascal")) for raw in model.schemas}
+    modules = NameTable({"app", "server", "types", "http", "schemas", "index", *WINDOWS_DEVICE_NAMES})
+    groups: dict[str, Group] = {}
+    for operation in model.operations:
+        operation.type_name = names.claim(identifier(operation.name, "Operation", style="pascal"))
+        if operation.group not in groups:
+            groups[operation.group] = Group(operation.group, modules.claim(file_stem(operation.group)))
+        groups[operation.group].operations.append(operation)
+    model.groups = list(groups.values())
+    return model

@@ -1,0 +1,1 @@
+"""Recovering an API model from route files: parsing, route discovery, schema readers."""

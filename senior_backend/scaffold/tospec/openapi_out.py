@@ -1,0 +1,61 @@
+"""The API model rendered as an OpenAPI 3.1 document (a plain dict, ready for YAML or JSON)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from senior_backend.scaffold.ir import ApiModel, Operation
+
+GENERATED_BY = "api-scaffolder --generate-spec"
+_DELIMITED = {",": ("form", False), " ": ("spaceDelimited", False), "|": ("pipeDelimited", False)}
+
+
+def to_openapi(model: ApiModel) -> dict[str, Any]:
+    """OpenAPI 3.1: one path item per path, the model's schemas under components.
+
+    `info.x-generated-by` marks the file as ours, so rewriting it later needs no `--force`."""
+    paths: dict[str, dict[str, Any]] = {}
+    for operation in model.operations:
+        paths.setdefault(operation.path, {})[operation.method] = _operation(operation)
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": model.title, "version": model.version or "0.0.0", "x-generated-by": GENERATED_BY},
+        "paths": paths,
+    }
+    if model.schemas:
+        document["components"] = {"schemas": model.schemas}
+    return document
+
+
+def _operation(operation: Operation) -> dict[str, Any]:
+    out: dict[str, Any] = {"operationId": operation.operation_id, "tags": [operation.group]}
+    if operation.summary:
+        out["summary"] = operation.summary
+    parameters = []
+    for param in operation.parameters:
+        entry: dict[str, Any] = {
+            "name": param.name,
+            "in": param.location,
+            "required": param.required,
+            "schema": param.schema,
+        }
+        if param.delimiter is not None and param.location in ("query", "cookie"):
+            style, explode = _DELIMITED.get(param.delimiter, ("form", False))
+            entry.update({"style": style, "explode": explode})
+        parameters.append(entry)
+    if parameters:
+        out["parameters"] = parameters
+    if operation.body is not None:
+        out["requestBody"] = {
+            "required": operation.body.required,
+            "content": {media: {"schema": schema} for media, schema in operation.body.content.items()},
+        }
+    responses: dict[str, Any] = {}
+    for response in operation.responses:
+        entry = {"description": response.description or f"Status {response.status}"}
+        if response.schema is not None:
+            entry["content"] = {response.media or "application/json": {"schema": response.schema}}
+        responses[response.status] = entry
+    if responses:
+        out["responses"] = responses
+    return out
