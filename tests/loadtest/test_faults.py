@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 
@@ -113,3 +114,23 @@ def test_error_kinds():
     assert error_kind(socket.gaierror()) == "dns"
     assert error_kind(ssl.SSLCertVerificationError()) == "tls"
     assert error_kind(OSError(113, "No route to host")) == "connect"
+
+
+def test_the_run_ends_at_the_deadline_and_abandons_requests_in_flight(fault_server):
+    started = time.monotonic()
+    done = load_tester(f"{fault_server.base_url}/stall?stall=1", "-d", "0.5", "-c", "3", "-w", "1", "--json")
+    wall = time.monotonic() - started
+    assert wall < 5, f"the run took {wall:.1f} s for --duration 0.5 (it waited for --timeout)"
+    s = summary(json.loads(done.stdout))
+    assert s["unfinished"] == 3 and s["errors"] == 0 and s["requests"] == 0
+    assert 0.45 <= s["elapsed_s"] <= wall
+
+
+def test_slow_responses_after_the_deadline_are_unfinished_not_latencies(fault_server):
+    started = time.monotonic()
+    document = load_tester_json(
+        f"{fault_server.base_url}/slow?delay_ms=3000", "-d", "0.5", "-c", "2", "-w", "1", expect_code=None
+    )
+    assert time.monotonic() - started < 3
+    s = summary(document)
+    assert s["unfinished"] == 2 and s["requests"] == 0 and s["errors"] == 0
