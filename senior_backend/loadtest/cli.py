@@ -8,6 +8,7 @@ comparisons and reports from the results.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -60,8 +61,27 @@ CONNECT_ERRORS = {"refused", "dns", "tls", "connect", "connect-timeout"}
 
 
 def _positive(value: float | None, name: str) -> None:
-    if value is not None and value <= 0:
-        fail("bad-option", f"{name} must be greater than 0 (got {value:g})", ExitCode.BAD_INPUT)
+    if value is not None and not (0 < value < math.inf):
+        fail("bad-option", f"{name} must be a number greater than 0 (got {value:g})", ExitCode.BAD_INPUT)
+
+
+def _non_negative(value: float, name: str) -> None:
+    if not (0 <= value < math.inf):
+        fail("bad-option", f"{name} must be a number of at least 0 (got {value:g})", ExitCode.BAD_INPUT)
+
+
+def _writable(path: str | None, option: str) -> None:
+    """Exit 2 before any request when an output file could not be written afterwards."""
+    if path is None:
+        return
+    file = Path(path)
+    folder = file.parent if str(file.parent) else Path(".")
+    if file.is_dir():
+        fail("bad-option", f"{option} {path}: is a directory", ExitCode.BAD_INPUT)
+    if not folder.is_dir():
+        fail("bad-option", f"{option} {path}: no such directory {str(folder)!r}", ExitCode.BAD_INPUT)
+    if not os.access(file if file.exists() else folder, os.W_OK):
+        fail("bad-option", f"{option} {path}: not writable", ExitCode.BAD_INPUT)
 
 
 def _concurrency_levels(text: str) -> list[int]:
@@ -226,8 +246,10 @@ def command(
         _positive(value, name)
     if request_count is not None and request_count < 1:
         fail("bad-option", "--requests must be at least 1", ExitCode.BAD_INPUT)
-    if warmup < 0:
-        fail("bad-option", "--warmup must not be negative", ExitCode.BAD_INPUT)
+    _non_negative(warmup, "--warmup")
+    _non_negative(tolerance, "--tolerance")
+    _writable(save_path, "--save")
+    _writable(report_path, "--report")
     method = method.upper()
     if not _METHOD.match(method):
         fail("bad-option", f"invalid --method {method!r}", ExitCode.BAD_INPUT)
