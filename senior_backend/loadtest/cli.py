@@ -17,6 +17,7 @@ import click
 
 from senior_backend.common.cli import ExitCode, fail, output_options, resolve_format, run_main
 from senior_backend.common.console import Output
+from senior_backend.common.diagnostics import ToolError
 from senior_backend.loadtest.advice import recommend, sweep_advice
 from senior_backend.loadtest.checks import (
     Check,
@@ -28,9 +29,9 @@ from senior_backend.loadtest.checks import (
     parse_threshold,
 )
 from senior_backend.loadtest.html import write_html
-from senior_backend.loadtest.plan import LoadPlan, parse_target, resolve
+from senior_backend.loadtest.plan import LoadPlan, Target, parse_target, resolve
 from senior_backend.loadtest.report import ProgressLine, Report, Run, print_report
-from senior_backend.loadtest.results import SCHEMA, Results, load_results
+from senior_backend.loadtest.results import SCHEMA, Results, Second, load_results
 from senior_backend.loadtest.runner import run_plan
 from senior_backend.loadtest.stats import compare as compare_runs
 from senior_backend.loadtest.stats import summarize
@@ -128,9 +129,33 @@ def _save(path: str, runs: list[Run]) -> None:
     Path(path).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
 
 
-def _unreachable(runs: list[Run]) -> str | None:
+def _resolve_all(urls: list[str]) -> tuple[list[Target], dict[str, str]]:
+    """Parse and resolve every URL; an unresolvable host is kept, with its reason, to be reported (exit 4)."""
+    targets, unresolved = [], {}
+    for url in urls:
+        target = parse_target(url)
+        try:
+            target = resolve(target)
+        except ToolError as exc:
+            if exc.exit_code != ExitCode.UNREACHABLE:
+                raise
+            unresolved[target.url] = exc.diagnostic.message
+        targets.append(target)
+    return targets, unresolved
+
+
+def _unresolved_results(plan: LoadPlan) -> Results:
+    """The run that did not happen: the one name lookup, failed, counted as a `dns` error."""
+    results = Results(plan.describe())
+    results.series.append(Second(0, errors={"dns": 1}))
+    return results
+
+
+def _unreachable(runs: list[Run], unresolved: dict[str, str]) -> str | None:
     """A message when no request of a run ever got a response and every error was a connection failure."""
     for run in runs:
+        if run.results.plan.get("url") in unresolved:
+            return unresolved[run.results.plan["url"]]
         s = summarize(run.results)
         kinds = set(s["errors_by_kind"])
         if s["requests"] == 0 and s["errors"] and kinds <= CONNECT_ERRORS and not run.results.interrupted:
@@ -267,8 +292,9 @@ def command(
 
     if len(urls) == 1 and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", urls[0]) and urls[0].endswith(".json"):
         runs = [Run("saved", load_results(urls[0]))]
+        unresolved: dict[str, str] = {}
     else:
-        targets = [resolve(parse_target(url)) for url in urls]
+        targets, unresolved = _resolve_all(urls)
         base = dict(
             method=method,
             headers=_headers(header_values),
@@ -286,7 +312,7 @@ def command(
             for i, target in enumerate(targets)
             for level in levels
         ]
-        runs = _execute(out, plans)
+        runs = _execute(out, plans, unresolved)
 
     for run in runs:
         run.advice = recommend(run.results)
@@ -315,7 +341,7 @@ def command(
     if any(run.results.interrupted for run in runs):
         out.log("error: interrupted: the report above is partial")
         return ExitCode.INTERRUPTED
-    unreachable = _unreachable(runs)
+    unreachable = _unreachable(runs, unresolved)
     if unreachable:
         fail("unreachable", unreachable, ExitCode.UNREACHABLE)
     failed = [c for c in report.checks if not c.passed]
@@ -326,10 +352,13 @@ def command(
     return ExitCode.OK
 
 
-def _execute(out: Output, plans: list[tuple[str, LoadPlan]]) -> list[Run]:
+def _execute(out: Output, plans: list[tuple[str, LoadPlan]], unresolved: dict[str, str]) -> list[Run]:
     runs = []
     progress = ProgressLine()
     for label, plan in plans:
+        if plan.target.url in unresolved:
+            runs.append(Run(label, _unresolved_results(plan)))
+            continue
         bound = f"{plan.duration:g} s" if plan.duration else f"{plan.requests} requests"
         model = f"rate {plan.rate:g}/s" if plan.rate else "closed model"
         out.log(

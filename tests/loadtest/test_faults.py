@@ -34,6 +34,13 @@ def closed_port() -> int:
         (["http://127.0.0.1:1/", "--compare"], "exactly two URLs"),
         (["http://127.0.0.1:1/", "--compare", "/nonexistent/base.json"], "no such file"),
         (["http://127.0.0.1:1/", "--body", "@/nonexistent/body.json"], "cannot read --body"),
+        (["http://127.0.0.1:1/", "-d", "nan"], "--duration"),
+        (["http://127.0.0.1:1/", "--timeout", "inf"], "--timeout"),
+        (["http://127.0.0.1:1/", "--warmup", "nan"], "--warmup"),
+        (["http://127.0.0.1:1/", "--rate", "inf"], "--rate"),
+        (["http://127.0.0.1:1/", "--tolerance", "nan"], "--tolerance"),
+        (["http://127.0.0.1:1/", "--save", "/nonexistent/d/x.json"], "--save"),
+        (["http://127.0.0.1:1/", "--report", "/nonexistent/r.html"], "--report"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, message):
@@ -43,9 +50,23 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
     assert done.stderr.startswith("error: ")
 
 
-def test_unresolvable_host_exits_4():
-    done = load_tester("http://no-such-host.invalid/", "-d", "1")
+def test_unresolvable_host_prints_the_report_then_exits_4():
+    done = load_tester("http://no-such-host.invalid/", "-d", "1", "--json")
     assert done.returncode == 4 and "cannot resolve host" in done.stderr and "Traceback" not in done.stderr
+    s = summary(json.loads(done.stdout))
+    assert s["requests"] == 0 and s["errors_by_kind"] == {"dns": 1}
+    table = load_tester("http://no-such-host.invalid/", "-d", "1")
+    assert table.returncode == 4 and "error: dns" in table.stdout and "cannot resolve host" in table.stderr
+
+
+def test_unwritable_save_or_report_fails_before_any_request(fault_server):
+    path = f"/unwritable-{time.monotonic_ns()}"
+    for option, target in (("--save", "/nonexistent/d/x.json"), ("--report", "/nonexistent/r.html")):
+        started = time.monotonic()
+        done = load_tester(fault_server.base_url + path, "-d", "2", option, target)
+        assert done.returncode == 2 and done.stderr.startswith(f"error: {option}"), done.stderr
+        assert time.monotonic() - started < 2
+    assert path not in fault_server.stats()["by_path"]
 
 
 def test_refused_connections_are_counted_then_exit_4():
