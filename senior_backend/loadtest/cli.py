@@ -31,7 +31,7 @@ from senior_backend.loadtest.checks import (
 from senior_backend.loadtest.html import write_html
 from senior_backend.loadtest.plan import LoadPlan, Target, parse_target, resolve
 from senior_backend.loadtest.report import ProgressLine, Report, Run, print_report
-from senior_backend.loadtest.results import SCHEMA, Results, Second, load_results
+from senior_backend.loadtest.results import SCHEMA, Results, Second, load_results, load_saved
 from senior_backend.loadtest.runner import run_plan
 from senior_backend.loadtest.stats import compare as compare_runs
 from senior_backend.loadtest.stats import summarize
@@ -118,12 +118,13 @@ def _body(value: str | None) -> bytes:
     return value.encode("utf-8")
 
 
-def _save(path: str, runs: list[Run]) -> None:
+def _save(path: str, kind: str, runs: list[Run]) -> None:
     if len(runs) == 1:
         document = runs[0].results.to_json()
     else:
         document = {
             "schema": SCHEMA + "-set",
+            "kind": kind,
             "runs": [{"label": r.label, "results": r.results.to_json()} for r in runs],
         }
     Path(path).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
@@ -291,9 +292,11 @@ def command(
         fail("bad-usage", "a concurrency sweep takes one URL", ExitCode.BAD_INPUT)
 
     if len(urls) == 1 and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", urls[0]) and urls[0].endswith(".json"):
-        runs = [Run("saved", load_results(urls[0]))]
+        kind, saved = load_saved(urls[0])
+        runs = [Run(label, results) for label, results in saved]
         unresolved: dict[str, str] = {}
     else:
+        kind = "compare" if compare == COMPARE_URLS else "sweep" if len(levels) > 1 else "run"
         targets, unresolved = _resolve_all(urls)
         base = dict(
             method=method,
@@ -317,9 +320,9 @@ def command(
     for run in runs:
         run.advice = recommend(run.results)
     report = Report(runs)
-    if len(levels) > 1:
+    if kind == "sweep":
         report.sweep = sweep_advice([(r.results.plan["concurrency"], r.results) for r in runs])
-    if len(runs) == 2 and compare == COMPARE_URLS:
+    if len(runs) == 2 and kind == "compare":
         a, b = runs[0].results, runs[1].results
         report.comparison = {"a": a.plan["url"], "b": b.plan["url"], "metrics": compare_runs(a, b)}
     if baseline is not None:
@@ -331,7 +334,7 @@ def command(
     report.checks = _checks(runs, parsed_thresholds, expected, expect_rate_limit, baseline, tolerance)
 
     if save_path:
-        _save(save_path, runs)
+        _save(save_path, kind, runs)
     if report_path:
         write_html(report, report_path)
     if out.is_json:

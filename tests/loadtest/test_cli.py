@@ -288,3 +288,19 @@ def test_an_explicit_authorization_header_wins_and_secret_headers_are_masked(
         assert "tok-123" not in text and "cookie-456" not in text and "s3cret" not in text
     plan_headers = json.loads(done.stdout)["runs"][0]["results"]["plan"]["headers"]
     assert ["X-Trace", "visible"] in plan_headers and ["Authorization", "***"] in plan_headers
+
+
+def test_saved_sweep_and_ab_runs_are_re_reported_in_full(fault_server, tmp_path):
+    url = fault_server.base_url + "/set?delay_ms=2"
+    sweep_file, ab_file = tmp_path / "sweep.json", tmp_path / "ab.json"
+    sweep = load_tester_json(url, "-c", "1,2", "-d", "1", "-w", "1", "--save", str(sweep_file))
+    again = load_tester_json(str(sweep_file))
+    assert [r["label"] for r in again["runs"]] == [r["label"] for r in sweep["runs"]] == ["c=1", "c=2"]
+    assert [summary(again, i) for i in range(2)] == [summary(sweep, i) for i in range(2)]
+    assert again["sweep"] is not None and again["sweep"] == sweep["sweep"]
+    ab = load_tester_json(
+        url, url + "&x=b", "--compare", "-c", "2", "-d", "1", "-w", "1", "--save", str(ab_file)
+    )
+    again = load_tester_json(str(ab_file))
+    assert [r["label"] for r in again["runs"]] == ["A", "B"]
+    assert again["comparison"] is not None and again["comparison"] == ab["comparison"]
