@@ -21,6 +21,7 @@ from senior_backend.common.diagnostics import ToolError
 from senior_backend.loadtest.advice import recommend, sweep_advice
 from senior_backend.loadtest.checks import (
     Check,
+    check_any_success,
     check_baseline,
     check_rate_limit,
     check_status,
@@ -52,7 +53,8 @@ Examples:
   api_load_tester.py results.json --report report.html           # re-report a saved run
 
 \b
-Exit codes: 0 ok, 1 a check failed, 2 bad input, 4 host unreachable, 130 interrupted.
+Exit codes: 0 ok, 1 a check failed (with no check given: no request got a 2xx/3xx),
+2 bad input, 4 host unreachable, 130 interrupted.
 """
 
 _METHOD = re.compile(r"^[A-Z][A-Z-]*$")
@@ -388,11 +390,14 @@ def _checks(
 ) -> list[Check]:
     checks: list[Check] = []
     many = len(runs) > 1
+    explicit = bool(thresholds or expected or expect_rate_limit or baseline is not None)
     for run in runs:
         found = [check_threshold(t, run.results) for t in thresholds]
         found += [check_status(code, share, run.results) for code, share in expected]
         if expect_rate_limit:
             found.append(check_rate_limit(run.results))
+        if not explicit:  # only its failure is shown: a run in which no request succeeded
+            found += [c for c in [check_any_success(run.results)] if not c.passed]
         if many:
             for check in found:
                 check.name = f"{run.label}: {check.name}"
