@@ -104,7 +104,8 @@ def _headers(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     for value in values:
         name, sep, content = value.partition(":")
         if not sep or not _HEADER.match(name.strip()) or any(c in content for c in "\r\n"):
-            fail("bad-header", f"invalid --header {value!r}", ExitCode.BAD_INPUT, hint="use 'Name: value'")
+            shown = name.split()[0] if name.split() else ""  # never the value: it may be a secret
+            fail("bad-header", f"invalid --header {shown!r}...", ExitCode.BAD_INPUT, hint="use 'Name: value'")
         headers.append((name.strip(), content.strip()))
     return tuple(headers)
 

@@ -268,6 +268,8 @@ def test_url_credentials_are_sent_as_basic_auth_and_never_printed(precise_server
     assert summary(json.loads(done.stdout))["url"] == f"http://u:***@127.0.0.1:{server.running.port}/private"
     bad = load_tester("http://u:s3cret@127.0.0.1:99999/", "-d", "1")
     assert bad.returncode == 2 and "s3cret" not in bad.stderr and "u:***@" in bad.stderr
+    bad = load_tester(url, "-d", "1", "-H", "Authorization Bearer tok-123")
+    assert bad.returncode == 2 and "--header 'Authorization'" in bad.stderr and "tok-123" not in bad.stderr
 
 
 def test_an_explicit_authorization_header_wins_and_secret_headers_are_masked(
