@@ -146,6 +146,23 @@ def check_status(code: int, share: float, results: Results) -> Check:
     return Check(f"expect-status {code}", passed, reason, {"code": code, "share": actual, "required": share})
 
 
+def check_any_success(results: Results) -> Check:
+    """The implicit check of a run given no explicit one: at least one request got a 2xx or 3xx."""
+    summary = summarize(results)
+    succeeded = sum(n for code, n in summary["statuses"].items() if code[:1] in ("2", "3"))
+    attempts = summary["requests"] + summary["errors"] + summary["unfinished"]
+    reason = f"{succeeded} of {attempts} requests got a 2xx or 3xx response"
+    if not succeeded:
+        outcomes = [f"{code}: {n}" for code, n in summary["statuses"].items()]
+        outcomes += [f"{kind}: {n}" for kind, n in sorted(summary["errors_by_kind"].items())]
+        if summary["unfinished"]:
+            outcomes.append(f"{summary['unfinished']} unfinished at the end")
+        reason = f"no request succeeded (no 2xx or 3xx) in {summary['elapsed_s']:g} s: " + (
+            ", ".join(outcomes) or "no response at all"
+        )
+    return Check("any-success", succeeded > 0, reason, {"succeeded": succeeded, "attempts": attempts})
+
+
 def rate_limit_evidence(results: Results) -> dict[str, Any]:
     """When 429s began, the request rate in that second, and the rate-limit headers seen."""
     count = results.statuses.get("429", 0)

@@ -8,6 +8,7 @@ comparisons and reports from the results.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -16,9 +17,11 @@ import click
 
 from senior_backend.common.cli import ExitCode, fail, output_options, resolve_format, run_main
 from senior_backend.common.console import Output
+from senior_backend.common.diagnostics import ToolError
 from senior_backend.loadtest.advice import recommend, sweep_advice
 from senior_backend.loadtest.checks import (
     Check,
+    check_any_success,
     check_baseline,
     check_rate_limit,
     check_status,
@@ -27,9 +30,9 @@ from senior_backend.loadtest.checks import (
     parse_threshold,
 )
 from senior_backend.loadtest.html import write_html
-from senior_backend.loadtest.plan import LoadPlan, parse_target, resolve
+from senior_backend.loadtest.plan import LoadPlan, Target, parse_target, resolve
 from senior_backend.loadtest.report import ProgressLine, Report, Run, print_report
-from senior_backend.loadtest.results import SCHEMA, Results, load_results
+from senior_backend.loadtest.results import SCHEMA, Results, Second, load_results, load_saved
 from senior_backend.loadtest.runner import run_plan
 from senior_backend.loadtest.stats import compare as compare_runs
 from senior_backend.loadtest.stats import summarize
@@ -50,7 +53,8 @@ Examples:
   api_load_tester.py results.json --report report.html           # re-report a saved run
 
 \b
-Exit codes: 0 ok, 1 a check failed, 2 bad input, 4 host unreachable, 130 interrupted.
+Exit codes: 0 ok, 1 a check failed (with no check given: no request got a 2xx/3xx),
+2 bad input, 4 host unreachable, 130 interrupted.
 """
 
 _METHOD = re.compile(r"^[A-Z][A-Z-]*$")
@@ -60,8 +64,27 @@ CONNECT_ERRORS = {"refused", "dns", "tls", "connect", "connect-timeout"}
 
 
 def _positive(value: float | None, name: str) -> None:
-    if value is not None and value <= 0:
-        fail("bad-option", f"{name} must be greater than 0 (got {value:g})", ExitCode.BAD_INPUT)
+    if value is not None and not (0 < value < math.inf):
+        fail("bad-option", f"{name} must be a number greater than 0 (got {value:g})", ExitCode.BAD_INPUT)
+
+
+def _non_negative(value: float, name: str) -> None:
+    if not (0 <= value < math.inf):
+        fail("bad-option", f"{name} must be a number of at least 0 (got {value:g})", ExitCode.BAD_INPUT)
+
+
+def _writable(path: str | None, option: str) -> None:
+    """Exit 2 before any request when an output file could not be written afterwards."""
+    if path is None:
+        return
+    file = Path(path)
+    folder = file.parent if str(file.parent) else Path(".")
+    if file.is_dir():
+        fail("bad-option", f"{option} {path}: is a directory", ExitCode.BAD_INPUT)
+    if not folder.is_dir():
+        fail("bad-option", f"{option} {path}: no such directory {str(folder)!r}", ExitCode.BAD_INPUT)
+    if not os.access(file if file.exists() else folder, os.W_OK):
+        fail("bad-option", f"{option} {path}: not writable", ExitCode.BAD_INPUT)
 
 
 def _concurrency_levels(text: str) -> list[int]:
@@ -81,7 +104,8 @@ def _headers(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     for value in values:
         name, sep, content = value.partition(":")
         if not sep or not _HEADER.match(name.strip()) or any(c in content for c in "\r\n"):
-            fail("bad-header", f"invalid --header {value!r}", ExitCode.BAD_INPUT, hint="use 'Name: value'")
+            shown = name.split()[0] if name.split() else ""  # never the value: it may be a secret
+            fail("bad-header", f"invalid --header {shown!r}...", ExitCode.BAD_INPUT, hint="use 'Name: value'")
         headers.append((name.strip(), content.strip()))
     return tuple(headers)
 
@@ -97,20 +121,45 @@ def _body(value: str | None) -> bytes:
     return value.encode("utf-8")
 
 
-def _save(path: str, runs: list[Run]) -> None:
+def _save(path: str, kind: str, runs: list[Run]) -> None:
     if len(runs) == 1:
         document = runs[0].results.to_json()
     else:
         document = {
             "schema": SCHEMA + "-set",
+            "kind": kind,
             "runs": [{"label": r.label, "results": r.results.to_json()} for r in runs],
         }
     Path(path).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
 
 
-def _unreachable(runs: list[Run]) -> str | None:
+def _resolve_all(urls: list[str]) -> tuple[list[Target], dict[str, str]]:
+    """Parse and resolve every URL; an unresolvable host is kept, with its reason, to be reported (exit 4)."""
+    targets, unresolved = [], {}
+    for url in urls:
+        target = parse_target(url)
+        try:
+            target = resolve(target)
+        except ToolError as exc:
+            if exc.exit_code != ExitCode.UNREACHABLE:
+                raise
+            unresolved[target.url] = exc.diagnostic.message
+        targets.append(target)
+    return targets, unresolved
+
+
+def _unresolved_results(plan: LoadPlan) -> Results:
+    """The run that did not happen: the one name lookup, failed, counted as a `dns` error."""
+    results = Results(plan.describe())
+    results.series.append(Second(0, errors={"dns": 1}))
+    return results
+
+
+def _unreachable(runs: list[Run], unresolved: dict[str, str]) -> str | None:
     """A message when no request of a run ever got a response and every error was a connection failure."""
     for run in runs:
+        if run.results.plan.get("url") in unresolved:
+            return unresolved[run.results.plan["url"]]
         s = summarize(run.results)
         kinds = set(s["errors_by_kind"])
         if s["requests"] == 0 and s["errors"] and kinds <= CONNECT_ERRORS and not run.results.interrupted:
@@ -226,8 +275,10 @@ def command(
         _positive(value, name)
     if request_count is not None and request_count < 1:
         fail("bad-option", "--requests must be at least 1", ExitCode.BAD_INPUT)
-    if warmup < 0:
-        fail("bad-option", "--warmup must not be negative", ExitCode.BAD_INPUT)
+    _non_negative(warmup, "--warmup")
+    _non_negative(tolerance, "--tolerance")
+    _writable(save_path, "--save")
+    _writable(report_path, "--report")
     method = method.upper()
     if not _METHOD.match(method):
         fail("bad-option", f"invalid --method {method!r}", ExitCode.BAD_INPUT)
@@ -244,9 +295,12 @@ def command(
         fail("bad-usage", "a concurrency sweep takes one URL", ExitCode.BAD_INPUT)
 
     if len(urls) == 1 and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", urls[0]) and urls[0].endswith(".json"):
-        runs = [Run("saved", load_results(urls[0]))]
+        kind, saved = load_saved(urls[0])
+        runs = [Run(label, results) for label, results in saved]
+        unresolved: dict[str, str] = {}
     else:
-        targets = [resolve(parse_target(url)) for url in urls]
+        kind = "compare" if compare == COMPARE_URLS else "sweep" if len(levels) > 1 else "run"
+        targets, unresolved = _resolve_all(urls)
         base = dict(
             method=method,
             headers=_headers(header_values),
@@ -264,14 +318,14 @@ def command(
             for i, target in enumerate(targets)
             for level in levels
         ]
-        runs = _execute(out, plans)
+        runs = _execute(out, plans, unresolved)
 
     for run in runs:
         run.advice = recommend(run.results)
     report = Report(runs)
-    if len(levels) > 1:
+    if kind == "sweep":
         report.sweep = sweep_advice([(r.results.plan["concurrency"], r.results) for r in runs])
-    if len(runs) == 2 and compare == COMPARE_URLS:
+    if len(runs) == 2 and kind == "compare":
         a, b = runs[0].results, runs[1].results
         report.comparison = {"a": a.plan["url"], "b": b.plan["url"], "metrics": compare_runs(a, b)}
     if baseline is not None:
@@ -283,7 +337,7 @@ def command(
     report.checks = _checks(runs, parsed_thresholds, expected, expect_rate_limit, baseline, tolerance)
 
     if save_path:
-        _save(save_path, runs)
+        _save(save_path, kind, runs)
     if report_path:
         write_html(report, report_path)
     if out.is_json:
@@ -293,7 +347,7 @@ def command(
     if any(run.results.interrupted for run in runs):
         out.log("error: interrupted: the report above is partial")
         return ExitCode.INTERRUPTED
-    unreachable = _unreachable(runs)
+    unreachable = _unreachable(runs, unresolved)
     if unreachable:
         fail("unreachable", unreachable, ExitCode.UNREACHABLE)
     failed = [c for c in report.checks if not c.passed]
@@ -304,10 +358,13 @@ def command(
     return ExitCode.OK
 
 
-def _execute(out: Output, plans: list[tuple[str, LoadPlan]]) -> list[Run]:
+def _execute(out: Output, plans: list[tuple[str, LoadPlan]], unresolved: dict[str, str]) -> list[Run]:
     runs = []
     progress = ProgressLine()
     for label, plan in plans:
+        if plan.target.url in unresolved:
+            runs.append(Run(label, _unresolved_results(plan)))
+            continue
         bound = f"{plan.duration:g} s" if plan.duration else f"{plan.requests} requests"
         model = f"rate {plan.rate:g}/s" if plan.rate else "closed model"
         out.log(
@@ -334,11 +391,14 @@ def _checks(
 ) -> list[Check]:
     checks: list[Check] = []
     many = len(runs) > 1
+    explicit = bool(thresholds or expected or expect_rate_limit or baseline is not None)
     for run in runs:
         found = [check_threshold(t, run.results) for t in thresholds]
         found += [check_status(code, share, run.results) for code, share in expected]
         if expect_rate_limit:
             found.append(check_rate_limit(run.results))
+        if not explicit:  # only its failure is shown: a run in which no request succeeded
+            found += [c for c in [check_any_success(run.results)] if not c.passed]
         if many:
             for check in found:
                 check.name = f"{run.label}: {check.name}"

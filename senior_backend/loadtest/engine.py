@@ -4,7 +4,9 @@ Each *slot* is one virtual user with one keep-alive connection. Whatever the
 mode, a slot runs the same loop: ask the pacer when to send (now, in the
 closed model; the next tick of a fixed schedule, in the open model), send,
 wait for the response or an error, record, repeat, until the stop condition
-(deadline, request budget, or an interrupt). In the open model latency is
+(deadline, request budget, or an interrupt). At the deadline the run
+ends at once: requests still in flight are abandoned and counted as
+unfinished (neither errors nor latencies). In the open model latency is
 measured from the *intended* send time, so a server stall delays every
 request scheduled behind it and shows in the percentiles (no coordinated
 omission).
@@ -230,6 +232,8 @@ class Worker:
             await asyncio.sleep(delay)
         self._schedule_tick()
         self.loop.call_later(CHECK_INTERVAL, self._check)
+        if self.deadline_ns != NO_DEADLINE:
+            self.loop.call_later((self.deadline_ns - monotonic_ns()) / NS, self._at_deadline)
         for slot in self.slots:
             self.dispatch(slot, monotonic_ns())
         await self.done
@@ -409,6 +413,12 @@ class Worker:
             self._finish()
         if not self.done.done():
             self.loop.call_later(CHECK_INTERVAL, self._check)
+
+    def _at_deadline(self) -> None:
+        """The measured window is over: end now; requests still in flight are abandoned as unfinished."""
+        if not self.done.done():
+            self._begin_stop(self.deadline_ns)
+            self._finish()
 
     def _begin_stop(self, at: int) -> None:
         self.fast_until = 0

@@ -6,19 +6,36 @@ only writes a ready `bytes` object.
 
 from __future__ import annotations
 
+import base64
 import socket
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from senior_backend.common.cli import ExitCode, fail
 
 USER_AGENT = "senior-backend-loadtest/0.1"
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+MASK = "***"
+
+
+def mask_url(url: str) -> str:
+    """The URL with the password of its userinfo replaced by `***` (`u:s3cret@host` -> `u:***@host`)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    netloc = parts.netloc if parts else ""
+    userinfo, at, host = netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    user = userinfo.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{host}"))
 
 
 @dataclass(frozen=True)
 class Target:
-    """A parsed http(s) URL and the address it resolved to."""
+    """A parsed http(s) URL and the address it resolved to; `url` has its password masked."""
 
     url: str
     scheme: str
@@ -26,6 +43,7 @@ class Target:
     port: int
     path: str
     address: str = ""
+    authorization: str = field(default="", repr=False)  # from the URL's userinfo; never printed
 
     @property
     def tls(self) -> bool:
@@ -39,25 +57,33 @@ class Target:
 
 
 def parse_target(url: str) -> Target:
-    """Parse an http(s) URL; exit 2 with one line when it is not one."""
+    """Parse an http(s) URL; exit 2 with one line when it is not one.
+
+    Userinfo (`http://user:password@host/`) becomes a Basic `Authorization` value.
+    """
+    shown = mask_url(url)
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        fail("invalid-url", f"invalid URL {url!r}: {exc}", ExitCode.BAD_INPUT)
+        fail("invalid-url", f"invalid URL {shown!r}: {exc}", ExitCode.BAD_INPUT)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         fail(
             "invalid-url",
-            f"invalid URL {url!r}: expected http://host[:port]/path or https://...",
+            f"invalid URL {shown!r}: expected http://host[:port]/path or https://...",
             ExitCode.BAD_INPUT,
         )
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
     if any(c in path for c in " \r\n"):
-        fail("invalid-url", f"invalid URL {url!r}: spaces or line breaks in the path", ExitCode.BAD_INPUT)
+        fail("invalid-url", f"invalid URL {shown!r}: spaces or line breaks in the path", ExitCode.BAD_INPUT)
     default = 443 if parts.scheme == "https" else 80
-    return Target(url, parts.scheme, parts.hostname, port or default, path)
+    authorization = ""
+    if parts.username is not None:
+        userinfo = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        authorization = "Basic " + base64.b64encode(userinfo.encode("utf-8")).decode("ascii")
+    return Target(shown, parts.scheme, parts.hostname, port or default, path, authorization=authorization)
 
 
 def resolve(target: Target) -> Target:
@@ -72,7 +98,7 @@ def resolve(target: Target) -> Target:
             hint="check the URL",
         )
     infos.sort(key=lambda info: info[0] != socket.AF_INET)
-    return Target(target.url, target.scheme, target.host, target.port, target.path, str(infos[0][4][0]))
+    return replace(target, address=str(infos[0][4][0]))
 
 
 @dataclass(frozen=True)
@@ -107,6 +133,8 @@ class LoadPlan:
             lines.append(f"User-Agent: {USER_AGENT}")
         if "accept" not in names:
             lines.append("Accept: */*")
+        if self.target.authorization and "authorization" not in names:
+            lines.append(f"Authorization: {self.target.authorization}")
         lines += [f"{name}: {value}" for name, value in self.headers]
         if self.body or self.method in ("POST", "PUT", "PATCH"):
             if "content-length" not in names and "transfer-encoding" not in names:
@@ -143,11 +171,13 @@ class LoadPlan:
         )
 
     def describe(self) -> dict[str, Any]:
-        """The plan as saved with the results."""
+        """The plan as saved with the results (and echoed in reports): secret header values masked."""
         data = asdict(self)
         data["url"] = self.target.url
         data["mode"] = self.mode
-        data["headers"] = [list(h) for h in self.headers]
+        data["headers"] = [
+            [name, MASK if name.lower() in SECRET_HEADERS else value] for name, value in self.headers
+        ]
         data["body_bytes"] = len(self.body)
         for key in ("target", "body", "phase"):
             data.pop(key)

@@ -181,16 +181,29 @@ class Results:
         )
 
 
-def load_results(path: str | Path) -> Results:
-    """Read a saved run; exit 2 with one line when the file is missing or not a result."""
+def load_saved(path: str | Path) -> tuple[str, list[tuple[str, Results]]]:
+    """Read a saved file: its kind ("run", "sweep" or "compare") and every (label, results) in it.
+
+    One run is saved as a result document; a sweep or an A/B comparison as
+    `{"schema": SCHEMA + "-set", "kind": "sweep" | "compare", "runs": [{"label", "results"}]}`.
+    Exit 2 with one line when the file is missing or not a result.
+    """
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if isinstance(data, dict) and "runs" in data and data["runs"]:
-            data = data["runs"][0]["results"]
-        elif isinstance(data, dict) and "results" in data:
+        if isinstance(data, dict) and data.get("runs"):
+            runs = [(str(run.get("label", "")), Results.from_json(run["results"])) for run in data["runs"]]
+            labels = [label for label, _ in runs]
+            kind = data.get("kind") or ("compare" if labels == ["A", "B"] else "sweep")
+            return (kind if len(runs) > 1 else "run"), runs
+        if isinstance(data, dict) and "results" in data:
             data = data["results"]
-        return Results.from_json(data)
+        return "run", [("saved", Results.from_json(data))]
     except FileNotFoundError:
         fail("baseline-missing", f"{path}: no such file", ExitCode.BAD_INPUT)
-    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         fail("baseline-invalid", f"{path}: not a saved load-test result ({exc})", ExitCode.BAD_INPUT)
+
+
+def load_results(path: str | Path) -> Results:
+    """The (first) run of a saved file, e.g. as a baseline."""
+    return load_saved(path)[1][0][1]

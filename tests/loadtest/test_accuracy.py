@@ -35,7 +35,9 @@ def test_percentiles_match_a_20ms_server(precise_server_factory):
         latency = summary(document)["latency_ms"]
         p50_truth, p99_truth = server_percentile(truth, 50), server_percentile(truth, 99)
         attempts.append((latency["p50"], p50_truth, latency["p99"], p99_truth))
-        assert summary(document)["requests"] == len(truth)
+        # requests in flight at the deadline are abandoned (unfinished); the server may still have timed them
+        s = summary(document)
+        assert s["requests"] <= len(truth) <= s["requests"] + s["unfinished"]
         if abs(latency["p50"] - p50_truth) <= 1.0 and abs(latency["p99"] - p99_truth) <= 3.0:
             break
     else:

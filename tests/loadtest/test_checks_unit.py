@@ -146,3 +146,15 @@ def test_summary_counts_errors_and_statuses():
     results.series[0].errors = {"reset": 25}
     s = summarize(results)
     assert s["errors"] == 25 and s["error_rate"] == 0.2 and s["rps"] == 25.0
+
+
+def test_url_passwords_are_masked_and_sent_as_basic_auth():
+    from senior_backend.loadtest.plan import LoadPlan, mask_url, parse_target
+
+    assert mask_url("http://u:p%40ss@h:1/x?q=1") == "http://u:***@h:1/x?q=1"
+    assert mask_url("http://h/x") == "http://h/x" and mask_url("http://u@h/") == "http://u@h/"
+    target = parse_target("http://u:p%40ss@127.0.0.1:8/x")
+    assert "p%40ss" not in repr(target) and target.url == "http://u:***@127.0.0.1:8/x"
+    assert b"Authorization: Basic dTpwQHNz\r\n" in LoadPlan(target).request_bytes()
+    mine = LoadPlan(target, headers=(("authorization", "Bearer t"),)).request_bytes()
+    assert b"Basic" not in mine and mine.count(b"uthorization") == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import shutil
@@ -251,3 +252,57 @@ def test_progress_line_on_a_terminal_only():
         "617 req/s" in tty.getvalue() and "p99     4.10 ms" in tty.getvalue() and "errors 3" in tty.getvalue()
     )
     assert pipe.getvalue() == ""
+
+
+def test_url_credentials_are_sent_as_basic_auth_and_never_printed(precise_server_factory, tmp_path):
+    server = precise_server_factory()
+    saved, html = tmp_path / "run.json", tmp_path / "run.html"
+    url = f"http://u:s3cret@127.0.0.1:{server.running.port}/private"
+    done = load_tester(url, "-n", "3", "-c", "1", "--json", "--save", str(saved), "--report", str(html))
+    assert done.returncode == 0, done.stderr
+    assert (
+        server.get("/__last")["headers"]["authorization"] == "Basic " + base64.b64encode(b"u:s3cret").decode()
+    )
+    for text in (done.stdout, done.stderr, saved.read_text(), html.read_text()):
+        assert "s3cret" not in text
+    assert summary(json.loads(done.stdout))["url"] == f"http://u:***@127.0.0.1:{server.running.port}/private"
+    bad = load_tester("http://u:s3cret@127.0.0.1:99999/", "-d", "1")
+    assert bad.returncode == 2 and "s3cret" not in bad.stderr and "u:***@" in bad.stderr
+    bad = load_tester(url, "-d", "1", "-H", "Authorization Bearer tok-123")
+    assert bad.returncode == 2 and "--header 'Authorization'" in bad.stderr and "tok-123" not in bad.stderr
+
+
+def test_an_explicit_authorization_header_wins_and_secret_headers_are_masked(
+    precise_server_factory, tmp_path
+):
+    server = precise_server_factory()
+    saved, html = tmp_path / "run.json", tmp_path / "run.html"
+    url = f"http://u:s3cret@127.0.0.1:{server.running.port}/private"
+    done = load_tester(
+        url,
+        *("-H", "Authorization: Bearer tok-123", "-H", "Cookie: sid=cookie-456", "-H", "X-Trace: visible"),
+        *("-n", "3", "-c", "1", "--json", "--save", str(saved), "--report", str(html)),
+    )
+    assert done.returncode == 0, done.stderr
+    headers = server.get("/__last")["headers"]
+    assert headers["authorization"] == "Bearer tok-123" and headers["cookie"] == "sid=cookie-456"
+    for text in (done.stdout, done.stderr, saved.read_text(), html.read_text()):
+        assert "tok-123" not in text and "cookie-456" not in text and "s3cret" not in text
+    plan_headers = json.loads(done.stdout)["runs"][0]["results"]["plan"]["headers"]
+    assert ["X-Trace", "visible"] in plan_headers and ["Authorization", "***"] in plan_headers
+
+
+def test_saved_sweep_and_ab_runs_are_re_reported_in_full(fault_server, tmp_path):
+    url = fault_server.base_url + "/set?delay_ms=2"
+    sweep_file, ab_file = tmp_path / "sweep.json", tmp_path / "ab.json"
+    sweep = load_tester_json(url, "-c", "1,2", "-d", "1", "-w", "1", "--save", str(sweep_file))
+    again = load_tester_json(str(sweep_file))
+    assert [r["label"] for r in again["runs"]] == [r["label"] for r in sweep["runs"]] == ["c=1", "c=2"]
+    assert [summary(again, i) for i in range(2)] == [summary(sweep, i) for i in range(2)]
+    assert again["sweep"] is not None and again["sweep"] == sweep["sweep"]
+    ab = load_tester_json(
+        url, url + "&x=b", "--compare", "-c", "2", "-d", "1", "-w", "1", "--save", str(ab_file)
+    )
+    again = load_tester_json(str(ab_file))
+    assert [r["label"] for r in again["runs"]] == ["A", "B"]
+    assert again["comparison"] is not None and again["comparison"] == ab["comparison"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 
@@ -33,6 +34,13 @@ def closed_port() -> int:
         (["http://127.0.0.1:1/", "--compare"], "exactly two URLs"),
         (["http://127.0.0.1:1/", "--compare", "/nonexistent/base.json"], "no such file"),
         (["http://127.0.0.1:1/", "--body", "@/nonexistent/body.json"], "cannot read --body"),
+        (["http://127.0.0.1:1/", "-d", "nan"], "--duration"),
+        (["http://127.0.0.1:1/", "--timeout", "inf"], "--timeout"),
+        (["http://127.0.0.1:1/", "--warmup", "nan"], "--warmup"),
+        (["http://127.0.0.1:1/", "--rate", "inf"], "--rate"),
+        (["http://127.0.0.1:1/", "--tolerance", "nan"], "--tolerance"),
+        (["http://127.0.0.1:1/", "--save", "/nonexistent/d/x.json"], "--save"),
+        (["http://127.0.0.1:1/", "--report", "/nonexistent/r.html"], "--report"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, message):
@@ -42,9 +50,23 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
     assert done.stderr.startswith("error: ")
 
 
-def test_unresolvable_host_exits_4():
-    done = load_tester("http://no-such-host.invalid/", "-d", "1")
+def test_unresolvable_host_prints_the_report_then_exits_4():
+    done = load_tester("http://no-such-host.invalid/", "-d", "1", "--json")
     assert done.returncode == 4 and "cannot resolve host" in done.stderr and "Traceback" not in done.stderr
+    s = summary(json.loads(done.stdout))
+    assert s["requests"] == 0 and s["errors_by_kind"] == {"dns": 1}
+    table = load_tester("http://no-such-host.invalid/", "-d", "1")
+    assert table.returncode == 4 and "error: dns" in table.stdout and "cannot resolve host" in table.stderr
+
+
+def test_unwritable_save_or_report_fails_before_any_request(fault_server):
+    path = f"/unwritable-{time.monotonic_ns()}"
+    for option, target in (("--save", "/nonexistent/d/x.json"), ("--report", "/nonexistent/r.html")):
+        started = time.monotonic()
+        done = load_tester(fault_server.base_url + path, "-d", "2", option, target)
+        assert done.returncode == 2 and done.stderr.startswith(f"error: {option}"), done.stderr
+        assert time.monotonic() - started < 2
+    assert path not in fault_server.stats()["by_path"]
 
 
 def test_refused_connections_are_counted_then_exit_4():
@@ -59,7 +81,11 @@ def test_refused_connections_are_counted_then_exit_4():
     ("query", "kind"), [("reset=1", "reset"), ("reset_mid=1", "reset"), ("malformed=1", "protocol")]
 )
 def test_broken_responses_are_counted_by_kind(fault_server, query, kind):
-    document = load_tester_json(f"{fault_server.base_url}/fault?{query}", "-d", "1", "-c", "4", "-w", "1")
+    done = load_tester(f"{fault_server.base_url}/fault?{query}", "-d", "1", "-c", "4", "-w", "1", "--json")
+    assert done.returncode == 1 and done.stderr.splitlines()[-1].startswith(
+        "error: check failed: no request succeeded"
+    ), done.stderr
+    document = json.loads(done.stdout)
     s = summary(document)
     assert s["requests"] == 0 and s["errors_by_kind"] == {kind: s["errors"]} and s["errors"] >= 10
     assert "connection-errors" in {a["kind"] for a in document["runs"][0]["recommendations"]}
@@ -68,7 +94,9 @@ def test_broken_responses_are_counted_by_kind(fault_server, query, kind):
 def test_a_server_that_stops_answering_times_out_and_the_run_ends(fault_server):
     started = time.monotonic()
     document = load_tester_json(
-        f"{fault_server.base_url}/stall?stall=1", "-d", "1.2", "-c", "3", "--timeout", "0.5", "-w", "1"
+        f"{fault_server.base_url}/stall?stall=1",
+        *("-d", "1.2", "-c", "3", "--timeout", "0.5", "-w", "1"),
+        expect_code=1,
     )
     assert time.monotonic() - started < 8
     s = summary(document)
@@ -113,3 +141,46 @@ def test_error_kinds():
     assert error_kind(socket.gaierror()) == "dns"
     assert error_kind(ssl.SSLCertVerificationError()) == "tls"
     assert error_kind(OSError(113, "No route to host")) == "connect"
+
+
+def test_the_run_ends_at_the_deadline_and_abandons_requests_in_flight(fault_server):
+    started = time.monotonic()
+    done = load_tester(f"{fault_server.base_url}/stall?stall=1", "-d", "0.5", "-c", "3", "-w", "1", "--json")
+    wall = time.monotonic() - started
+    assert done.returncode == 1 and "no request succeeded" in done.stderr and "3 unfinished" in done.stderr
+    assert wall < 5, f"the run took {wall:.1f} s for --duration 0.5 (it waited for --timeout)"
+    s = summary(json.loads(done.stdout))
+    assert s["unfinished"] == 3 and s["errors"] == 0 and s["requests"] == 0
+    assert 0.45 <= s["elapsed_s"] <= wall
+
+
+def test_slow_responses_after_the_deadline_are_unfinished_not_latencies(fault_server):
+    started = time.monotonic()
+    document = load_tester_json(
+        f"{fault_server.base_url}/slow?delay_ms=3000", "-d", "0.5", "-c", "2", "-w", "1", expect_code=None
+    )
+    assert time.monotonic() - started < 3
+    s = summary(document)
+    assert s["unfinished"] == 2 and s["requests"] == 0 and s["errors"] == 0
+
+
+def test_a_run_where_no_request_succeeded_fails_unless_a_check_is_given(fault_server):
+    url = f"{fault_server.base_url}/down?status=500"
+    done = load_tester(url, "-d", "0.5", "-c", "2", "-w", "1")
+    assert done.returncode == 1, done.stderr
+    assert (
+        done.stderr.strip().splitlines()[-1].startswith("error: check failed: no request succeeded")
+        and "500:" in done.stderr
+    )
+    assert "FAIL" in done.stdout and "500" in done.stdout
+    expected = load_tester_json(url, "-d", "0.5", "-c", "2", "-w", "1", "--expect-status", "500")
+    assert expected["passed"] and summary(expected)["statuses"].keys() == {"500"}
+
+
+def test_partial_failures_exit_0_but_are_reported_and_checkable(fault_server):
+    url = f"{fault_server.base_url}/partial?rate_limit=20&delay_ms=2"
+    document = load_tester_json(url, "-d", "1", "-c", "2", "-w", "1")
+    statuses = summary(document)["statuses"]
+    assert statuses.get("200", 0) >= 1 and statuses.get("429", 0) >= 1 and document["passed"]
+    strict = load_tester(url, "-d", "1", "-c", "2", "-w", "1", "--threshold", "non2xx<1%")
+    assert strict.returncode == 1 and "non2xx" in strict.stderr
