@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from senior_backend.common.diagnostics import Diagnostic, warning
-from senior_backend.common.openapi import OpenAPIDocument, pointer, ref_name
+from senior_backend.common.openapi import OpenAPIDocument, pointer
 from senior_backend.scaffold.naming import NameTable, file_stem, identifier
 from senior_backend.scaffold.readonly import SUFFIX, needing_variants, request_view
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-SCHEMA_PREFIX = "#/components/schemas/"
 JSON_MEDIA = re.compile(r"^application/(.+\+)?json(;.*)?$")
 FORM_MEDIA = "application/x-www-form-urlencoded"
 MULTIPART_MEDIA = "multipart/form-data"
@@ -147,9 +146,6 @@ class ApiModel:
     operations: list[Operation]
     groups: list[Group]
     warnings: list[Diagnostic]
-
-    def type_of_ref(self, ref: str) -> str:
-        return self.type_names[ref_name(ref)]
 
 
 def normalize_schema(node: Any, is_30: bool) -> dict[str, Any]:
