@@ -15,6 +15,7 @@ from typing import Any
 
 from senior_backend.common.diagnostics import Diagnostic, warning
 from senior_backend.common.openapi import OpenAPIDocument, pointer
+from senior_backend.scaffold.keywords import Report, pattern_problem
 from senior_backend.scaffold.naming import NameTable, file_stem, identifier
 from senior_backend.scaffold.readonly import SUFFIX, needing_variants, request_view
 
@@ -148,8 +149,15 @@ class ApiModel:
     warnings: list[Diagnostic]
 
 
-def normalize_schema(node: Any, is_30: bool) -> dict[str, Any]:
-    """One schema in the common dialect (see module docstring); never mutates its input."""
+def normalize_schema(
+    node: Any, is_30: bool, report: Report | None = None, parts: tuple[str | int, ...] = ()
+) -> dict[str, Any]:
+    """One schema in the common dialect (see module docstring); never mutates its input.
+
+    Keywords whose value has the wrong type are dropped and passed to `report`
+    (code, message, JSON pointer parts from `parts`).
+    """
+    report = report or _ignore
     if node is True or node is None:
         return {}
     if node is False:
@@ -165,12 +173,21 @@ def normalize_schema(node: Any, is_30: bool) -> dict[str, Any]:
     for key, value in node.items():
         if key.startswith("x-") or key in _DROP:
             continue
+        here = [*parts, key]
         if key in _SUBSCHEMA_LISTS and isinstance(value, list):
-            out[key] = [normalize_schema(item, is_30) for item in value]
+            out[key] = [normalize_schema(item, is_30, report, (*here, i)) for i, item in enumerate(value)]
         elif key in _SUBSCHEMA and isinstance(value, (dict, bool)):
-            out[key] = normalize_schema(value, is_30) if isinstance(value, dict) else value
+            out[key] = (
+                normalize_schema(value, is_30, report, tuple(here)) if isinstance(value, dict) else value
+            )
         elif key in _SUBSCHEMA_MAPS and isinstance(value, dict):
-            out[key] = {name: normalize_schema(sub, is_30) for name, sub in value.items()}
+            out[key] = {
+                name: normalize_schema(sub, is_30, report, (*here, name)) for name, sub in value.items()
+            }
+        elif key == "pattern" and isinstance(value, str) and (problem := pattern_problem(value)):
+            report(
+                "bad-pattern", f"pattern {value!r} is not a regular expression ({problem}); not checked", here
+            )
         else:
             out[key] = value
     for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
@@ -187,6 +204,10 @@ def normalize_schema(node: Any, is_30: bool) -> dict[str, Any]:
     if is_30 and node.get("nullable") is True:
         out = _nullable(out)
     return out
+
+
+def _ignore(code: str, message: str, parts: list[str | int]) -> None:
+    """The `report` of callers that do not collect warnings."""
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -236,7 +257,7 @@ class _Builder:
         schemas: dict[str, dict[str, Any]] = {}
         type_names: dict[str, str] = {}
         for name, schema in raw_schemas.items():
-            schemas[name] = normalize_schema(schema, self.is_30)
+            schemas[name] = normalize_schema(schema, self.is_30, self.warn, ("components", "schemas", name))
             type_names[name] = self.names.claim(identifier(name, "Schema", style="pascal"))
         self.needs = needing_variants(schemas)
         for name in sorted(self.needs):
@@ -273,6 +294,7 @@ class _Builder:
                 if name != identifier(operation_id, "operation"):
                     self.warn("renamed-operation", f"operation {operation_id!r} renamed to {name}", where)
                 type_name = self.names.claim(identifier(name, "Operation", style="pascal"))
+                own = raw.get("parameters") or []
                 tags = raw.get("tags") or []
                 group = str(tags[0]) if tags else (path.strip("/").split("/")[0] or "root")
                 operations.append(
@@ -284,7 +306,14 @@ class _Builder:
                         path=path,
                         group=group,
                         summary=str(raw.get("summary") or raw.get("description") or ""),
-                        parameters=self._parameters(path, shared, raw.get("parameters") or [], where),
+                        parameters=self._parameters(
+                            path,
+                            [
+                                *_located(shared, ["paths", path, "parameters"]),
+                                *_located(own, [*where, "parameters"]),
+                            ],
+                            where,
+                        ),
                         body=self._body(raw.get("requestBody"), where),
                         responses=self._responses(raw.get("responses") or {}, where),
                         security=raw.get("security", self.root.get("security")) or [],
@@ -294,29 +323,32 @@ class _Builder:
         return operations
 
     def _parameters(
-        self, path: str, shared: list[Any], own: list[Any], where: list[str | int]
+        self, path: str, raws: list[tuple[Any, list[str | int]]], where: list[str | int]
     ) -> list[Parameter]:
-        merged: dict[tuple[str, str], dict[str, Any]] = {}
-        for raw in [*shared, *own]:
+        merged: dict[tuple[str, str], tuple[dict[str, Any], list[str | int]]] = {}
+        for raw, at in raws:
             param = self.doc.deref(raw)
             if not isinstance(param, dict) or "name" not in param or "in" not in param:
-                self.warn("bad-parameter", "parameter without name or location skipped", where)
+                self.warn("bad-parameter", "parameter without name or location skipped", at)
                 continue
-            merged[(str(param["in"]), str(param["name"]))] = param
+            merged[(str(param["in"]), str(param["name"]))] = (param, at)
         keys = NameTable()
         result: list[Parameter] = []
-        for (location, name), param in merged.items():
+        for (location, name), (param, at) in merged.items():
             if location not in ("path", "query", "header", "cookie"):
                 continue
             schema = param.get("schema")
+            at = [*at, "schema"]
             if schema is None and isinstance(param.get("content"), dict) and param["content"]:
-                schema = next(iter(param["content"].values())).get("schema")
+                media = next(iter(param["content"]))
+                schema = (param["content"][media] or {}).get("schema")
+                at = [*at[:-1], "content", media, "schema"]
             result.append(
                 Parameter(
                     name=name if location != "header" else name.lower(),
                     location=location,
                     required=bool(param.get("required")) or location == "path",
-                    schema=normalize_schema(schema or {"type": "string"}, self.is_30),
+                    schema=normalize_schema(schema or {"type": "string"}, self.is_30, self.warn, tuple(at)),
                     key=keys.claim(identifier(name, "param")),
                     delimiter=_delimiter(location, param),
                 )
@@ -337,7 +369,13 @@ class _Builder:
         kind = ""
         for media, media_object in content.items():
             schema = request_view(
-                normalize_schema((media_object or {}).get("schema") or {}, self.is_30), self.needs
+                normalize_schema(
+                    (media_object or {}).get("schema") or {},
+                    self.is_30,
+                    self.warn,
+                    (*where, "requestBody", "content", media, "schema"),
+                ),
+                self.needs,
             )
             media_kind = (
                 "json"
@@ -374,7 +412,12 @@ class _Builder:
             has_example, example = False, None
             if media is not None:
                 media_object = content[media] or {}
-                schema = normalize_schema(media_object.get("schema") or {}, self.is_30)
+                schema = normalize_schema(
+                    media_object.get("schema") or {},
+                    self.is_30,
+                    self.warn,
+                    (*where, "responses", status, "content", media, "schema"),
+                )
                 has_example, example = schema_example(media_object)
             elif content:
                 self.warn("non-json-response", "only JSON responses are typed", [*where, "responses", status])
@@ -398,6 +441,11 @@ class _Builder:
                 groups[operation.group] = Group(operation.group, modules.claim(file_stem(operation.group)))
             groups[operation.group].operations.append(operation)
         return list(groups.values())
+
+
+def _located(raws: Any, parts: list[str | int]) -> list[tuple[Any, list[str | int]]]:
+    """Each item of a parameter list with its JSON pointer parts; a non-list holds none."""
+    return [(raw, [*parts, index]) for index, raw in enumerate(raws)] if isinstance(raws, list) else []
 
 
 def _delimiter(location: str, param: dict[str, Any]) -> str | None:

@@ -103,6 +103,8 @@ def test_hostile_spec_writes_only_sanitized_files_inside_output(tmp_path: Path) 
     report = json.loads(result.stdout)
     renamed = [w for w in report["warnings"] if w["code"] == "renamed-operation"]
     assert renamed and renamed[0]["where"].endswith("hostile.yaml#/paths/~1items/post")
+    patterns = [w["where"] for w in report["warnings"] if w["code"] == "bad-pattern"]
+    assert patterns == [f"{SPECS['hostile']}#/paths/~1signed/get/parameters/2/schema/pattern"]
     handlers = [op["handler"] for op in report["operations"]]
     assert len(set(handlers)) == len(handlers)
     assert "n123start" in handlers and "delete_" in handlers and "constructor_" in handlers
