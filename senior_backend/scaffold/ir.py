@@ -9,13 +9,14 @@ which keeps recursive schemas finite.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from senior_backend.common.diagnostics import Diagnostic, warning
 from senior_backend.common.openapi import OpenAPIDocument, pointer
-from senior_backend.scaffold.keywords import Report, pattern_problem
+from senior_backend.scaffold.keywords import COUNTS, Report, keyword_problem, pattern_problem
 from senior_backend.scaffold.naming import NameTable, file_stem, identifier
 from senior_backend.scaffold.readonly import SUFFIX, needing_variants, request_view
 
@@ -188,8 +189,10 @@ def normalize_schema(
             report(
                 "bad-pattern", f"pattern {value!r} is not a regular expression ({problem}); not checked", here
             )
+        elif problem := keyword_problem(key, value):
+            report("bad-keyword", f"{key} {problem}, not {json.dumps(value)}; ignored", here)
         else:
-            out[key] = value
+            out[key] = int(value) if key in COUNTS else value
     for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
         if isinstance(out.get(bound), bool):
             if out[bound] and limit in out:

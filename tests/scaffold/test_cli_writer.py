@@ -105,6 +105,11 @@ def test_hostile_spec_writes_only_sanitized_files_inside_output(tmp_path: Path) 
     assert renamed and renamed[0]["where"].endswith("hostile.yaml#/paths/~1items/post")
     patterns = [w["where"] for w in report["warnings"] if w["code"] == "bad-pattern"]
     assert patterns == [f"{SPECS['hostile']}#/paths/~1signed/get/parameters/2/schema/pattern"]
+    keywords = [w["where"].split("#")[1] for w in report["warnings"] if w["code"] == "bad-keyword"]
+    assert keywords == [
+        "/paths/~1signed/get/parameters/3/schema/minLength",
+        "/paths/~1signed/get/parameters/4/schema/minimum",
+    ]
     handlers = [op["handler"] for op in report["operations"]]
     assert len(set(handlers)) == len(handlers)
     assert "n123start" in handlers and "delete_" in handlers and "constructor_" in handlers

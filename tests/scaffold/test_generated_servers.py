@@ -167,6 +167,11 @@ def test_hostile_spec_serves_and_escapes(framework: str, server, generated: dict
         assert client.get("/signed", params={"upper": "ÄB"}).status_code == 200
         assert _fields(_error(client.get("/signed", params={"upper": "ab"}))) == {"query.upper"}
         assert client.get("/signed", params={"broken": "anything"}).status_code == 200
+        # Wrong-typed keywords (minLength: true, minimum: "1") are ignored; the well-typed ones still hold.
+        assert client.get("/signed", params={"short": ""}).status_code == 200
+        assert _fields(_error(client.get("/signed", params={"short": "abcd"}))) == {"query.short"}
+        assert client.get("/signed", params={"count": "0"}).status_code == 200
+        assert _fields(_error(client.get("/signed", params={"count": "10"}))) == {"query.count"}
     assert booted.process.poll() is None
     root = generated[framework] / "hostile"
     names = sorted(

@@ -107,6 +107,40 @@ def test_normalize_openapi_30_nullable_and_exclusive_bounds() -> None:
     }  # 3.1: no keyword
 
 
+def test_wrong_typed_numeric_keywords_are_reported_and_dropped() -> None:
+    reported: list[tuple[str, list]] = []
+    schema = normalize_schema(
+        {
+            "type": "object",
+            "minProperties": 1.0,
+            "properties": {
+                "a": {"type": "string", "minLength": True, "maxLength": 2},
+                "b": {"type": "array", "maxItems": "3", "minItems": -1},
+                "c": {"type": "number", "minimum": "0", "multipleOf": 0, "exclusiveMaximum": False},
+            },
+        },
+        True,
+        lambda code, message, parts: reported.append((code, parts)),
+        ("components", "schemas", "S"),
+    )
+    assert schema["minProperties"] == 1 and isinstance(schema["minProperties"], int)
+    assert schema["properties"] == {
+        "a": {"type": "string", "maxLength": 2},
+        "b": {"type": "array"},
+        "c": {"type": "number"},
+    }
+    assert {code for code, _ in reported} == {"bad-keyword"}
+    assert sorted(parts[-2:] for _, parts in reported) == [
+        ["a", "minLength"],
+        ["b", "maxItems"],
+        ["b", "minItems"],
+        ["c", "minimum"],
+        ["c", "multipleOf"],
+    ]
+    assert reported[0][1][:4] == ["components", "schemas", "S", "properties"]
+    assert ".min(" not in ZodWriter({}).expr(schema["properties"]["a"])
+
+
 def test_typescript_types_for_composition() -> None:
     writer = TypeWriter(
         {"Cat": "Cat", "Dog": "Dog"}, schemas={"Cat": {"properties": {"kind": {"type": "string"}}}}
