@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from senior_backend.common.cli import ExitCode, fail
 from senior_backend.common.diagnostics import Diagnostic, warning
 from senior_backend.common.openapi import OpenAPIDocument, pointer
 from senior_backend.scaffold.keywords import COUNTS, Report, keyword_problem, pattern_problem
@@ -164,8 +165,16 @@ def normalize_schema(
     if node is False:
         return {"not": {}}
     if not isinstance(node, dict):
+        report(
+            "bad-schema", f"a schema must be an object or a boolean, not {_shown(node)}; ignored", list(parts)
+        )
         return {}
     if "$ref" in node:
+        if not isinstance(node["$ref"], str):
+            report(
+                "bad-keyword", f"$ref must be a string, not {_shown(node['$ref'])}; ignored", [*parts, "$ref"]
+            )
+            return {}
         result: dict[str, Any] = {"$ref": node["$ref"]}
         if is_30 and node.get("nullable") is True:
             return {"anyOf": [result, {"type": "null"}]}
@@ -190,7 +199,7 @@ def normalize_schema(
                 "bad-pattern", f"pattern {value!r} is not a regular expression ({problem}); not checked", here
             )
         elif problem := keyword_problem(key, value):
-            report("bad-keyword", f"{key} {problem}, not {json.dumps(value)}; ignored", here)
+            report("bad-keyword", f"{key} {problem}, not {_shown(value)}; ignored", here)
         else:
             out[key] = int(value) if key in COUNTS else value
     for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
@@ -207,6 +216,12 @@ def normalize_schema(
     if is_30 and node.get("nullable") is True:
         out = _nullable(out)
     return out
+
+
+def _shown(value: Any) -> str:
+    """A value as JSON for a message, cut short."""
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _ignore(code: str, message: str, parts: list[str | int]) -> None:
@@ -254,9 +269,21 @@ class _Builder:
     def warn(self, code: str, message: str, parts: list[str | int]) -> None:
         self.warnings.append(warning(code, message, where=f"{self.source}#{pointer(parts)}"))
 
+    def mapping(self, value: Any, parts: list[str | int]) -> dict[str, Any]:
+        """`value` when it is a mapping, {} when absent; anything else is a spec error (exit 2)."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            where = f"{self.source}#{pointer(parts)}"
+            fail(
+                "bad-spec", f"{parts[-1]!r} must be a mapping, not {_shown(value)}", ExitCode.BAD_INPUT, where
+            )
+        return value
+
     def build(self) -> ApiModel:
         info = self.root.get("info") if isinstance(self.root.get("info"), dict) else {}
-        raw_schemas = (self.root.get("components") or {}).get("schemas") or {}
+        components = self.mapping(self.root.get("components"), ["components"])
+        raw_schemas = self.mapping(components.get("schemas"), ["components", "schemas"])
         schemas: dict[str, dict[str, Any]] = {}
         type_names: dict[str, str] = {}
         for name, schema in raw_schemas.items():
@@ -299,6 +326,11 @@ class _Builder:
                 type_name = self.names.claim(identifier(name, "Operation", style="pascal"))
                 own = raw.get("parameters") or []
                 tags = raw.get("tags") or []
+                if not isinstance(tags, list):
+                    self.warn(
+                        "bad-keyword", f"tags must be a list, not {_shown(tags)}; ignored", [*where, "tags"]
+                    )
+                    tags = []
                 group = str(tags[0]) if tags else (path.strip("/").split("/")[0] or "root")
                 operations.append(
                     Operation(
@@ -318,7 +350,9 @@ class _Builder:
                             where,
                         ),
                         body=self._body(raw.get("requestBody"), where),
-                        responses=self._responses(raw.get("responses") or {}, where),
+                        responses=self._responses(
+                            self.mapping(raw.get("responses"), [*where, "responses"]), where
+                        ),
                         security=raw.get("security", self.root.get("security")) or [],
                         where=f"{self.source}#{pointer(where)}",
                     )
@@ -342,9 +376,10 @@ class _Builder:
                 continue
             schema = param.get("schema")
             at = [*at, "schema"]
-            if schema is None and isinstance(param.get("content"), dict) and param["content"]:
-                media = next(iter(param["content"]))
-                schema = (param["content"][media] or {}).get("schema")
+            content = self.mapping(param.get("content"), [*at[:-1], "content"])
+            if schema is None and content:
+                media = next(iter(content))
+                schema = self.mapping(content[media], [*at[:-1], "content", media]).get("schema")
                 at = [*at[:-1], "content", media, "schema"]
             result.append(
                 Parameter(
@@ -367,13 +402,13 @@ class _Builder:
         body = self.doc.deref(raw)
         if not isinstance(body, dict):
             return None
-        content = body.get("content") or {}
+        content = self.mapping(body.get("content"), [*where, "requestBody", "content"])
         chosen: dict[str, dict[str, Any]] = {}
         kind = ""
         for media, media_object in content.items():
             schema = request_view(
                 normalize_schema(
-                    (media_object or {}).get("schema") or {},
+                    self.mapping(media_object, [*where, "requestBody", "content", media]).get("schema") or {},
                     self.is_30,
                     self.warn,
                     (*where, "requestBody", "content", media, "schema"),
@@ -409,12 +444,12 @@ class _Builder:
             if not re.fullmatch(r"[1-5][0-9X]{2}|default", status, flags=re.IGNORECASE):
                 self.warn("bad-status", f"response status {status!r} ignored", [*where, "responses", status])
                 continue
-            content = response.get("content") or {}
+            content = self.mapping(response.get("content"), [*where, "responses", status, "content"])
             media = next((m for m in content if JSON_MEDIA.match(m)), None)
             schema = None
             has_example, example = False, None
             if media is not None:
-                media_object = content[media] or {}
+                media_object = self.mapping(content[media], [*where, "responses", status, "content", media])
                 schema = normalize_schema(
                     media_object.get("schema") or {},
                     self.is_30,

@@ -53,8 +53,40 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+_SHAPES: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    **{
+        key: ("must be a list of schemas", lambda value: isinstance(value, list))
+        for key in ("allOf", "oneOf", "anyOf", "prefixItems")
+    },
+    **{
+        key: ("must be a schema", lambda value: isinstance(value, (dict, bool)))
+        for key in ("items", "not", "additionalProperties", "contains", "propertyNames")
+    },
+    **{
+        key: ("must be a map of schemas", lambda value: isinstance(value, dict))
+        for key in ("properties", "patternProperties", "$defs", "definitions")
+    },
+    "required": (
+        "must be a list of property names",
+        lambda value: isinstance(value, list) and all(isinstance(item, str) for item in value),
+    ),
+    "enum": ("must be a list", lambda value: isinstance(value, list)),
+    "type": (
+        "must be a type name or a list of them",
+        lambda value: (
+            isinstance(value, str)
+            or (isinstance(value, list) and all(isinstance(item, str) for item in value))
+        ),
+    ),
+    "uniqueItems": ("must be true or false", lambda value: isinstance(value, bool)),
+    "pattern": ("must be a string", lambda value: isinstance(value, str)),
+}
+
+
 def keyword_problem(key: str, value: Any) -> str | None:
     """What is wrong with the type of keyword `key`'s value, or None when it is usable."""
+    if key in _SHAPES and not _SHAPES[key][1](value):
+        return _SHAPES[key][0]
     if key in COUNTS and not (_is_number(value) and value >= 0 and float(value).is_integer()):
         return "must be a non-negative integer"
     if key in _NUMBERS:

@@ -107,6 +107,9 @@ def test_hostile_spec_writes_only_sanitized_files_inside_output(tmp_path: Path) 
     assert patterns == [f"{SPECS['hostile']}#/paths/~1signed/get/parameters/2/schema/pattern"]
     keywords = [w["where"].split("#")[1] for w in report["warnings"] if w["code"] == "bad-keyword"]
     assert keywords == [
+        "/components/schemas/Loose/required",
+        "/components/schemas/Loose/enum",
+        "/components/schemas/Loose/properties",
         "/paths/~1signed/get/parameters/3/schema/minLength",
         "/paths/~1signed/get/parameters/4/schema/minimum",
     ]
@@ -146,6 +149,24 @@ def test_symlink_out_of_output_is_refused(tmp_path: Path, run_tool) -> None:
         ),
         ("openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n", "no operations"),
         ("swagger: '1.2'\n", "not an OpenAPI document"),
+        (
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {/a: {get: {responses: [1]}}}\n",
+            "#/paths/~1a/get/responses: 'responses' must be a mapping",
+        ),
+        (
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a: {post: {requestBody: {content: x},"
+            " responses: {'204': {description: x}}}}\n",
+            "#/paths/~1a/post/requestBody/content: 'content' must be a mapping",
+        ),
+        (
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a: {get: {responses: {'200':"
+            " {description: x, content: {application/json: x}}}}}\n",
+            "#/paths/~1a/get/responses/200/content/application~1json: 'application/json' must be a mapping",
+        ),
+        (
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\ncomponents: {schemas: [1]}\npaths: {}\n",
+            "#/components/schemas",
+        ),
     ],
 )
 def test_bad_specs_exit_2_with_one_line(tmp_path: Path, run_tool, content: str, message: str) -> None:

@@ -172,6 +172,8 @@ def test_hostile_spec_serves_and_escapes(framework: str, server, generated: dict
         assert _fields(_error(client.get("/signed", params={"short": "abcd"}))) == {"query.short"}
         assert client.get("/signed", params={"count": "0"}).status_code == 200
         assert _fields(_error(client.get("/signed", params={"count": "10"}))) == {"query.count"}
+        # `required: ok` (a string) requires nothing, not the keys "o" and "k".
+        assert client.post("/signed", json={}).status_code == 201
     assert booted.process.poll() is None
     root = generated[framework] / "hostile"
     names = sorted(

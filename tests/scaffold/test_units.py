@@ -141,6 +141,33 @@ def test_wrong_typed_numeric_keywords_are_reported_and_dropped() -> None:
     assert ".min(" not in ZodWriter({}).expr(schema["properties"]["a"])
 
 
+def test_wrong_typed_structure_keywords_are_reported_never_iterated() -> None:
+    reported: list[list] = []
+    schema = normalize_schema(
+        {
+            "type": "object",
+            "required": "ok",
+            "properties": {"o": {"type": "string"}, "k": "string", "r": {"$ref": 3}},
+            "allOf": {"type": "object"},
+            "items": [{"type": "string"}],
+            "enum": "ab",
+        },
+        False,
+        lambda code, message, parts: reported.append(parts),
+    )
+    assert schema == {"type": "object", "properties": {"o": {"type": "string"}, "k": {}, "r": {}}}
+    assert sorted("/".join(map(str, parts)) for parts in reported) == [
+        "allOf",
+        "enum",
+        "items",
+        "properties/k",
+        "properties/r/$ref",
+        "required",
+    ]
+    zod = ZodWriter({}).expr(schema)
+    assert '"o": z.string().optional()' in zod and '"k": z.unknown().optional()' in zod
+
+
 def test_typescript_types_for_composition() -> None:
     writer = TypeWriter(
         {"Cat": "Cat", "Dog": "Dog"}, schemas={"Cat": {"properties": {"kind": {"type": "string"}}}}
