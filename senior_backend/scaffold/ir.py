@@ -293,6 +293,7 @@ class _Builder:
         for name in sorted(self.needs):
             schemas[name + SUFFIX] = request_view(schemas[name], self.needs)
             type_names[name + SUFFIX] = self.names.claim(type_names[name] + "Write")
+        self._check_server()
         operations = self._operations()
         groups = self._groups(operations)
         return ApiModel(
@@ -304,6 +305,24 @@ class _Builder:
             groups=groups,
             warnings=self.warnings,
         )
+
+    def _check_server(self) -> None:
+        """Warn about variables of the first server URL (the base path) that have no default."""
+        servers = self.root.get("servers")
+        if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
+            return
+        defaults = server_defaults(servers[0])
+        declared = servers[0].get("variables") if isinstance(servers[0].get("variables"), dict) else {}
+        for name in re.findall(r"\{([^}]*)\}", str(servers[0].get("url", ""))):
+            if name not in defaults:
+                where: list[str | int] = (
+                    ["servers", 0, "variables", name] if name in declared else ["servers", 0, "url"]
+                )
+                self.warn(
+                    "server-variable",
+                    f"server variable {name!r} has no default (OpenAPI requires one); a base path using it is not mounted",
+                    where,
+                )
 
     def _operations(self) -> list[Operation]:
         operations: list[Operation] = []
@@ -493,6 +512,18 @@ def _delimiter(location: str, param: dict[str, Any]) -> str | None:
     if explode and style in ("form", "spaceDelimited", "pipeDelimited"):
         return None
     return {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+
+
+def server_defaults(server: dict[str, Any]) -> dict[str, str]:
+    """The `default` of each variable of a server object that has one."""
+    variables = server.get("variables")
+    if not isinstance(variables, dict):
+        return {}
+    return {
+        str(name): str(variable["default"])
+        for name, variable in variables.items()
+        if isinstance(variable, dict) and isinstance(variable.get("default"), (str, int, float))
+    }
 
 
 def build_model(document: OpenAPIDocument) -> ApiModel:

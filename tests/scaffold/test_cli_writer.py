@@ -186,3 +186,21 @@ def test_usage_errors_exit_2(tmp_path: Path, run_tool) -> None:
     assert bad_framework.returncode == 2
     helped = run_tool("api_scaffolder", "--help")
     assert helped.returncode == 0 and "--stubs" in helped.stdout and "Examples" in helped.stdout
+
+
+@pytest.mark.quick
+def test_server_variables_give_the_base_path_and_missing_defaults_warn(tmp_path: Path) -> None:
+    document = yaml.safe_load(SPECS["shop"].read_text())
+    document["servers"] = [
+        {
+            "url": "https://{host}/api/{version}",
+            "variables": {"host": {"enum": ["a"]}, "version": {"default": "v2"}},
+        }
+    ]
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(yaml.safe_dump(document))
+    result = generate(spec, "express", tmp_path / "out", "--json")
+    assert result.returncode == 0, result.stdout
+    warnings = [w for w in json.loads(result.stdout)["warnings"] if w["code"] == "server-variable"]
+    assert [w["where"].split("#")[1] for w in warnings] == ["/servers/0/variables/host"]
+    assert 'app.use("/api/v2", ' in (tmp_path / "out" / "app.ts").read_text()

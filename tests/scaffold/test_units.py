@@ -240,6 +240,11 @@ def test_examples_are_valid_or_flagged() -> None:
 def test_base_path() -> None:
     assert base_path([{"url": "https://api.example.com/v1/"}]) == "/v1"
     assert base_path([{"url": "/api/{version}"}]) == ""
+    variables = {"host": {"default": "x.example"}, "version": {"default": "v2", "enum": ["v2"]}}
+    assert base_path([{"url": "https://{host}/api/{version}", "variables": variables}]) == "/api/v2"
+    assert base_path([{"url": "https://{host}/api/v1", "variables": {"host": {}}}]) == "/api/v1"
+    assert base_path([{"url": "/api/{version}", "variables": {"version": {"enum": ["v1"]}}}]) == ""
+    assert base_path([{"url": "/{v}", "variables": {"v": {"default": "a b"}}}]) == ""
     assert base_path(None) == ""
 
 
