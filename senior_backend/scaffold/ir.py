@@ -9,17 +9,19 @@ which keeps recursive schemas finite.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from senior_backend.common.cli import ExitCode, fail
 from senior_backend.common.diagnostics import Diagnostic, warning
-from senior_backend.common.openapi import OpenAPIDocument, pointer, ref_name
+from senior_backend.common.openapi import OpenAPIDocument, pointer
+from senior_backend.scaffold.keywords import COUNTS, Report, keyword_problem, pattern_problem
 from senior_backend.scaffold.naming import NameTable, file_stem, identifier
 from senior_backend.scaffold.readonly import SUFFIX, needing_variants, request_view
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-SCHEMA_PREFIX = "#/components/schemas/"
 JSON_MEDIA = re.compile(r"^application/(.+\+)?json(;.*)?$")
 FORM_MEDIA = "application/x-www-form-urlencoded"
 MULTIPART_MEDIA = "multipart/form-data"
@@ -148,19 +150,31 @@ class ApiModel:
     groups: list[Group]
     warnings: list[Diagnostic]
 
-    def type_of_ref(self, ref: str) -> str:
-        return self.type_names[ref_name(ref)]
 
+def normalize_schema(
+    node: Any, is_30: bool, report: Report | None = None, parts: tuple[str | int, ...] = ()
+) -> dict[str, Any]:
+    """One schema in the common dialect (see module docstring); never mutates its input.
 
-def normalize_schema(node: Any, is_30: bool) -> dict[str, Any]:
-    """One schema in the common dialect (see module docstring); never mutates its input."""
+    Keywords whose value has the wrong type are dropped and passed to `report`
+    (code, message, JSON pointer parts from `parts`).
+    """
+    report = report or _ignore
     if node is True or node is None:
         return {}
     if node is False:
         return {"not": {}}
     if not isinstance(node, dict):
+        report(
+            "bad-schema", f"a schema must be an object or a boolean, not {_shown(node)}; ignored", list(parts)
+        )
         return {}
     if "$ref" in node:
+        if not isinstance(node["$ref"], str):
+            report(
+                "bad-keyword", f"$ref must be a string, not {_shown(node['$ref'])}; ignored", [*parts, "$ref"]
+            )
+            return {}
         result: dict[str, Any] = {"$ref": node["$ref"]}
         if is_30 and node.get("nullable") is True:
             return {"anyOf": [result, {"type": "null"}]}
@@ -169,14 +183,25 @@ def normalize_schema(node: Any, is_30: bool) -> dict[str, Any]:
     for key, value in node.items():
         if key.startswith("x-") or key in _DROP:
             continue
+        here = [*parts, key]
         if key in _SUBSCHEMA_LISTS and isinstance(value, list):
-            out[key] = [normalize_schema(item, is_30) for item in value]
+            out[key] = [normalize_schema(item, is_30, report, (*here, i)) for i, item in enumerate(value)]
         elif key in _SUBSCHEMA and isinstance(value, (dict, bool)):
-            out[key] = normalize_schema(value, is_30) if isinstance(value, dict) else value
+            out[key] = (
+                normalize_schema(value, is_30, report, tuple(here)) if isinstance(value, dict) else value
+            )
         elif key in _SUBSCHEMA_MAPS and isinstance(value, dict):
-            out[key] = {name: normalize_schema(sub, is_30) for name, sub in value.items()}
+            out[key] = {
+                name: normalize_schema(sub, is_30, report, (*here, name)) for name, sub in value.items()
+            }
+        elif key == "pattern" and isinstance(value, str) and (problem := pattern_problem(value)):
+            report(
+                "bad-pattern", f"pattern {value!r} is not a regular expression ({problem}); not checked", here
+            )
+        elif problem := keyword_problem(key, value):
+            report("bad-keyword", f"{key} {problem}, not {_shown(value)}; ignored", here)
         else:
-            out[key] = value
+            out[key] = int(value) if key in COUNTS else value
     for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
         if isinstance(out.get(bound), bool):
             if out[bound] and limit in out:
@@ -191,6 +216,16 @@ def normalize_schema(node: Any, is_30: bool) -> dict[str, Any]:
     if is_30 and node.get("nullable") is True:
         out = _nullable(out)
     return out
+
+
+def _shown(value: Any) -> str:
+    """A value as JSON for a message, cut short."""
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _ignore(code: str, message: str, parts: list[str | int]) -> None:
+    """The `report` of callers that do not collect warnings."""
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -234,18 +269,31 @@ class _Builder:
     def warn(self, code: str, message: str, parts: list[str | int]) -> None:
         self.warnings.append(warning(code, message, where=f"{self.source}#{pointer(parts)}"))
 
+    def mapping(self, value: Any, parts: list[str | int]) -> dict[str, Any]:
+        """`value` when it is a mapping, {} when absent; anything else is a spec error (exit 2)."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            where = f"{self.source}#{pointer(parts)}"
+            fail(
+                "bad-spec", f"{parts[-1]!r} must be a mapping, not {_shown(value)}", ExitCode.BAD_INPUT, where
+            )
+        return value
+
     def build(self) -> ApiModel:
         info = self.root.get("info") if isinstance(self.root.get("info"), dict) else {}
-        raw_schemas = (self.root.get("components") or {}).get("schemas") or {}
+        components = self.mapping(self.root.get("components"), ["components"])
+        raw_schemas = self.mapping(components.get("schemas"), ["components", "schemas"])
         schemas: dict[str, dict[str, Any]] = {}
         type_names: dict[str, str] = {}
         for name, schema in raw_schemas.items():
-            schemas[name] = normalize_schema(schema, self.is_30)
+            schemas[name] = normalize_schema(schema, self.is_30, self.warn, ("components", "schemas", name))
             type_names[name] = self.names.claim(identifier(name, "Schema", style="pascal"))
         self.needs = needing_variants(schemas)
         for name in sorted(self.needs):
             schemas[name + SUFFIX] = request_view(schemas[name], self.needs)
             type_names[name + SUFFIX] = self.names.claim(type_names[name] + "Write")
+        self._check_server()
         operations = self._operations()
         groups = self._groups(operations)
         return ApiModel(
@@ -257,6 +305,24 @@ class _Builder:
             groups=groups,
             warnings=self.warnings,
         )
+
+    def _check_server(self) -> None:
+        """Warn about variables of the first server URL (the base path) that have no default."""
+        servers = self.root.get("servers")
+        if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
+            return
+        defaults = server_defaults(servers[0])
+        declared = servers[0].get("variables") if isinstance(servers[0].get("variables"), dict) else {}
+        for name in re.findall(r"\{([^}]*)\}", str(servers[0].get("url", ""))):
+            if name not in defaults:
+                where: list[str | int] = (
+                    ["servers", 0, "variables", name] if name in declared else ["servers", 0, "url"]
+                )
+                self.warn(
+                    "server-variable",
+                    f"server variable {name!r} has no default (OpenAPI requires one); a base path using it is not mounted",
+                    where,
+                )
 
     def _operations(self) -> list[Operation]:
         operations: list[Operation] = []
@@ -277,7 +343,13 @@ class _Builder:
                 if name != identifier(operation_id, "operation"):
                     self.warn("renamed-operation", f"operation {operation_id!r} renamed to {name}", where)
                 type_name = self.names.claim(identifier(name, "Operation", style="pascal"))
+                own = raw.get("parameters") or []
                 tags = raw.get("tags") or []
+                if not isinstance(tags, list):
+                    self.warn(
+                        "bad-keyword", f"tags must be a list, not {_shown(tags)}; ignored", [*where, "tags"]
+                    )
+                    tags = []
                 group = str(tags[0]) if tags else (path.strip("/").split("/")[0] or "root")
                 operations.append(
                     Operation(
@@ -288,9 +360,18 @@ class _Builder:
                         path=path,
                         group=group,
                         summary=str(raw.get("summary") or raw.get("description") or ""),
-                        parameters=self._parameters(path, shared, raw.get("parameters") or [], where),
+                        parameters=self._parameters(
+                            path,
+                            [
+                                *_located(shared, ["paths", path, "parameters"]),
+                                *_located(own, [*where, "parameters"]),
+                            ],
+                            where,
+                        ),
                         body=self._body(raw.get("requestBody"), where),
-                        responses=self._responses(raw.get("responses") or {}, where),
+                        responses=self._responses(
+                            self.mapping(raw.get("responses"), [*where, "responses"]), where
+                        ),
                         security=raw.get("security", self.root.get("security")) or [],
                         where=f"{self.source}#{pointer(where)}",
                     )
@@ -298,29 +379,33 @@ class _Builder:
         return operations
 
     def _parameters(
-        self, path: str, shared: list[Any], own: list[Any], where: list[str | int]
+        self, path: str, raws: list[tuple[Any, list[str | int]]], where: list[str | int]
     ) -> list[Parameter]:
-        merged: dict[tuple[str, str], dict[str, Any]] = {}
-        for raw in [*shared, *own]:
+        merged: dict[tuple[str, str], tuple[dict[str, Any], list[str | int]]] = {}
+        for raw, at in raws:
             param = self.doc.deref(raw)
             if not isinstance(param, dict) or "name" not in param or "in" not in param:
-                self.warn("bad-parameter", "parameter without name or location skipped", where)
+                self.warn("bad-parameter", "parameter without name or location skipped", at)
                 continue
-            merged[(str(param["in"]), str(param["name"]))] = param
+            merged[(str(param["in"]), str(param["name"]))] = (param, at)
         keys = NameTable()
         result: list[Parameter] = []
-        for (location, name), param in merged.items():
+        for (location, name), (param, at) in merged.items():
             if location not in ("path", "query", "header", "cookie"):
                 continue
             schema = param.get("schema")
-            if schema is None and isinstance(param.get("content"), dict) and param["content"]:
-                schema = next(iter(param["content"].values())).get("schema")
+            at = [*at, "schema"]
+            content = self.mapping(param.get("content"), [*at[:-1], "content"])
+            if schema is None and content:
+                media = next(iter(content))
+                schema = self.mapping(content[media], [*at[:-1], "content", media]).get("schema")
+                at = [*at[:-1], "content", media, "schema"]
             result.append(
                 Parameter(
                     name=name if location != "header" else name.lower(),
                     location=location,
                     required=bool(param.get("required")) or location == "path",
-                    schema=normalize_schema(schema or {"type": "string"}, self.is_30),
+                    schema=normalize_schema(schema or {"type": "string"}, self.is_30, self.warn, tuple(at)),
                     key=keys.claim(identifier(name, "param")),
                     delimiter=_delimiter(location, param),
                 )
@@ -336,12 +421,18 @@ class _Builder:
         body = self.doc.deref(raw)
         if not isinstance(body, dict):
             return None
-        content = body.get("content") or {}
+        content = self.mapping(body.get("content"), [*where, "requestBody", "content"])
         chosen: dict[str, dict[str, Any]] = {}
         kind = ""
         for media, media_object in content.items():
             schema = request_view(
-                normalize_schema((media_object or {}).get("schema") or {}, self.is_30), self.needs
+                normalize_schema(
+                    self.mapping(media_object, [*where, "requestBody", "content", media]).get("schema") or {},
+                    self.is_30,
+                    self.warn,
+                    (*where, "requestBody", "content", media, "schema"),
+                ),
+                self.needs,
             )
             media_kind = (
                 "json"
@@ -372,13 +463,18 @@ class _Builder:
             if not re.fullmatch(r"[1-5][0-9X]{2}|default", status, flags=re.IGNORECASE):
                 self.warn("bad-status", f"response status {status!r} ignored", [*where, "responses", status])
                 continue
-            content = response.get("content") or {}
+            content = self.mapping(response.get("content"), [*where, "responses", status, "content"])
             media = next((m for m in content if JSON_MEDIA.match(m)), None)
             schema = None
             has_example, example = False, None
             if media is not None:
-                media_object = content[media] or {}
-                schema = normalize_schema(media_object.get("schema") or {}, self.is_30)
+                media_object = self.mapping(content[media], [*where, "responses", status, "content", media])
+                schema = normalize_schema(
+                    media_object.get("schema") or {},
+                    self.is_30,
+                    self.warn,
+                    (*where, "responses", status, "content", media, "schema"),
+                )
                 has_example, example = schema_example(media_object)
             elif content:
                 self.warn("non-json-response", "only JSON responses are typed", [*where, "responses", status])
@@ -404,6 +500,11 @@ class _Builder:
         return list(groups.values())
 
 
+def _located(raws: Any, parts: list[str | int]) -> list[tuple[Any, list[str | int]]]:
+    """Each item of a parameter list with its JSON pointer parts; a non-list holds none."""
+    return [(raw, [*parts, index]) for index, raw in enumerate(raws)] if isinstance(raws, list) else []
+
+
 def _delimiter(location: str, param: dict[str, Any]) -> str | None:
     """Arrays sent as one value: `style: form, explode: false` (and simple/delimited styles) per OpenAPI."""
     style = param.get("style") or ("form" if location in ("query", "cookie") else "simple")
@@ -411,6 +512,18 @@ def _delimiter(location: str, param: dict[str, Any]) -> str | None:
     if explode and style in ("form", "spaceDelimited", "pipeDelimited"):
         return None
     return {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+
+
+def server_defaults(server: dict[str, Any]) -> dict[str, str]:
+    """The `default` of each variable of a server object that has one."""
+    variables = server.get("variables")
+    if not isinstance(variables, dict):
+        return {}
+    return {
+        str(name): str(variable["default"])
+        for name, variable in variables.items()
+        if isinstance(variable, dict) and isinstance(variable.get("default"), (str, int, float))
+    }
 
 
 def build_model(document: OpenAPIDocument) -> ApiModel:

@@ -17,7 +17,7 @@ import jinja2
 from senior_backend.common.diagnostics import Diagnostic, warning
 from senior_backend.common.resources import template_environment
 from senior_backend.scaffold.examples import Examples
-from senior_backend.scaffold.ir import ApiModel, Operation, Parameter
+from senior_backend.scaffold.ir import ApiModel, Operation, Parameter, server_defaults
 from senior_backend.scaffold.naming import identifier, ts_comment, ts_string, ts_template
 from senior_backend.scaffold.tstypes import UNKNOWN, Node, TypeBuilder, union
 from senior_backend.scaffold.zodgen import ZodBuilder
@@ -47,10 +47,18 @@ class RenderedFile:
 
 
 def base_path(servers: Any) -> str:
-    """The path prefix of the first server URL (`https://x/v1` -> `/v1`), '' when none."""
+    """The path prefix of the first server URL (`https://x/v1` -> `/v1`), '' when none.
+
+    Server variables (`https://{host}/api/{version}`) take their `default`; a path
+    that still holds a variable without one cannot be mounted, and is '' (ir.py warns).
+    """
     if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
         return ""
-    path = urlparse(str(servers[0].get("url", ""))).path.rstrip("/")
+    defaults = server_defaults(servers[0])
+    url = re.sub(
+        r"\{([^}]*)\}", lambda match: defaults.get(match[1], match[0]), str(servers[0].get("url", ""))
+    )
+    path = urlparse(url).path.rstrip("/")
     if "{" in path or not re.fullmatch(r"[A-Za-z0-9._~/-]*", path):
         return ""
     return path

@@ -103,6 +103,16 @@ def test_hostile_spec_writes_only_sanitized_files_inside_output(tmp_path: Path) 
     report = json.loads(result.stdout)
     renamed = [w for w in report["warnings"] if w["code"] == "renamed-operation"]
     assert renamed and renamed[0]["where"].endswith("hostile.yaml#/paths/~1items/post")
+    patterns = [w["where"] for w in report["warnings"] if w["code"] == "bad-pattern"]
+    assert patterns == [f"{SPECS['hostile']}#/paths/~1signed/get/parameters/2/schema/pattern"]
+    keywords = [w["where"].split("#")[1] for w in report["warnings"] if w["code"] == "bad-keyword"]
+    assert keywords == [
+        "/components/schemas/Loose/required",
+        "/components/schemas/Loose/enum",
+        "/components/schemas/Loose/properties",
+        "/paths/~1signed/get/parameters/3/schema/minLength",
+        "/paths/~1signed/get/parameters/4/schema/minimum",
+    ]
     handlers = [op["handler"] for op in report["operations"]]
     assert len(set(handlers)) == len(handlers)
     assert "n123start" in handlers and "delete_" in handlers and "constructor_" in handlers
@@ -139,6 +149,24 @@ def test_symlink_out_of_output_is_refused(tmp_path: Path, run_tool) -> None:
         ),
         ("openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n", "no operations"),
         ("swagger: '1.2'\n", "not an OpenAPI document"),
+        (
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {/a: {get: {responses: [1]}}}\n",
+            "#/paths/~1a/get/responses: 'responses' must be a mapping",
+        ),
+        (
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a: {post: {requestBody: {content: x},"
+            " responses: {'204': {description: x}}}}\n",
+            "#/paths/~1a/post/requestBody/content: 'content' must be a mapping",
+        ),
+        (
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a: {get: {responses: {'200':"
+            " {description: x, content: {application/json: x}}}}}\n",
+            "#/paths/~1a/get/responses/200/content/application~1json: 'application/json' must be a mapping",
+        ),
+        (
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\ncomponents: {schemas: [1]}\npaths: {}\n",
+            "#/components/schemas",
+        ),
     ],
 )
 def test_bad_specs_exit_2_with_one_line(tmp_path: Path, run_tool, content: str, message: str) -> None:
@@ -158,3 +186,21 @@ def test_usage_errors_exit_2(tmp_path: Path, run_tool) -> None:
     assert bad_framework.returncode == 2
     helped = run_tool("api_scaffolder", "--help")
     assert helped.returncode == 0 and "--stubs" in helped.stdout and "Examples" in helped.stdout
+
+
+@pytest.mark.quick
+def test_server_variables_give_the_base_path_and_missing_defaults_warn(tmp_path: Path) -> None:
+    document = yaml.safe_load(SPECS["shop"].read_text())
+    document["servers"] = [
+        {
+            "url": "https://{host}/api/{version}",
+            "variables": {"host": {"enum": ["a"]}, "version": {"default": "v2"}},
+        }
+    ]
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(yaml.safe_dump(document))
+    result = generate(spec, "express", tmp_path / "out", "--json")
+    assert result.returncode == 0, result.stdout
+    warnings = [w for w in json.loads(result.stdout)["warnings"] if w["code"] == "server-variable"]
+    assert [w["where"].split("#")[1] for w in warnings] == ["/servers/0/variables/host"]
+    assert 'app.use("/api/v2", ' in (tmp_path / "out" / "app.ts").read_text()

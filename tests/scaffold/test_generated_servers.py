@@ -160,6 +160,20 @@ def test_hostile_spec_serves_and_escapes(framework: str, server, generated: dict
         assert _fields(_error(client.get("/items/5/", params={'q"uote': "zz"}))) == {'query.q"uote'}
         assert client.get("/items/5/", params={'q"uote': "${e}"}).status_code == 200
         assert client.post("/items", json={"code": "123456"}).status_code == 201
+        # Spec patterns are ECMA-262 regexes: one valid only in legacy mode (`\-`) works, one valid only
+        # in unicode mode (`\p{Lu}`) works, one valid in neither is not checked; the server stays up.
+        assert client.get("/signed", params={"n": "-12"}).status_code == 200
+        assert _fields(_error(client.get("/signed", params={"n": "1.5"}))) == {"query.n"}
+        assert client.get("/signed", params={"upper": "ÄB"}).status_code == 200
+        assert _fields(_error(client.get("/signed", params={"upper": "ab"}))) == {"query.upper"}
+        assert client.get("/signed", params={"broken": "anything"}).status_code == 200
+        # Wrong-typed keywords (minLength: true, minimum: "1") are ignored; the well-typed ones still hold.
+        assert client.get("/signed", params={"short": ""}).status_code == 200
+        assert _fields(_error(client.get("/signed", params={"short": "abcd"}))) == {"query.short"}
+        assert client.get("/signed", params={"count": "0"}).status_code == 200
+        assert _fields(_error(client.get("/signed", params={"count": "10"}))) == {"query.count"}
+        # `required: ok` (a string) requires nothing, not the keys "o" and "k".
+        assert client.post("/signed", json={}).status_code == 201
     assert booted.process.poll() is None
     root = generated[framework] / "hostile"
     names = sorted(

@@ -107,6 +107,67 @@ def test_normalize_openapi_30_nullable_and_exclusive_bounds() -> None:
     }  # 3.1: no keyword
 
 
+def test_wrong_typed_numeric_keywords_are_reported_and_dropped() -> None:
+    reported: list[tuple[str, list]] = []
+    schema = normalize_schema(
+        {
+            "type": "object",
+            "minProperties": 1.0,
+            "properties": {
+                "a": {"type": "string", "minLength": True, "maxLength": 2},
+                "b": {"type": "array", "maxItems": "3", "minItems": -1},
+                "c": {"type": "number", "minimum": "0", "multipleOf": 0, "exclusiveMaximum": False},
+            },
+        },
+        True,
+        lambda code, message, parts: reported.append((code, parts)),
+        ("components", "schemas", "S"),
+    )
+    assert schema["minProperties"] == 1 and isinstance(schema["minProperties"], int)
+    assert schema["properties"] == {
+        "a": {"type": "string", "maxLength": 2},
+        "b": {"type": "array"},
+        "c": {"type": "number"},
+    }
+    assert {code for code, _ in reported} == {"bad-keyword"}
+    assert sorted(parts[-2:] for _, parts in reported) == [
+        ["a", "minLength"],
+        ["b", "maxItems"],
+        ["b", "minItems"],
+        ["c", "minimum"],
+        ["c", "multipleOf"],
+    ]
+    assert reported[0][1][:4] == ["components", "schemas", "S", "properties"]
+    assert ".min(" not in ZodWriter({}).expr(schema["properties"]["a"])
+
+
+def test_wrong_typed_structure_keywords_are_reported_never_iterated() -> None:
+    reported: list[list] = []
+    schema = normalize_schema(
+        {
+            "type": "object",
+            "required": "ok",
+            "properties": {"o": {"type": "string"}, "k": "string", "r": {"$ref": 3}},
+            "allOf": {"type": "object"},
+            "items": [{"type": "string"}],
+            "enum": "ab",
+        },
+        False,
+        lambda code, message, parts: reported.append(parts),
+    )
+    assert schema == {"type": "object", "properties": {"o": {"type": "string"}, "k": {}, "r": {}}}
+    assert sorted("/".join(map(str, parts)) for parts in reported) == [
+        "allOf",
+        "enum",
+        "items",
+        "properties/k",
+        "properties/r/$ref",
+        "required",
+    ]
+    zod = ZodWriter({}).expr(schema)
+    assert '"o": z.string().optional()' in zod and '"k": z.unknown().optional()' in zod
+
+
 def test_typescript_types_for_composition() -> None:
     writer = TypeWriter(
         {"Cat": "Cat", "Dog": "Dog"}, schemas={"Cat": {"properties": {"kind": {"type": "string"}}}}
@@ -145,7 +206,7 @@ def test_zod_never_coerces_bodies_but_parses_parameters() -> None:
         request=True,
     )
     assert ".optional()" in read_only
-    assert zod.expr({"type": "string", "pattern": '^a"b$'}).endswith('.regex(new RegExp("^a\\"b$", "u"))')
+    assert zod.expr({"type": "string", "pattern": '^a"b$'}).endswith('.regex(specPattern("^a\\"b$"))')
 
 
 def test_delimited_array_parameters_are_split() -> None:
@@ -179,6 +240,11 @@ def test_examples_are_valid_or_flagged() -> None:
 def test_base_path() -> None:
     assert base_path([{"url": "https://api.example.com/v1/"}]) == "/v1"
     assert base_path([{"url": "/api/{version}"}]) == ""
+    variables = {"host": {"default": "x.example"}, "version": {"default": "v2", "enum": ["v2"]}}
+    assert base_path([{"url": "https://{host}/api/{version}", "variables": variables}]) == "/api/v2"
+    assert base_path([{"url": "https://{host}/api/v1", "variables": {"host": {}}}]) == "/api/v1"
+    assert base_path([{"url": "/api/{version}", "variables": {"version": {"enum": ["v1"]}}}]) == ""
+    assert base_path([{"url": "/{v}", "variables": {"v": {"default": "a b"}}}]) == ""
     assert base_path(None) == ""
 
 
