@@ -219,6 +219,15 @@ class ZodReader:
                 )
             elif pattern is not None and pattern.type == "regex":
                 value = text(pattern.child_by_field_name("pattern") or pattern)
+            elif pattern is not None and pattern.type == "call_expression":
+                # RegExp("...") or the generated code's specPattern("...") helper
+                callee = text(pattern.child_by_field_name("function") or pattern)
+                inner = pattern.child_by_field_name("arguments")
+                value = (
+                    literal(inner.named_children[0])
+                    if callee in ("RegExp", "specPattern") and inner is not None and inner.named_children
+                    else None
+                )
             if isinstance(value, str):
                 return {**base, "pattern": value}
         if name == "optional":
