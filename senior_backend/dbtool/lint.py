@@ -18,7 +18,7 @@ from pglast.enums import AlterTableType, ConstrType, ObjectType
 
 from senior_backend.common.cli import ExitCode, fail
 from senior_backend.dbtool.migration_files import is_no_transaction
-from senior_backend.dbtool.sqltext import Statement, parse_one, split_statements
+from senior_backend.dbtool.sqltext import Statement, parse_one, read_sql, split_statements
 
 ERROR, WARNING = "error", "warning"
 _SAFE_DEFAULT_FUNCTIONS = {"now", "current_timestamp", "statement_timestamp", "transaction_timestamp"}
@@ -88,7 +88,7 @@ class Finding:
 def lint_file(path: Path) -> list[Finding]:
     if not path.is_file():
         fail("no-file", f"{path} is not a file", ExitCode.BAD_INPUT)
-    return lint_sql(path.read_text(encoding="utf-8"))
+    return lint_sql(read_sql(path), str(path))
 
 
 def lint_targets(path: Path) -> list[Path]:
@@ -106,10 +106,10 @@ def lint_targets(path: Path) -> list[Path]:
     return [path]
 
 
-def lint_sql(text: str) -> list[Finding]:
+def lint_sql(text: str, source: str = "<sql>") -> list[Finding]:
     """Every hazard of a migration's statements, in file order."""
     linter = _Linter(is_no_transaction(text))
-    for statement in split_statements(text):
+    for statement in split_statements(text, source):
         linter.check(statement)
     return linter.findings
 

@@ -32,6 +32,7 @@ from senior_backend.dbtool.sqltext import (
     Statement,
     needs_no_transaction,
     parse_one,
+    read_sql,
     split_statements,
     transaction_control,
     without_concurrently,
@@ -72,7 +73,7 @@ class MigrationFile:
 
     @property
     def text(self) -> str:
-        return self.path.read_text(encoding="utf-8")
+        return read_sql(self.path)
 
     @property
     def checksum(self) -> str:
@@ -138,7 +139,7 @@ def execute_script(
     explicit block is rolled back on failure. Raises `MigrationFailed`.
     """
     no_tx = is_no_transaction(text) if no_transaction is None else no_transaction
-    statements = split_statements(text)
+    statements = split_statements(text, label)
     timings: list[dict] = []
     if no_tx:
         _run_statements(conn, statements, label, timings, skip_control=False)
@@ -268,6 +269,11 @@ class Runner:
         try:
             self._refuse_modified(migrations)
             applied = self.applied()
+            for m in migrations:
+                if m.version not in applied:
+                    split_statements(
+                        m.text, m.path.name
+                    )  # a file that does not parse stops the run before any
             done = []
             if target is not None:
                 above = [v for v in sorted(applied, reverse=True) if v > target]
@@ -322,7 +328,7 @@ class Runner:
                     f"no .down.sql file for applied version {version}",
                     ExitCode.BAD_INPUT,
                 )
-            text = m.down_path.read_text(encoding="utf-8")
+            text = read_sql(m.down_path)
             started = time.perf_counter()
             forget = f"DELETE FROM {TRACKING_TABLE} WHERE version = %s"
             if is_no_transaction(text):
@@ -349,7 +355,7 @@ class Runner:
             for m in pending:
                 entry = {"version": m.version, "name": m.name, "statements": []}
                 report["migrations"].append(entry)
-                for index, statement in enumerate(split_statements(m.text)):
+                for index, statement in enumerate(split_statements(m.text, m.path.name)):
                     item, held = self._dry_statement(m, index, statement, held)
                     if item is not None:
                         entry["statements"].append(item)
@@ -401,7 +407,7 @@ class Runner:
 def execute_script_in_transaction(conn: psycopg.Connection, text: str, label: str) -> list[dict]:
     """Run a transactional script inside the caller's open transaction (its BEGIN/COMMIT ignored)."""
     timings: list[dict] = []
-    _run_statements(conn, split_statements(text), label, timings, skip_control=True)
+    _run_statements(conn, split_statements(text, label), label, timings, skip_control=True)
     return timings
 
 

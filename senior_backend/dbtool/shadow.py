@@ -26,7 +26,7 @@ from senior_backend.common.cli import ExitCode, fail
 from senior_backend.common.pg.catalog import load_snapshot
 from senior_backend.common.pg.connect import connect
 from senior_backend.common.pg.model import Snapshot
-from senior_backend.dbtool.sqltext import Statement, split_statements
+from senior_backend.dbtool.sqltext import Statement, read_sql, split_statements
 
 _MISSING_ROLE = re.compile(r'role "([^"]+)" does not exist')
 _MAX_ROLE_RETRIES = 50
@@ -47,8 +47,8 @@ def read_schema(path: Path) -> SchemaSources:
     else:
         fail("no-schema", f"schema file {path} does not exist", ExitCode.BAD_INPUT)
     try:
-        return [(file, file.read_text(encoding="utf-8")) for file in files]
-    except (OSError, UnicodeDecodeError) as exc:
+        return [(file, read_sql(file)) for file in files]
+    except OSError as exc:
         fail("bad-schema", f"cannot read {path}: {exc}", ExitCode.BAD_INPUT)
 
 
@@ -111,7 +111,7 @@ def _load(conn: psycopg.Connection, sql: str, label: str, *, create_roles: bool)
     """Run a schema file statement by statement; in the embedded server a missing role is created
     and the statement retried (a user's --shadow-url server is never given new roles)."""
     created = 0
-    for statement in split_statements(sql):
+    for statement in split_statements(sql, label):
         while True:
             try:
                 conn.execute(statement.text)
