@@ -10,6 +10,7 @@ in the folder (several written in one second get consecutive seconds), so files 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -19,6 +20,7 @@ NO_TRANSACTION_MARKER = "-- senior-backend: no-transaction"
 _STAMP = "%Y%m%d%H%M%S"
 _UNSAFE = re.compile(r"[^a-z0-9_]+")
 _STAMPED = re.compile(r"^\d{14}_")
+_BREAKING = {"Cc", "Cf", "Zl", "Zp"}
 
 
 def migration_name(text: str) -> str:
@@ -48,6 +50,15 @@ def write_migration(
     up_path.write_text(header + up_sql.rstrip("\n") + "\n", encoding="utf-8")
     down_path.write_text(header + down_sql.rstrip("\n") + "\n", encoding="utf-8")
     return up_path, down_path
+
+
+def sql_comment(text: str) -> str:
+    """`text` as one `-- ` comment line: every control or line-separator character is written
+    escaped (a newline in an identifier must not end the comment and start a statement)."""
+    return "-- " + "".join(
+        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in _BREAKING else ch
+        for ch in text
+    )
 
 
 def is_no_transaction(sql: str) -> bool:

@@ -83,3 +83,19 @@ def test_non_utf8_migration_is_bad_input(pg_url, tmp_path, run_tool):
         result = run_tool(TOOL, *args)
         assert result.returncode == 2, (args, result.stderr)
         assert "is not UTF-8" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_identifier_with_a_newline_cannot_inject_sql_through_a_comment(pg_url, tmp_path, run_tool):
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE victim (id int)")
+    schema = tmp_path / "schema.sql"
+    schema.write_text('CREATE TABLE victim (id int);\nCREATE TABLE "x\nDROP TABLE victim; --" (id int);\n')
+    out = tmp_path / "out"
+    made = run_tool(TOOL, "--connection", pg_url, "--compare", str(schema), "--output", str(out))
+    assert made.returncode == 0, made.stderr
+    up = next(out.glob("*.up.sql")).read_text()
+    comments = [line for line in up.splitlines() if line.startswith("--")]
+    assert any("\\nDROP TABLE victim" in line for line in comments), up
+    applied = run_tool(TOOL, "--connection", pg_url, "--migrate", str(out))
+    assert applied.returncode == 0, applied.stderr
+    assert tables(pg_url) == ["victim", "x\nDROP TABLE victim; --"]
