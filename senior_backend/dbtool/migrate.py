@@ -24,10 +24,11 @@ from pathlib import Path
 import psycopg
 
 from senior_backend.common.cli import ExitCode, fail
-from senior_backend.common.pg.catalog import TOOL_SCHEMA, load_snapshot
+from senior_backend.common.pg.catalog import TOOL_SCHEMA
 from senior_backend.common.pg.connect import connect
 from senior_backend.dbtool.diff import diff_snapshots
 from senior_backend.dbtool.migration_files import is_no_transaction
+from senior_backend.dbtool.shadow import pinned_snapshot
 from senior_backend.dbtool.sqltext import (
     Statement,
     needs_no_transaction,
@@ -350,7 +351,7 @@ class Runner:
         pending = [m for m in migrations if m.version not in applied]
         with self.conn.transaction(force_rollback=True):
             self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
-            before = load_snapshot(self.conn, with_sizes=False)
+            before = pinned_snapshot(self.conn)
             held = set(self._locks())
             for m in pending:
                 entry = {"version": m.version, "name": m.name, "statements": []}
@@ -359,7 +360,7 @@ class Runner:
                     item, held = self._dry_statement(m, index, statement, held)
                     if item is not None:
                         entry["statements"].append(item)
-            after = load_snapshot(self.conn, with_sizes=False)
+            after = pinned_snapshot(self.conn)
             plan = diff_snapshots(before, after)
             report["schema_changes"] = [c.description for c in plan.changes]
         return report

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
+import click
 import psycopg
 
 from senior_backend.common.cli import ExitCode, fail
@@ -30,6 +31,8 @@ from senior_backend.dbtool.sqltext import Statement, read_sql, split_statements
 
 _MISSING_ROLE = re.compile(r'role "([^"]+)" does not exist')
 _MAX_ROLE_RETRIES = 50
+DEFAULT_SEARCH_PATH = '"$user", public'
+_META_COMMAND = re.compile(r"^[ \t]*\\[A-Za-z!?]")
 
 
 SchemaSources = list[tuple[Path, str]]
@@ -47,9 +50,20 @@ def read_schema(path: Path) -> SchemaSources:
     else:
         fail("no-schema", f"schema file {path} does not exist", ExitCode.BAD_INPUT)
     try:
-        return [(file, read_sql(file)) for file in files]
+        return [(file, without_meta_commands(file, read_sql(file))) for file in files]
     except OSError as exc:
         fail("bad-schema", f"cannot read {path}: {exc}", ExitCode.BAD_INPUT)
+
+
+def without_meta_commands(file: Path, sql: str) -> str:
+    """The schema text with psql meta-command lines (`\\restrict` from pg_dump 15.14+, `\\connect`, ...)
+    blanked, each with a warning on stderr; line numbers stay those of the file."""
+    lines = sql.split("\n")
+    for number, line in enumerate(lines, 1):
+        if _META_COMMAND.match(line):
+            click.echo(f"warning: {file}:{number}: skipped psql meta-command {line.split()[0]}", err=True)
+            lines[number - 1] = ""
+    return "\n".join(lines)
 
 
 def _with_database(url: str, database: str) -> str:
@@ -90,12 +104,13 @@ class ShadowServer:
         with self.database() as url, connect(url) as conn:
             for file, sql in sources:
                 _load(conn, sql, str(file), create_roles=self.embedded)
+                conn.execute("RESET ALL")  # one file's SET (pg_dump's search_path) does not reach the next
             yield conn
 
     def snapshot_of(self, sources: SchemaSources) -> Snapshot:
         """Load `sources` into a fresh shadow database and snapshot it."""
         with self.loaded(sources) as conn:
-            return load_snapshot(conn, with_sizes=False)
+            return pinned_snapshot(conn)
 
     def version_warning(self, target_version: int) -> str | None:
         if target_version // 10000 != self.server_version // 10000:
@@ -146,7 +161,19 @@ def shadow_database(path: Path, url: str | None = None) -> Iterator[psycopg.Conn
 def snapshot_url(url: str) -> Snapshot:
     """Snapshot a live database (the target or `--compare-url`), without on-disk sizes."""
     with connect(url) as conn:
+        return pinned_snapshot(conn)
+
+
+def pinned_snapshot(conn: psycopg.Connection) -> Snapshot:
+    """Snapshot with the default search_path: pg_get_* output qualifies names by it, so a schema
+    that left it at '' (every pg_dump does) would otherwise differ from the same schema loaded
+    elsewhere. The connection's own setting is put back afterwards."""
+    previous = conn.execute("SELECT current_setting('search_path')").fetchone()[0]
+    conn.execute("SELECT set_config('search_path', %s, false)", (DEFAULT_SEARCH_PATH,))
+    try:
         return load_snapshot(conn, with_sizes=False)
+    finally:
+        conn.execute("SELECT set_config('search_path', %s, false)", (previous,))
 
 
 def both(first: Callable[[], Snapshot], second: Callable[[], Snapshot]) -> tuple[Snapshot, Snapshot]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+
 import psycopg
 import pytest
 
@@ -99,3 +102,27 @@ def test_identifier_with_a_newline_cannot_inject_sql_through_a_comment(pg_url, t
     applied = run_tool(TOOL, "--connection", pg_url, "--migrate", str(out))
     assert applied.returncode == 0, applied.stderr
     assert tables(pg_url) == ["victim", "x\nDROP TABLE victim; --"]
+
+
+def test_database_compared_with_its_own_pg_dump_has_no_changes(pg_url, pg_server_url, tmp_path, run_tool):
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TYPE order_status AS ENUM ('new', 'paid');"
+            "CREATE TABLE customers (id int PRIMARY KEY);"
+            "CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customers (id),"
+            " status order_status NOT NULL DEFAULT 'new', CHECK (id > 0));"
+            "CREATE INDEX orders_status ON orders (status) WHERE status = 'new'::order_status;"
+            "CREATE VIEW new_orders AS SELECT id FROM orders WHERE status = 'new';"
+        )
+    dump = tmp_path / "dump.sql"
+    subprocess.run(["pg_dump", "-s", "--no-owner", "-f", str(dump), pg_url], check=True)
+    text = dump.read_text()
+    assert "set_config('search_path', '', false)" in text
+    dump.write_text("\\restrict abc123\n" + text + "\\unrestrict abc123\n")
+    result = run_tool(
+        TOOL, "--connection", pg_url, "--compare", str(dump), "--shadow-url", pg_server_url, "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["changes"] == [], [c["description"] for c in report["changes"]]
+    assert "skipped psql meta-command \\restrict" in result.stderr
