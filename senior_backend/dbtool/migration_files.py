@@ -45,11 +45,16 @@ def write_migration(
     if latest >= moment.strftime(_STAMP):
         moment = datetime.strptime(latest, _STAMP).replace(tzinfo=timezone.utc) + timedelta(seconds=1)
     stem = f"{moment.strftime(_STAMP)}_{slug}"
-    header = f"{NO_TRANSACTION_MARKER}\n" if no_transaction else ""
     up_path, down_path = folder / f"{stem}.up.sql", folder / f"{stem}.down.sql"
-    up_path.write_text(header + up_sql.rstrip("\n") + "\n", encoding="utf-8")
-    down_path.write_text(header + down_sql.rstrip("\n") + "\n", encoding="utf-8")
+    up_path.write_text(migration_text(up_sql, no_transaction), encoding="utf-8")
+    down_path.write_text(migration_text(down_sql, no_transaction), encoding="utf-8")
     return up_path, down_path
+
+
+def migration_text(sql: str, no_transaction: bool) -> str:
+    """Exactly what a migration file holds: the no-transaction marker line when needed, then the SQL."""
+    header = f"{NO_TRANSACTION_MARKER}\n" if no_transaction else ""
+    return header + sql.rstrip("\n") + "\n"
 
 
 def sql_comment(text: str) -> str:
