@@ -126,3 +126,88 @@ def test_database_compared_with_its_own_pg_dump_has_no_changes(pg_url, pg_server
     report = json.loads(result.stdout)
     assert report["changes"] == [], [c["description"] for c in report["changes"]]
     assert "skipped psql meta-command \\restrict" in result.stderr
+
+
+def test_a_files_session_settings_do_not_reach_the_next_file(pg_url, tmp_path, run_tool):
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA other")
+    folder = tmp_path / "m"
+    write(folder, "20240101000000_sets_path", "SET search_path = other;\nCREATE TABLE first_t (id int);\n")
+    write(folder, "20240102000000_default_path", "CREATE TABLE second_t (id int);\n")
+    for args in (("--dry-run", "--json"), ()):
+        result = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder), *args)
+        assert result.returncode == 0, result.stderr
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        found = conn.execute(
+            "SELECT schemaname, tablename FROM pg_tables WHERE tablename IN ('first_t', 'second_t') ORDER BY 2"
+        ).fetchall()
+    assert found == [("other", "first_t"), ("public", "second_t")]
+
+
+def test_compare_on_stdout_prints_exactly_the_file(tmp_path, run_tool):
+    v1, v2 = tmp_path / "v1.sql", tmp_path / "v2.sql"
+    v1.write_text("CREATE TABLE t (id int PRIMARY KEY, a int);\n")
+    v2.write_text("CREATE TABLE t (id int PRIMARY KEY, a int);\nCREATE INDEX t_a ON t (a);\n")
+    printed = run_tool(TOOL, "--compare", str(v1), str(v2))
+    assert printed.returncode == 0, printed.stderr
+    out = tmp_path / "out"
+    assert run_tool(TOOL, "--compare", str(v1), str(v2), "--output", str(out)).returncode == 0
+    written = next(out.glob("*.up.sql")).read_text()
+    assert written.startswith("-- senior-backend: no-transaction\n")
+    assert printed.stdout == written
+
+
+def test_dry_run_refuses_an_edited_applied_migration(pg_url, tmp_path, run_tool):
+    folder = tmp_path / "m"
+    path = write(folder, "20240101000000_t", "CREATE TABLE t (id int);\n")
+    assert run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder)).returncode == 0
+    path.write_text("CREATE TABLE t (id bigint);\n")
+    result = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder), "--dry-run")
+    assert result.returncode == 3, (result.stdout, result.stderr)
+    assert "was modified after it was applied" in result.stderr
+
+
+def test_digit_versions_run_and_target_in_numeric_order(pg_url, tmp_path, run_tool):
+    folder = tmp_path / "m"
+    for version in ("1", "2", "10"):
+        write(
+            folder,
+            f"{version}_step",
+            f"INSERT INTO steps VALUES ({version});\n" if version != "1" else "CREATE TABLE steps (v int);\n",
+            f"DELETE FROM steps WHERE v = {version};\n" if version != "1" else "DROP TABLE steps;\n",
+        )
+    upto = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder), "--target", "2")
+    assert upto.returncode == 0, upto.stderr
+    assert tracked_versions(pg_url) == ["1", "2"], "--target 2 does not include 10"
+    result = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder), "--json")
+    assert result.returncode == 0, result.stderr
+    assert [m["version"] for m in json.loads(result.stdout)["applied"]] == ["10"]
+    down = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder), "--down", "1", "--json")
+    assert down.returncode == 0, down.stderr
+    assert sorted(tracked_versions(pg_url)) == ["1", "2"], "the last applied is 10, not 2"
+
+
+def test_explicit_schema_file_beats_database_url(pg_url, tmp_path, run_tool):
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE live_only (v int)")  # no primary key: a finding only the live db has
+    schema = tmp_path / "schema.sql"
+    schema.write_text("CREATE TABLE from_file (v int);\n")
+    result = run_tool(TOOL, "--analyze", str(schema), "--json", env={"DATABASE_URL": pg_url})
+    assert result.returncode == 0, result.stderr
+    assert "from_file" in result.stdout and "live_only" not in result.stdout
+    explicit = run_tool(TOOL, "--connection", pg_url, "--analyze", str(schema), "--json")
+    assert "live_only" in explicit.stdout and "from_file" not in explicit.stdout
+    assert "--connection was given on the command line" in explicit.stderr
+
+
+def test_dry_run_puts_sequences_back(pg_url, tmp_path, run_tool):
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE items (id serial PRIMARY KEY, v text)")
+        conn.execute("INSERT INTO items (v) VALUES ('a')")
+    folder = tmp_path / "m"
+    write(folder, "20240101000000_rows", "INSERT INTO items (v) SELECT 'x' FROM generate_series(1, 5);\n")
+    result = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        assert conn.execute("SELECT last_value, is_called FROM items_id_seq").fetchone() == (1, True)
+        assert conn.execute("INSERT INTO items (v) VALUES ('b') RETURNING id").fetchone()[0] == 2
