@@ -373,13 +373,14 @@ class Runner:
         for m in pending:
             split_statements(m.text, m.path.name)
         sequences = self._sequences()
+        ended: dict[str, tuple[int, bool]] = {}
         try:
-            self._dry_run(pending, report)
+            self._dry_run(pending, report, ended)
         finally:
-            self._restore_sequences(sequences)
+            self._restore_sequences(sequences, ended)
         return report
 
-    def _dry_run(self, pending: list[MigrationFile], report: dict) -> None:
+    def _dry_run(self, pending: list[MigrationFile], report: dict, ended: dict) -> None:
         with self.conn.transaction(force_rollback=True):
             self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
             before = pinned_snapshot(self.conn)
@@ -395,6 +396,7 @@ class Runner:
             after = pinned_snapshot(self.conn)
             plan = diff_snapshots(before, after)
             report["schema_changes"] = [c.description for c in plan.changes]
+            ended.update(self._sequences())
         self.conn.execute(RESET_SESSION)
 
     def _sequences(self) -> dict[str, tuple[int, bool]]:
@@ -405,11 +407,14 @@ class Runner:
             for name in names
         }
 
-    def _restore_sequences(self, before: dict[str, tuple[int, bool]]) -> None:
-        """Put back the sequences the dry run advanced (those that still exist)."""
+    def _restore_sequences(
+        self, before: dict[str, tuple[int, bool]], ended: dict[str, tuple[int, bool]]
+    ) -> None:
+        """Put back the sequences the dry run advanced, unless another session moved one since the dry run
+        ended (its values are in use). A sequence used by others *during* the dry run cannot be told apart."""
         after = self._sequences()
         for name, state in before.items():
-            if name in after and after[name] != state:
+            if name in after and after[name] != state and after[name] == ended.get(name, after[name]):
                 self.conn.execute("SELECT setval(%s::regclass, %s, %s)", (name, state[0], state[1]))
 
     def _dry_statement(
