@@ -123,6 +123,8 @@ def command(
     out = Output(resolve_format(output_format, json_flag))
     if analyze is not None or suggest_indexes:
         schema_path = Path(analyze) if analyze != _ANALYZE_LIVE and analyze is not None else None
+        if schema_path is not None and _from_environment("connection"):
+            connection = None  # an explicit schema file beats $DATABASE_URL; only --connection overrides it
         options = AnalyzeOptions(
             connection=connection,
             schema_path=schema_path,
@@ -149,12 +151,21 @@ def run_analyze_mode(out: Output, options: AnalyzeOptions, fail_on: str | None) 
     from senior_backend.dbtool.findings_report import show
 
     if options.schema_path is not None and options.connection:
-        out.log("note: --connection given, so the schema file is ignored and the live database is analysed")
+        out.log(
+            f"note: --connection was given on the command line, so {options.schema_path} is ignored and "
+            "the live database is analysed (drop --connection to analyse the file)"
+        )
     result = run_analysis(options)
     show(out, result)
     if fail_on and at_least(result.findings, Level(fail_on)):
         return int(ExitCode.CHECK_FAILED)
     return int(ExitCode.OK)
+
+
+def _from_environment(parameter: str) -> bool:
+    """True when the option's value came from its environment variable, not the command line."""
+    source = click.get_current_context().get_parameter_source(parameter)
+    return source is click.core.ParameterSource.ENVIRONMENT
 
 
 def main() -> None:

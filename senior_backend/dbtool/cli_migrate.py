@@ -27,7 +27,7 @@ from senior_backend.dbtool.changes import Plan
 from senior_backend.dbtool.diff import migration_plans
 from senior_backend.dbtool.lint import ERROR, lint_file, lint_targets
 from senior_backend.dbtool.migrate import MigrationFailed, Runner, discover
-from senior_backend.dbtool.migration_files import write_migration
+from senior_backend.dbtool.migration_files import migration_text, write_migration
 from senior_backend.dbtool.shadow import ShadowServer, both, read_schema, snapshot_url
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -220,7 +220,7 @@ def _emit_plan(
         )
         return ExitCode.OK
     if output is None:
-        click.echo(up_sql, nl=False)
+        click.echo(migration_text(up_sql, split), nl=False)
     summary = ", ".join(f"{k}: {v}" for k, v in up.summary().items())
     out.log(f"{'no changes' if up.empty else summary}")
     for path in paths:

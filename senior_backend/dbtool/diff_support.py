@@ -22,7 +22,6 @@ from senior_backend.common.pg.model import (
 )
 from senior_backend.dbtool.changes import Change
 
-_CREATE_INDEX = re.compile(r"^CREATE (UNIQUE )?INDEX ")
 # Type changes PostgreSQL does without rewriting the table (binary-coercible) or that cannot lose data.
 _WIDENING = {
     ("smallint", "integer"),
@@ -96,11 +95,6 @@ class DifferBase:
 
 
 # ---- helpers -------------------------------------------------------------------------------------
-
-
-def _concurrently(definition: str) -> str:
-    """`pg_get_indexdef` text turned into CREATE [UNIQUE] INDEX CONCURRENTLY."""
-    return _CREATE_INDEX.sub(lambda m: f"CREATE {m.group(1) or ''}INDEX CONCURRENTLY ", definition)
 
 
 def _replace(column: Column, **changes: object) -> Column:

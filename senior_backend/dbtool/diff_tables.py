@@ -21,12 +21,12 @@ from senior_backend.common.pg.quoting import ident, qualify
 from senior_backend.dbtool import ddl
 from senior_backend.dbtool.diff_support import (
     DifferBase,
-    _concurrently,
     _quote_key,
     _replace,
     _table_order,
     type_change_cost,
 )
+from senior_backend.dbtool.index_ddl import concurrent_index
 
 
 class TablePhases(DifferBase):
@@ -333,7 +333,7 @@ class TablePhases(DifferBase):
                 "index",
                 index.key,
                 f"build the index of {con.key} without blocking writes",
-                [_concurrently(index.definition) + ";"],
+                [concurrent_index(index.definition, if_not_exists=False) + ";"],
                 lock="SHARE UPDATE EXCLUSIVE",
                 no_transaction=True,
             )
@@ -374,7 +374,7 @@ class TablePhases(DifferBase):
                 index.definition.replace(" ON ONLY ", " ON ", 1) if index.is_partitioned else index.definition
             )
             if concurrent:
-                definition = _concurrently(definition)
+                definition = concurrent_index(definition, if_not_exists=False)
             self.add(
                 "index",
                 key,
@@ -402,7 +402,7 @@ class TablePhases(DifferBase):
                 "index",
                 key,
                 f"create partition index {key} without blocking writes",
-                [_concurrently(child.definition) + ";"],
+                [concurrent_index(child.definition, if_not_exists=False) + ";"],
                 lock="SHARE UPDATE EXCLUSIVE",
                 no_transaction=True,
             )

@@ -10,12 +10,14 @@ parent's index, which becomes valid once every partition is attached.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from senior_backend.common.pg.model import Index, Snapshot, Table
 from senior_backend.common.pg.quoting import ident, qualified
 from senior_backend.dbtool.findings import Fix
 
 LOCK_TIMEOUT = "5s"
+_CREATE_INDEX = re.compile(r"^CREATE (UNIQUE )?INDEX ")
 _MAX_IDENT = 63
 
 
@@ -91,14 +93,18 @@ def drop_index_fix(index: Index, name: str) -> Fix:
     up = f"SET lock_timeout = '{LOCK_TIMEOUT}';\nDROP INDEX {concurrently}IF EXISTS {target};\n"
     definition = index.definition
     if not index.is_partitioned:
-        definition = _concurrent_definition(definition)
+        definition = concurrent_index(definition, if_not_exists=True)
     down = f"SET lock_timeout = '{LOCK_TIMEOUT}';\n{definition};\n"
     return Fix(name=name, up=up, down=down, no_transaction=True)
 
 
-def _concurrent_definition(definition: str) -> str:
-    """`CREATE [UNIQUE] INDEX name ON ...` from pg_get_indexdef, made CONCURRENTLY IF NOT EXISTS."""
-    for head in ("CREATE UNIQUE INDEX ", "CREATE INDEX "):
-        if definition.startswith(head):
-            return head + "CONCURRENTLY IF NOT EXISTS " + definition[len(head) :]
-    return definition
+def concurrent_index(definition: str, *, if_not_exists: bool) -> str:
+    """`CREATE [UNIQUE] INDEX name ON ...` from pg_get_indexdef, made CONCURRENTLY (and IF NOT EXISTS).
+
+    IF NOT EXISTS suits the advisor's re-runnable fixes; the schema diff leaves it out, so
+    that an index left invalid by a failed earlier run is an error, not silently kept.
+    """
+    extra = "IF NOT EXISTS " if if_not_exists else ""
+    return _CREATE_INDEX.sub(
+        lambda m: f"CREATE {m.group(1) or ''}INDEX CONCURRENTLY {extra}", definition, count=1
+    )

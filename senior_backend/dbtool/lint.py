@@ -14,13 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pglast.enums import AlterTableType, ConstrType, ObjectType
+from pglast.enums import AlterTableType, ConstrType, DropBehavior, ObjectType
 
 from senior_backend.common.cli import ExitCode, fail
 from senior_backend.dbtool.migration_files import is_no_transaction
-from senior_backend.dbtool.sqltext import Statement, parse_one, split_statements
+from senior_backend.dbtool.sqltext import Statement, parse_one, read_sql, split_statements
 
 ERROR, WARNING = "error", "warning"
+_TRUE = {"true", "on", "1", "yes"}
 _SAFE_DEFAULT_FUNCTIONS = {"now", "current_timestamp", "statement_timestamp", "transaction_timestamp"}
 
 FIXES = {
@@ -42,6 +43,10 @@ FIXES = {
     "require-lock-timeout": "SET lock_timeout = '5s'; at the top of the migration",
     "require-statement-timeout": "SET statement_timeout = '...'; at the top of the migration",
     "adding-exclusion-constraint": "build it during a maintenance window: it scans the table under ACCESS EXCLUSIVE",
+    "ban-truncate": "delete the rows in batches, or truncate by hand after a reviewed backup",
+    "ban-drop-schema": "drop the schema's objects one by one (each reviewed), then DROP SCHEMA without CASCADE",
+    "ban-vacuum-full": "use pg_repack (no long lock), or run VACUUM FULL by hand in a maintenance window",
+    "ban-cluster": "use pg_repack (no long lock), or run CLUSTER by hand in a maintenance window",
 }
 MESSAGES = {
     "require-concurrent-index-creation": "CREATE INDEX without CONCURRENTLY blocks writes to {table} while it builds",
@@ -62,6 +67,10 @@ MESSAGES = {
     "require-lock-timeout": "no lock_timeout is set before the first statement that takes a lock",
     "require-statement-timeout": "no statement_timeout is set before the first statement that takes a lock",
     "adding-exclusion-constraint": "adding an exclusion constraint builds its index under ACCESS EXCLUSIVE",
+    "ban-truncate": "TRUNCATE deletes every row of {table} (and takes ACCESS EXCLUSIVE)",
+    "ban-drop-schema": "DROP SCHEMA ... CASCADE drops every object in the schema and its data",
+    "ban-vacuum-full": "VACUUM FULL rewrites {table} under ACCESS EXCLUSIVE: reads and writes wait",
+    "ban-cluster": "CLUSTER rewrites {table} under ACCESS EXCLUSIVE: reads and writes wait",
 }
 LEVELS = {
     "ban-drop-column": ERROR,
@@ -69,6 +78,8 @@ LEVELS = {
     "ban-drop-database": ERROR,
     "ban-concurrent-index-creation-in-transaction": ERROR,
     "adding-required-field": ERROR,
+    "ban-truncate": ERROR,
+    "ban-drop-schema": ERROR,
 }
 
 
@@ -88,7 +99,7 @@ class Finding:
 def lint_file(path: Path) -> list[Finding]:
     if not path.is_file():
         fail("no-file", f"{path} is not a file", ExitCode.BAD_INPUT)
-    return lint_sql(path.read_text(encoding="utf-8"))
+    return lint_sql(read_sql(path), str(path))
 
 
 def lint_targets(path: Path) -> list[Path]:
@@ -106,10 +117,10 @@ def lint_targets(path: Path) -> list[Path]:
     return [path]
 
 
-def lint_sql(text: str) -> list[Finding]:
+def lint_sql(text: str, source: str = "<sql>") -> list[Finding]:
     """Every hazard of a migration's statements, in file order."""
     linter = _Linter(is_no_transaction(text))
-    for statement in split_statements(text):
+    for statement in split_statements(text, source):
         linter.check(statement)
     return linter.findings
 
@@ -191,6 +202,28 @@ class _Linter:
             self.report("ban-concurrent-index-creation-in-transaction", statement)
         elif kind == "OBJECT_TABLE":
             self.report("ban-drop-table", statement)
+        elif kind == "OBJECT_SCHEMA" and DropBehavior(node.behavior) is DropBehavior.DROP_CASCADE:  # type: ignore[attr-defined]
+            self.report("ban-drop-schema", statement)
+
+    def _TruncateStmt(self, node: object, statement: Statement) -> None:
+        existing = [_name(rel) for rel in node.relations if self.existing(rel)]  # type: ignore[attr-defined]
+        if existing:
+            self.report("ban-truncate", statement, ", ".join(existing))
+
+    def _VacuumStmt(self, node: object, statement: Statement) -> None:
+        full = any(
+            getattr(option, "defname", "") == "full" and _enabled(option.arg) for option in node.options or ()
+        )  # type: ignore[attr-defined]
+        tables = [_name(rel.relation) for rel in node.rels or () if self.existing(rel.relation)]  # type: ignore[attr-defined]
+        if full and node.is_vacuumcmd and (tables or not node.rels):  # type: ignore[attr-defined]
+            self.report("ban-vacuum-full", statement, ", ".join(tables) or "every table")
+
+    def _ClusterStmt(self, node: object, statement: Statement) -> None:
+        relation = getattr(node, "relation", None)
+        if relation is None or self.existing(relation):
+            self.report(
+                "ban-cluster", statement, _name(relation) if relation is not None else "every clustered table"
+            )
 
     def _DropdbStmt(self, node: object, statement: Statement) -> None:
         self.report("ban-drop-database", statement)
@@ -253,6 +286,14 @@ class _Linter:
                 self.report("adding-field-with-default", statement, table)
         if "CONSTR_GENERATED" in constraints or "CONSTR_IDENTITY" in constraints:
             self.report("adding-field-with-default", statement, table)
+
+
+def _enabled(arg: object | None) -> bool:
+    """A boolean option's value: bare (`FULL`), or true/on/1 (`FULL true`, `FULL 1`)."""
+    if arg is None:
+        return True
+    value = getattr(arg, "sval", None) or getattr(arg, "ival", None) or getattr(arg, "boolval", False)
+    return str(value).lower() in _TRUE
 
 
 def _volatile(expr: object) -> bool:

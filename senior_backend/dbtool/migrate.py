@@ -24,20 +24,23 @@ from pathlib import Path
 import psycopg
 
 from senior_backend.common.cli import ExitCode, fail
-from senior_backend.common.pg.catalog import TOOL_SCHEMA, load_snapshot
+from senior_backend.common.pg.catalog import TOOL_SCHEMA
 from senior_backend.common.pg.connect import connect
 from senior_backend.dbtool.diff import diff_snapshots
 from senior_backend.dbtool.migration_files import is_no_transaction
+from senior_backend.dbtool.shadow import pinned_snapshot
 from senior_backend.dbtool.sqltext import (
     Statement,
     needs_no_transaction,
     parse_one,
+    read_sql,
     split_statements,
     transaction_control,
     without_concurrently,
 )
 
 ADVISORY_LOCK_KEY = 7_262_017_346_001
+RESET_SESSION = "RESET ALL"  # each file starts from the server's defaults, not the previous file's SETs
 LOCK_POLL_SECONDS = 0.2
 TRACKING_TABLE = f"{TOOL_SCHEMA}.schema_migrations"
 _VERSION = re.compile(r"^(\d+)_(.+)$")
@@ -51,6 +54,12 @@ CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} (
     duration interval NOT NULL,
     applied_by text NOT NULL
 )"""
+_SEQUENCES = """
+SELECT format('%I.%I', n.nspname, c.relname)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'S' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND CASE WHEN c.relkind = 'S' THEN has_sequence_privilege(c.oid, 'SELECT, UPDATE') END
+ORDER BY 1"""
 _LOCKS = """
 SELECT coalesce(n.nspname || '.' || c.relname, l.locktype) AS object, l.mode
 FROM pg_locks l
@@ -72,7 +81,7 @@ class MigrationFile:
 
     @property
     def text(self) -> str:
-        return self.path.read_text(encoding="utf-8")
+        return read_sql(self.path)
 
     @property
     def checksum(self) -> str:
@@ -107,6 +116,11 @@ class MigrationFailed(Exception):
         }
 
 
+def version_key(version: str) -> tuple[int, int, str]:
+    """Sort key of a version: all-digit versions by their number (so 2 < 10), others after, by text."""
+    return (0, int(version), version) if version.isdigit() else (1, 0, version)
+
+
 def discover(path: Path) -> list[MigrationFile]:
     """The migrations in a folder (ordered by version) or the single file given."""
     if not path.exists():
@@ -125,7 +139,7 @@ def discover(path: Path) -> list[MigrationFile]:
     duplicated = sorted({v for v in versions if versions.count(v) > 1})
     if duplicated:
         fail("duplicate-version", f"several migrations share version {duplicated[0]}", ExitCode.BAD_INPUT)
-    return sorted(found, key=lambda m: (m.version, m.name))
+    return sorted(found, key=lambda m: (version_key(m.version), m.name))
 
 
 def execute_script(
@@ -138,7 +152,7 @@ def execute_script(
     explicit block is rolled back on failure. Raises `MigrationFailed`.
     """
     no_tx = is_no_transaction(text) if no_transaction is None else no_transaction
-    statements = split_statements(text)
+    statements = split_statements(text, label)
     timings: list[dict] = []
     if no_tx:
         _run_statements(conn, statements, label, timings, skip_control=False)
@@ -248,7 +262,7 @@ class Runner:
                     "applied_at": record["applied_at"],
                 }
             )
-        return sorted(rows, key=lambda r: r["version"])
+        return sorted(rows, key=lambda r: version_key(r["version"]))
 
     def _refuse_modified(self, migrations: list[MigrationFile]) -> None:
         modified = [r for r in self.status(migrations) if r["state"] == "modified"]
@@ -268,13 +282,24 @@ class Runner:
         try:
             self._refuse_modified(migrations)
             applied = self.applied()
+            for m in migrations:
+                if m.version not in applied:
+                    split_statements(
+                        m.text, m.path.name
+                    )  # a file that does not parse stops the run before any
             done = []
             if target is not None:
-                above = [v for v in sorted(applied, reverse=True) if v > target]
+                above = [
+                    v
+                    for v in sorted(applied, key=version_key, reverse=True)
+                    if version_key(v) > version_key(target)
+                ]
                 done += self._down_versions(migrations, above)
                 applied = self.applied()
             for m in migrations:
-                if m.version in applied or (target is not None and m.version > target):
+                if m.version in applied or (
+                    target is not None and version_key(m.version) > version_key(target)
+                ):
                     continue
                 done.append(self._apply(m))
             return done
@@ -283,6 +308,7 @@ class Runner:
 
     def _apply(self, m: MigrationFile) -> dict:
         text = m.text
+        self.conn.execute(RESET_SESSION)
         started = time.perf_counter()
         record = f"INSERT INTO {TRACKING_TABLE} (version, name, checksum, duration, applied_by) VALUES (%s, %s, %s, %s * interval '1 millisecond', %s)"
         who = _who()
@@ -306,7 +332,7 @@ class Runner:
         self._lock()
         try:
             self._refuse_modified(migrations)
-            versions = sorted(self.applied(), reverse=True)[:count]
+            versions = sorted(self.applied(), key=version_key, reverse=True)[:count]
             return self._down_versions(migrations, versions)
         finally:
             self._unlock()
@@ -322,7 +348,8 @@ class Runner:
                     f"no .down.sql file for applied version {version}",
                     ExitCode.BAD_INPUT,
                 )
-            text = m.down_path.read_text(encoding="utf-8")
+            text = read_sql(m.down_path)
+            self.conn.execute(RESET_SESSION)
             started = time.perf_counter()
             forget = f"DELETE FROM {TRACKING_TABLE} WHERE version = %s"
             if is_no_transaction(text):
@@ -340,23 +367,55 @@ class Runner:
     def dry_run(self, migrations: list[MigrationFile]) -> dict:
         """Run the pending migrations in one transaction that is always rolled back; report what they did."""
         report: dict = {"migrations": [], "schema_changes": [], "committed": False}
+        self._refuse_modified(migrations)
         applied = self.applied()
         pending = [m for m in migrations if m.version not in applied]
+        for m in pending:
+            split_statements(m.text, m.path.name)
+        sequences = self._sequences()
+        ended: dict[str, tuple[int, bool]] = {}
+        try:
+            self._dry_run(pending, report, ended)
+        finally:
+            self._restore_sequences(sequences, ended)
+        return report
+
+    def _dry_run(self, pending: list[MigrationFile], report: dict, ended: dict) -> None:
         with self.conn.transaction(force_rollback=True):
             self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
-            before = load_snapshot(self.conn, with_sizes=False)
+            before = pinned_snapshot(self.conn)
             held = set(self._locks())
             for m in pending:
+                self.conn.execute(RESET_SESSION)
                 entry = {"version": m.version, "name": m.name, "statements": []}
                 report["migrations"].append(entry)
-                for index, statement in enumerate(split_statements(m.text)):
+                for index, statement in enumerate(split_statements(m.text, m.path.name)):
                     item, held = self._dry_statement(m, index, statement, held)
                     if item is not None:
                         entry["statements"].append(item)
-            after = load_snapshot(self.conn, with_sizes=False)
+            after = pinned_snapshot(self.conn)
             plan = diff_snapshots(before, after)
             report["schema_changes"] = [c.description for c in plan.changes]
-        return report
+            ended.update(self._sequences())
+        self.conn.execute(RESET_SESSION)
+
+    def _sequences(self) -> dict[str, tuple[int, bool]]:
+        """Every sequence's (last_value, is_called): nextval is not undone by a rollback."""
+        names = [r[0] for r in self.conn.execute(_SEQUENCES).fetchall()]
+        return {
+            name: self.conn.execute(f"SELECT last_value, is_called FROM {name}").fetchone()  # type: ignore[misc]
+            for name in names
+        }
+
+    def _restore_sequences(
+        self, before: dict[str, tuple[int, bool]], ended: dict[str, tuple[int, bool]]
+    ) -> None:
+        """Put back the sequences the dry run advanced, unless another session moved one since the dry run
+        ended (its values are in use). A sequence used by others *during* the dry run cannot be told apart."""
+        after = self._sequences()
+        for name, state in before.items():
+            if name in after and after[name] != state and after[name] == ended.get(name, after[name]):
+                self.conn.execute("SELECT setval(%s::regclass, %s, %s)", (name, state[0], state[1]))
 
     def _dry_statement(
         self, m: MigrationFile, index: int, statement: Statement, held: set
@@ -401,7 +460,7 @@ class Runner:
 def execute_script_in_transaction(conn: psycopg.Connection, text: str, label: str) -> list[dict]:
     """Run a transactional script inside the caller's open transaction (its BEGIN/COMMIT ignored)."""
     timings: list[dict] = []
-    _run_statements(conn, split_statements(text), label, timings, skip_control=True)
+    _run_statements(conn, split_statements(text, label), label, timings, skip_control=True)
     return timings
 
 

@@ -10,6 +10,7 @@ in the folder (several written in one second get consecutive seconds), so files 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -19,6 +20,7 @@ NO_TRANSACTION_MARKER = "-- senior-backend: no-transaction"
 _STAMP = "%Y%m%d%H%M%S"
 _UNSAFE = re.compile(r"[^a-z0-9_]+")
 _STAMPED = re.compile(r"^\d{14}_")
+_BREAKING = {"Cc", "Cf", "Zl", "Zp"}
 
 
 def migration_name(text: str) -> str:
@@ -43,11 +45,25 @@ def write_migration(
     if latest >= moment.strftime(_STAMP):
         moment = datetime.strptime(latest, _STAMP).replace(tzinfo=timezone.utc) + timedelta(seconds=1)
     stem = f"{moment.strftime(_STAMP)}_{slug}"
-    header = f"{NO_TRANSACTION_MARKER}\n" if no_transaction else ""
     up_path, down_path = folder / f"{stem}.up.sql", folder / f"{stem}.down.sql"
-    up_path.write_text(header + up_sql.rstrip("\n") + "\n", encoding="utf-8")
-    down_path.write_text(header + down_sql.rstrip("\n") + "\n", encoding="utf-8")
+    up_path.write_text(migration_text(up_sql, no_transaction), encoding="utf-8")
+    down_path.write_text(migration_text(down_sql, no_transaction), encoding="utf-8")
     return up_path, down_path
+
+
+def migration_text(sql: str, no_transaction: bool) -> str:
+    """Exactly what a migration file holds: the no-transaction marker line when needed, then the SQL."""
+    header = f"{NO_TRANSACTION_MARKER}\n" if no_transaction else ""
+    return header + sql.rstrip("\n") + "\n"
+
+
+def sql_comment(text: str) -> str:
+    """`text` as one `-- ` comment line: every control or line-separator character is written
+    escaped (a newline in an identifier must not end the comment and start a statement)."""
+    return "-- " + "".join(
+        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in _BREAKING else ch
+        for ch in text
+    )
 
 
 def is_no_transaction(sql: str) -> bool:

@@ -20,16 +20,19 @@ from pathlib import Path
 from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
+import click
 import psycopg
 
 from senior_backend.common.cli import ExitCode, fail
 from senior_backend.common.pg.catalog import load_snapshot
 from senior_backend.common.pg.connect import connect
 from senior_backend.common.pg.model import Snapshot
-from senior_backend.dbtool.sqltext import Statement, split_statements
+from senior_backend.dbtool.sqltext import Statement, read_sql, split_statements
 
 _MISSING_ROLE = re.compile(r'role "([^"]+)" does not exist')
 _MAX_ROLE_RETRIES = 50
+DEFAULT_SEARCH_PATH = '"$user", public'
+_META_COMMAND = re.compile(r"^[ \t]*\\[A-Za-z!?]")
 
 
 SchemaSources = list[tuple[Path, str]]
@@ -47,9 +50,20 @@ def read_schema(path: Path) -> SchemaSources:
     else:
         fail("no-schema", f"schema file {path} does not exist", ExitCode.BAD_INPUT)
     try:
-        return [(file, file.read_text(encoding="utf-8")) for file in files]
-    except (OSError, UnicodeDecodeError) as exc:
+        return [(file, without_meta_commands(file, read_sql(file))) for file in files]
+    except OSError as exc:
         fail("bad-schema", f"cannot read {path}: {exc}", ExitCode.BAD_INPUT)
+
+
+def without_meta_commands(file: Path, sql: str) -> str:
+    """The schema text with psql meta-command lines (`\\restrict` from pg_dump 15.14+, `\\connect`, ...)
+    blanked, each with a warning on stderr; line numbers stay those of the file."""
+    lines = sql.split("\n")
+    for number, line in enumerate(lines, 1):
+        if _META_COMMAND.match(line):
+            click.echo(f"warning: {file}:{number}: skipped psql meta-command {line.split()[0]}", err=True)
+            lines[number - 1] = ""
+    return "\n".join(lines)
 
 
 def _with_database(url: str, database: str) -> str:
@@ -90,12 +104,13 @@ class ShadowServer:
         with self.database() as url, connect(url) as conn:
             for file, sql in sources:
                 _load(conn, sql, str(file), create_roles=self.embedded)
+                conn.execute("RESET ALL")  # one file's SET (pg_dump's search_path) does not reach the next
             yield conn
 
     def snapshot_of(self, sources: SchemaSources) -> Snapshot:
         """Load `sources` into a fresh shadow database and snapshot it."""
         with self.loaded(sources) as conn:
-            return load_snapshot(conn, with_sizes=False)
+            return pinned_snapshot(conn)
 
     def version_warning(self, target_version: int) -> str | None:
         if target_version // 10000 != self.server_version // 10000:
@@ -111,7 +126,7 @@ def _load(conn: psycopg.Connection, sql: str, label: str, *, create_roles: bool)
     """Run a schema file statement by statement; in the embedded server a missing role is created
     and the statement retried (a user's --shadow-url server is never given new roles)."""
     created = 0
-    for statement in split_statements(sql):
+    for statement in split_statements(sql, label):
         while True:
             try:
                 conn.execute(statement.text)
@@ -146,7 +161,19 @@ def shadow_database(path: Path, url: str | None = None) -> Iterator[psycopg.Conn
 def snapshot_url(url: str) -> Snapshot:
     """Snapshot a live database (the target or `--compare-url`), without on-disk sizes."""
     with connect(url) as conn:
+        return pinned_snapshot(conn)
+
+
+def pinned_snapshot(conn: psycopg.Connection) -> Snapshot:
+    """Snapshot with the default search_path: pg_get_* output qualifies names by it, so a schema
+    that left it at '' (every pg_dump does) would otherwise differ from the same schema loaded
+    elsewhere. The connection's own setting is put back afterwards."""
+    previous = conn.execute("SELECT current_setting('search_path')").fetchone()[0]
+    conn.execute("SELECT set_config('search_path', %s, false)", (DEFAULT_SEARCH_PATH,))
+    try:
         return load_snapshot(conn, with_sizes=False)
+    finally:
+        conn.execute("SELECT set_config('search_path', %s, false)", (previous,))
 
 
 def both(first: Callable[[], Snapshot], second: Callable[[], Snapshot]) -> tuple[Snapshot, Snapshot]:

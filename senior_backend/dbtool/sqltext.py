@@ -9,10 +9,13 @@ database.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pglast
 from pglast.enums import TransactionStmtKind
 from pglast.stream import RawStream
+
+from senior_backend.common.cli import ExitCode, fail
 
 
 @dataclass(frozen=True)
@@ -28,18 +31,44 @@ class Statement:
         return self.text.strip().splitlines()[0][:120] if self.text.strip() else ""
 
 
-def split_statements(text: str) -> list[Statement]:
-    """The statements of `text` without their leading comments, each with its starting line."""
+def split_statements(text: str, source: str = "<sql>") -> list[Statement]:
+    """The statements of `text` without their leading comments, each with its starting line.
+
+    The whole text goes through PostgreSQL's parser: text that does not parse
+    stops the run (exit 2, `source:line` and the parser's message) instead of
+    being dropped, so what runs is exactly what the file says.
+    """
+    try:
+        parsed = pglast.parse_sql(text)
+    except pglast.parser.ParseError as exc:
+        message, location = (*exc.args, 0)[:2] if exc.args else (str(exc), 0)
+        line = text.count("\n", 0, int(location)) + 1
+        first, _, rest = str(message).partition("\n")
+        fail("sql-syntax", first + ('..."' if rest else ""), ExitCode.BAD_INPUT, where=f"{source}:{line}")
     found = []
-    for part in pglast.split(text, with_parser=False, only_slices=True):
-        start = part.start
-        chunk = text[part]
+    for raw in parsed:
+        start = raw.stmt_location
+        chunk = text[start : start + raw.stmt_len] if raw.stmt_len else text[start:]
         stripped = _skip_comments(chunk)
         start += len(chunk) - len(stripped)
         if not stripped.strip():
             continue
-        found.append(Statement(stripped.rstrip(), text.count("\n", 0, start) + 1, start))
+        found.append(
+            Statement(stripped.rstrip().removesuffix(";").rstrip(), text.count("\n", 0, start) + 1, start)
+        )
     return found
+
+
+def read_sql(path: Path) -> str:
+    """The text of a SQL file; a file that is not UTF-8 is bad input (exit 2), not a crash."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        fail(
+            "bad-encoding", f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})", ExitCode.BAD_INPUT
+        )
+    except OSError as exc:
+        fail("unreadable", f"cannot read {path}: {exc.strerror or exc}", ExitCode.BAD_INPUT)
 
 
 def _skip_comments(chunk: str) -> str:

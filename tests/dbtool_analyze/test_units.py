@@ -6,7 +6,7 @@ import pytest
 
 from senior_backend.common.pg.model import Column, Index, Snapshot, Table
 from senior_backend.dbtool.advisor import Context, duplicate_indexes
-from senior_backend.dbtool.index_ddl import create_index_fix, index_name
+from senior_backend.dbtool.index_ddl import concurrent_index, create_index_fix, index_name
 from senior_backend.dbtool.migration_files import is_no_transaction, write_migration
 from senior_backend.dbtool.query_shapes import parse_shape
 from senior_backend.dbtool.stats import Statement, Statistics
@@ -179,3 +179,14 @@ def test_n_plus_one_without_a_foreign_key_uses_the_naming_convention(shop):
     assert finding.objects == ("public.orders", "user_id")
     assert finding.evidence["calls_ratio"] == 25.0 and finding.evidence["parent_calls"] == 4
     assert finding.fix is not None and '("user_id")' in finding.fix.up
+
+
+def test_one_concurrent_index_rewrite_for_the_diff_and_the_fixes():
+    unique = "CREATE UNIQUE INDEX u ON public.t USING btree (a)"
+    assert concurrent_index(unique, if_not_exists=True) == (
+        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS u ON public.t USING btree (a)"
+    )
+    plain = 'CREATE INDEX "CREATE INDEX x" ON public.t USING btree (a)'
+    assert concurrent_index(plain, if_not_exists=False) == (
+        'CREATE INDEX CONCURRENTLY "CREATE INDEX x" ON public.t USING btree (a)'
+    )

@@ -29,6 +29,11 @@ ALTER TABLE users DROP COLUMN nickname;
 DROP TABLE legacy;
 CREATE INDEX CONCURRENTLY ok_idx ON users (id);
 ALTER TABLE users ADD COLUMN created timestamptz DEFAULT now();
+TRUNCATE users;
+DROP SCHEMA archive CASCADE;
+VACUUM (FULL, ANALYZE) orders;
+CLUSTER orders USING orders_pkey;
+TRUNCATE fresh;
 """
 EXPECTED = {
     (3, "require-concurrent-index-creation"),
@@ -46,6 +51,10 @@ EXPECTED = {
     (13, "ban-drop-column"),
     (14, "ban-drop-table"),
     (15, "ban-concurrent-index-creation-in-transaction"),
+    (17, "ban-truncate"),
+    (18, "ban-drop-schema"),
+    (19, "ban-vacuum-full"),
+    (20, "ban-cluster"),
 }
 
 
@@ -58,6 +67,8 @@ def test_every_hazard_is_found_with_its_line_and_a_fix():
         "ban-drop-table",
         "ban-drop-column",
         "adding-required-field",
+        "ban-truncate",
+        "ban-drop-schema",
     }
 
 
@@ -73,6 +84,8 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
 ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx;
 ALTER TABLE users ADD COLUMN flag boolean NOT NULL DEFAULT false;
 COMMIT;
+DROP SCHEMA unused;
+VACUUM (FULL false, ANALYZE) users;
 """
     assert lint_sql(safe) == []
 

@@ -8,6 +8,7 @@ from senior_backend.common.diagnostics import Level
 from senior_backend.common.pg.quoting import ident, qualified
 from senior_backend.dbtool.findings import Finding, Fix
 from senior_backend.dbtool.index_ddl import LOCK_TIMEOUT, drop_index_fix
+from senior_backend.dbtool.migration_files import sql_comment
 
 if TYPE_CHECKING:
     from senior_backend.common.pg.model import Index
@@ -22,7 +23,7 @@ def _drop_invalid(index: Index) -> Fix:
     fix = drop_index_fix(index, f"drop_invalid_{index.name}")
     down = (
         "-- the dropped index was invalid; re-create it once its cause is fixed:\n"
-        f"-- {index.definition};\nSELECT 1;\n"
+        f"{sql_comment(index.definition + ';')}\nSELECT 1;\n"
     )
     return Fix(fix.name, fix.up, down, fix.no_transaction)
 
