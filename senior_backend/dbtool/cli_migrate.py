@@ -312,4 +312,9 @@ def _print_dry_run(out: Output, report: dict) -> None:
     out.line(
         "schema changes: " + (json.dumps(report["schema_changes"]) if report["schema_changes"] else "none")
     )
+    for moved in report.get("sequences_advanced", []):
+        out.line(
+            f"sequence {moved['sequence']} advanced {moved['before']} -> {moved['after']} "
+            "(a rollback does not undo nextval; the gap is harmless)"
+        )
     out.log("dry run: everything was rolled back")

@@ -55,10 +55,9 @@ CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} (
     applied_by text NOT NULL
 )"""
 _SEQUENCES = """
-SELECT format('%I.%I', n.nspname, c.relname)
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind = 'S' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND CASE WHEN c.relkind = 'S' THEN has_sequence_privilege(c.oid, 'SELECT, UPDATE') END
+SELECT format('%I.%I', schemaname, sequencename), last_value
+FROM pg_sequences
+WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
 ORDER BY 1"""
 _LOCKS = """
 SELECT coalesce(n.nspname || '.' || c.relname, l.locktype) AS object, l.mode
@@ -373,14 +372,11 @@ class Runner:
         for m in pending:
             split_statements(m.text, m.path.name)
         sequences = self._sequences()
-        ended: dict[str, tuple[int, bool]] = {}
-        try:
-            self._dry_run(pending, report, ended)
-        finally:
-            self._restore_sequences(sequences, ended)
+        self._dry_run(pending, report)
+        report["sequences_advanced"] = self._advanced(sequences)
         return report
 
-    def _dry_run(self, pending: list[MigrationFile], report: dict, ended: dict) -> None:
+    def _dry_run(self, pending: list[MigrationFile], report: dict) -> None:
         with self.conn.transaction(force_rollback=True):
             self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
             before = pinned_snapshot(self.conn)
@@ -396,26 +392,22 @@ class Runner:
             after = pinned_snapshot(self.conn)
             plan = diff_snapshots(before, after)
             report["schema_changes"] = [c.description for c in plan.changes]
-            ended.update(self._sequences())
         self.conn.execute(RESET_SESSION)
 
-    def _sequences(self) -> dict[str, tuple[int, bool]]:
-        """Every sequence's (last_value, is_called): nextval is not undone by a rollback."""
-        names = [r[0] for r in self.conn.execute(_SEQUENCES).fetchall()]
-        return {
-            name: self.conn.execute(f"SELECT last_value, is_called FROM {name}").fetchone()  # type: ignore[misc]
-            for name in names
-        }
+    def _sequences(self) -> dict[str, int | None]:
+        """Every readable sequence's last value, in one query."""
+        return dict(self.conn.execute(_SEQUENCES).fetchall())  # type: ignore[arg-type]
 
-    def _restore_sequences(
-        self, before: dict[str, tuple[int, bool]], ended: dict[str, tuple[int, bool]]
-    ) -> None:
-        """Put back the sequences the dry run advanced, unless another session moved one since the dry run
-        ended (its values are in use). A sequence used by others *during* the dry run cannot be told apart."""
+    def _advanced(self, before: dict[str, int | None]) -> list[dict]:
+        """Sequences that moved during the dry run. A rollback does not undo nextval, and they are never
+        set back: another session may have taken values meanwhile, and reusing those would duplicate keys.
+        A gap in a sequence is harmless, so it is reported rather than "repaired"."""
         after = self._sequences()
-        for name, state in before.items():
-            if name in after and after[name] != state and after[name] == ended.get(name, after[name]):
-                self.conn.execute("SELECT setval(%s::regclass, %s, %s)", (name, state[0], state[1]))
+        return [
+            {"sequence": name, "before": before.get(name), "after": value}
+            for name, value in after.items()
+            if name in before and value != before[name]
+        ]
 
     def _dry_statement(
         self, m: MigrationFile, index: int, statement: Statement, held: set

@@ -200,14 +200,17 @@ def test_explicit_schema_file_beats_database_url(pg_url, tmp_path, run_tool):
     assert "--connection was given on the command line" in explicit.stderr
 
 
-def test_dry_run_puts_sequences_back(pg_url, tmp_path, run_tool):
+def test_dry_run_reports_advanced_sequences_and_never_sets_them_back(pg_url, tmp_path, run_tool):
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("CREATE TABLE items (id serial PRIMARY KEY, v text)")
         conn.execute("INSERT INTO items (v) VALUES ('a')")
     folder = tmp_path / "m"
     write(folder, "20240101000000_rows", "INSERT INTO items (v) SELECT 'x' FROM generate_series(1, 5);\n")
-    result = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder), "--dry-run")
+    result = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder), "--dry-run", "--json")
     assert result.returncode == 0, result.stderr
+    advanced = json.loads(result.stdout)["sequences_advanced"]
+    assert advanced == [{"sequence": "public.items_id_seq", "before": 1, "after": 6}]
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        assert conn.execute("SELECT last_value, is_called FROM items_id_seq").fetchone() == (1, True)
-        assert conn.execute("INSERT INTO items (v) VALUES ('b') RETURNING id").fetchone()[0] == 2
+        assert conn.execute("SELECT count(*) FROM items").fetchone()[0] == 1
+        # never set back below a value that may have been handed out: the next key is fresh
+        assert conn.execute("INSERT INTO items (v) VALUES ('b') RETURNING id").fetchone()[0] == 7
