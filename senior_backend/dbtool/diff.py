@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 from dataclasses import fields
 
+from senior_backend.common.gcpause import paused_gc
 from senior_backend.common.pg.model import (
     Column,
     Function,
@@ -51,7 +52,8 @@ from senior_backend.dbtool.diff_tables import TablePhases
 
 def diff_snapshots(old: Snapshot, new: Snapshot, *, with_privileges: bool = False) -> Plan:
     """The changes that turn a database like `old` into one like `new`."""
-    return _Differ(old, new, with_privileges).plan()
+    with paused_gc():
+        return _Differ(old, new, with_privileges).plan()
 
 
 def migration_plans(old: Snapshot, new: Snapshot, *, with_privileges: bool = False) -> tuple[Plan, Plan]:

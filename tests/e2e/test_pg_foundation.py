@@ -96,6 +96,69 @@ def test_snapshot_reads_every_object_kind(pg_url):
     assert snapshot.views["public.active"].definition.strip().startswith("SELECT")
 
 
+DEFINITION_ZOO = """
+CREATE SCHEMA "Odd Schema";
+CREATE DOMAIN short_text AS text;
+CREATE TABLE "Odd Schema"."Order" (
+  "Id" int, "select" text, v varchar(20), c text COLLATE "C", d date, n numeric, tags int[], gone int,
+  "user" int, k short_text,
+  CONSTRAINT "Order_pk" PRIMARY KEY ("Id", "select") INCLUDE (d) DEFERRABLE,
+  CONSTRAINT u1 UNIQUE NULLS NOT DISTINCT (v) DEFERRABLE INITIALLY DEFERRED,
+  CONSTRAINT u2 UNIQUE ("user") INCLUDE (n, c),
+  CONSTRAINT positive CHECK (n > 0) NOT VALID);
+ALTER TABLE "Odd Schema"."Order" DROP COLUMN gone;
+ALTER TABLE "Odd Schema"."Order" ADD COLUMN "after drop" int UNIQUE;
+CREATE INDEX plain ON "Odd Schema"."Order" ("after drop", d);
+CREATE INDEX coercible ON "Odd Schema"."Order" (v);
+CREATE INDEX domain_typed ON "Odd Schema"."Order" (k);
+CREATE INDEX other_collation ON "Odd Schema"."Order" (c COLLATE "POSIX");
+CREATE INDEX own_collation ON "Odd Schema"."Order" (c);
+CREATE INDEX pattern ON "Odd Schema"."Order" (v text_pattern_ops);
+CREATE INDEX descending ON "Odd Schema"."Order" (d DESC, n);
+CREATE INDEX nulls_first ON "Odd Schema"."Order" (d NULLS FIRST);
+CREATE INDEX hashed ON "Odd Schema"."Order" USING hash (n);
+CREATE INDEX gin_tags ON "Odd Schema"."Order" USING gin (tags);
+CREATE INDEX expression ON "Odd Schema"."Order" (lower(c));
+CREATE INDEX partial ON "Odd Schema"."Order" (n) WHERE n > 0;
+CREATE INDEX fill ON "Odd Schema"."Order" (n) WITH (fillfactor = 70);
+CREATE UNIQUE INDEX "Odd Index" ON "Odd Schema"."Order" ("user", d) INCLUDE ("select") NULLS NOT DISTINCT;
+CREATE TABLE parted (id int, k short_text, PRIMARY KEY (id)) PARTITION BY RANGE (id);
+CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (10);
+CREATE INDEX parted_id_k ON parted (id, k);
+CREATE TABLE booking (r int4range, EXCLUDE USING gist (r WITH &&));
+"""
+
+
+def test_definitions_spelled_by_the_catalog_queries_equal_the_servers(pg_url):
+    """Plain indexes, primary keys and unique constraints are spelled in SQL (no deparsing):
+    every spelling, of every shape around them, must equal pg_get_indexdef/pg_get_constraintdef."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(DEFINITION_ZOO)
+        snapshot = load_snapshot(conn)
+        indexdefs = dict(
+            conn.execute(
+                "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), pg_get_indexdef(c.oid) "
+                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('i', 'I')"
+            ).fetchall()
+        )
+        constraintdefs = dict(
+            conn.execute(
+                "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(con.conname), "
+                "pg_get_constraintdef(con.oid) FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace"
+            ).fetchall()
+        )
+    assert len(snapshot.indexes) == 23 and len(snapshot.constraints) == 8
+    assert {key: index.definition for key, index in snapshot.indexes.items()} == {
+        key: indexdefs[key] for key in snapshot.indexes
+    }
+    assert {key: con.definition for key, con in snapshot.constraints.items()} == {
+        key: constraintdefs[key] for key in snapshot.constraints
+    }
+    order = snapshot.indexes['"Odd Schema"."Odd Index"']
+    assert order.columns == ("user", "d", "select") and order.key_count == 2
+
+
 @pytest.mark.parametrize(
     "url",
     [

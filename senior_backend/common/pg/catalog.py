@@ -12,6 +12,7 @@ from importlib.resources import files
 
 import psycopg
 
+from senior_backend.common.gcpause import paused_gc
 from senior_backend.common.pg.model import (
     Collation,
     Column,
@@ -63,6 +64,10 @@ def catalog_query(filename: str) -> str:
     return files("senior_backend.common.pg").joinpath("sql", filename).read_text(encoding="utf-8")
 
 
+# One transaction reads every kind from the same snapshot; the sorts of a large catalog (the
+# columns of thousands of tables) stay in memory instead of spilling to disk.
+_SORT_MEMORY = "SELECT set_config('work_mem', '32MB', true)"
+
 _SIZE_CALLS = ("pg_table_size(c.oid)", "pg_relation_size(i.indexrelid)")
 
 
@@ -72,8 +77,12 @@ def _without_sizes(query: str) -> str:
     return query
 
 
-def _kind_query(filename: str, with_sizes: bool) -> str:
-    query = catalog_query(filename)
+def _kind_query(filename: str, server_version: int, with_sizes: bool = True) -> str:
+    """A kind's query for this server: sizes left out when not wanted, and columns that older
+    servers lack (`{nulls_not_distinct}`, PostgreSQL 15+) replaced by their only value there."""
+    query = catalog_query(filename).replace(
+        "{nulls_not_distinct}", "i.indnullsnotdistinct" if server_version >= 150000 else "false"
+    )
     return query if with_sizes else _without_sizes(query)
 
 
@@ -92,25 +101,32 @@ def load_snapshot(
     """
     params = {"excluded": list(exclude_schemas)}
     snapshot = Snapshot(server_version=conn.info.server_version)
-    with conn.cursor() as cur:
-        for attribute, (filename, cls) in _KINDS.items():
-            if attribute in skip:
-                continue
-            cur.execute(_kind_query(filename, with_sizes), params)
+    kinds = [(attribute, cls) for attribute, (_, cls) in _KINDS.items() if attribute not in skip]
+    with paused_gc(), conn.pipeline(), conn.transaction():
+        conn.execute(_SORT_MEMORY)
+        cursors = [conn.cursor() for _ in range(len(kinds) + 1)]
+        for (attribute, _), cur in zip(kinds, cursors, strict=False):
+            cur.execute(_kind_query(_KINDS[attribute][0], snapshot.server_version, with_sizes), params)
+        cursors[-1].execute(catalog_query("columns.sql"), params)
+        for (attribute, cls), cur in zip(kinds, cursors, strict=False):
             objects = getattr(snapshot, attribute)
-            for obj in rows_to(cls, [d.name for d in cur.description or ()], cur.fetchall()):
+            rows = cur.fetchall()  # first: in a pipeline, the description arrives with the rows
+            for obj in rows_to(cls, [d.name for d in cur.description or ()], rows):
                 objects[obj.key] = obj
-        cur.execute(catalog_query("columns.sql"), params)
-        names = [d.name for d in cur.description or ()][2:]
-        rows = cur.fetchall()
-        tables = snapshot.tables
-        for (schema, table_name, *_), column in zip(
-            rows, rows_to(Column, names, [row[2:] for row in rows]), strict=True
-        ):
-            table = tables.get(qualify(schema, table_name))
-            if table is not None:
-                table.columns[column.name] = column
+        _attach_columns(snapshot, cursors[-1])
     return snapshot
+
+
+def _attach_columns(snapshot: Snapshot, cur: psycopg.Cursor) -> None:
+    rows = cur.fetchall()
+    names = [d.name for d in cur.description or ()][2:]
+    tables = snapshot.tables
+    for (schema, table_name, *_), column in zip(
+        rows, rows_to(Column, names, [row[2:] for row in rows]), strict=True
+    ):
+        table = tables.get(qualify(schema, table_name))
+        if table is not None:
+            table.columns[column.name] = column
 
 
 def load_kind(
@@ -119,6 +135,7 @@ def load_kind(
     """One object kind of the snapshot (e.g. "indexes"), keyed like `Snapshot.<attribute>`."""
     filename, cls = _KINDS[attribute]
     with conn.cursor() as cur:
-        cur.execute(catalog_query(filename), {"excluded": list(exclude_schemas)})
+        query = _kind_query(filename, conn.info.server_version)
+        cur.execute(query, {"excluded": list(exclude_schemas)})
         objects = rows_to(cls, [d.name for d in cur.description or ()], cur.fetchall())
     return {obj.key: obj for obj in objects}

@@ -123,7 +123,7 @@ class EmbeddedServer:
             "--no-sync",
             "--no-instructions",
         ]
-        result = subprocess.run(initdb, capture_output=True, text=True, user=self._user)
+        result = subprocess.run(initdb, capture_output=True, text=True, **self._identity())
         if result.returncode != 0:
             self._cleanup()
             fail("embedded-initdb", f"initdb failed: {result.stderr.strip()[-300:]}", ExitCode.UNREACHABLE)
@@ -153,13 +153,22 @@ class EmbeddedServer:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
-            user=self._user,
+            **self._identity(),
             start_new_session=True,
         )
         log.close()
         self._wait_ready()
         atexit.register(self.stop)
         return self
+
+    def _identity(self) -> dict:
+        """subprocess arguments that run as the server's user with its own group only: keeping
+        root's group would make a 0701 /root refuse the traversal the "other" bit allows."""
+        if not self._user:
+            return {}
+        import pwd
+
+        return {"user": self._user, "group": pwd.getpwnam(self._user).pw_gid, "extra_groups": []}
 
     def _wait_ready(self) -> None:
         import psycopg

@@ -1,9 +1,11 @@
--- One row per column of every table, view and materialized view, in attribute order.
+-- One row per column of every table, view and materialized view, in attribute order per relation.
+-- Defaults have no column references, so they are deparsed without opening their table (only
+-- generated columns need it): opening every table is most of this query's cost on a cold backend.
 SELECT n.nspname AS schema, c.relname AS table_name, a.attnum AS position, a.attname AS name,
        format_type(a.atttypid, a.atttypmod) AS type,
        tn.nspname AS type_schema, t.typname AS type_name, t.typtype AS type_kind,
        a.attnotnull AS not_null,
-       pg_get_expr(ad.adbin, ad.adrelid) AS default_expr,
+       pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END) AS default_expr,
        a.attidentity AS identity, a.attgenerated AS generated,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
        ds.description AS comment,
@@ -18,4 +20,4 @@ LEFT JOIN pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = a.attnum
 WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND NOT n.nspname = ANY(%(excluded)s)
-ORDER BY 1, 2, 3;
+ORDER BY c.oid, a.attnum;

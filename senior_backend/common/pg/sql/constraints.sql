@@ -1,9 +1,21 @@
 -- One row per table constraint (primary key, unique, foreign key, check, exclusion).
+-- Primary keys and unique constraints are spelled here exactly as pg_get_constraintdef spells
+-- them (it would look up the same catalog rows one by one); the others go through it.
 SELECT n.nspname AS schema, c.relname AS table_name, con.conname AS name, con.contype AS kind,
-       pg_get_constraintdef(con.oid) AS definition,
-       (SELECT array_agg(a.attname ORDER BY k.ord)
-          FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
-          JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS columns,
+       CASE WHEN con.contype IN ('p', 'u') AND i.indexrelid IS NOT NULL
+            THEN CASE con.contype WHEN 'p' THEN 'PRIMARY KEY ' ELSE 'UNIQUE ' END
+                 || CASE WHEN {nulls_not_distinct} THEN 'NULLS NOT DISTINCT ' ELSE '' END
+                 || '(' || k.key_list || ')'
+                 || coalesce(' INCLUDE (' || (
+                      SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY c.ord)
+                        FROM unnest((i.indkey::int2[])[i.indnkeyatts:]) WITH ORDINALITY AS c(attnum, ord)
+                        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = c.attnum
+                    ) || ')', '')
+                 || CASE WHEN con.condeferrable THEN ' DEFERRABLE' ELSE '' END
+                 || CASE WHEN con.condeferred THEN ' INITIALLY DEFERRED' ELSE '' END
+                 || CASE WHEN con.convalidated THEN '' ELSE ' NOT VALID' END
+            ELSE pg_get_constraintdef(con.oid) END AS definition,
+       k.columns,
        CASE WHEN con.contype = 'f' THEN quote_ident(fn.nspname) || '.' || quote_ident(fc.relname) END AS ref_table,
        (SELECT array_agg(a.attname ORDER BY k.ord)
           FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
@@ -14,6 +26,13 @@ SELECT n.nspname AS schema, c.relname AS table_name, con.conname AS name, con.co
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL (
+  SELECT array_agg(a.attname ORDER BY k.ord) AS columns,
+         string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord) AS key_list
+    FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+    JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+) k
+LEFT JOIN pg_index i ON i.indexrelid = con.conindid AND con.contype IN ('p', 'u')
 LEFT JOIN pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 LEFT JOIN pg_description ds ON ds.objoid = con.oid AND ds.classoid = 'pg_constraint'::regclass AND ds.objsubid = 0
