@@ -21,6 +21,7 @@ from senior_backend.common.pg.model import (
     Enum,
     Extension,
     Function,
+    FunctionDependent,
     Index,
     Policy,
     Privilege,
@@ -53,6 +54,7 @@ _KINDS: dict[str, tuple[str, type]] = {
     "triggers": ("triggers.sql", Trigger),
     "policies": ("policies.sql", Policy),
     "privileges": ("privileges.sql", Privilege),
+    "function_dependents": ("function_dependents.sql", FunctionDependent),
     "uncovered": ("uncovered.sql", Uncovered),
 }
 

@@ -38,10 +38,14 @@ class Extension:
 
 @dataclass(frozen=True)
 class Enum:
+    """An enum; `used_by` lists what uses it (`column|default|domain|constraint|index|view <key>`,
+    `other <description>`), directly, as an array or through a domain."""
+
     schema: str
     name: str
     labels: tuple[str, ...]
     comment: str | None = None
+    used_by: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def key(self) -> str:
@@ -254,6 +258,7 @@ class Function:
     definition: str
     uses_tables: tuple[str, ...]
     comment: str | None = None
+    arg_types: str | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:
@@ -302,6 +307,20 @@ class Privilege:
 
 
 @dataclass(frozen=True)
+class FunctionDependent:
+    """An object that uses a function (so DROP FUNCTION refuses while it exists): `kind` is `default`,
+    `generated`, `constraint`, `domain`, `index`, `policy` or `other` (`dependent_key` then describes it)."""
+
+    function_key: str
+    kind: str
+    dependent_key: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.function_key} {self.kind} {self.dependent_key}"
+
+
+@dataclass(frozen=True)
 class Uncovered:
     """An object the schema diff does not handle; reported as a warning, never silently ignored."""
 
@@ -333,6 +352,7 @@ class Snapshot:
     triggers: dict[str, Trigger] = field(default_factory=dict)
     policies: dict[str, Policy] = field(default_factory=dict)
     privileges: dict[str, Privilege] = field(default_factory=dict)
+    function_dependents: dict[str, FunctionDependent] = field(default_factory=dict)
     uncovered: dict[str, Uncovered] = field(default_factory=dict)
 
     def indexes_of(self, table_key: str) -> list[Index]:
@@ -359,6 +379,7 @@ ARRAY_FIELDS = frozenset(
         "attribute_types",
         "uses_tables",
         "roles",
+        "used_by",
     }
 )
 

@@ -5,6 +5,8 @@ SELECT n.nspname AS schema, p.proname AS name,
        p.prokind AS kind,
        pg_get_function_result(p.oid) AS result,
        pg_get_function_arguments(p.oid) AS arguments,
+       (SELECT string_agg(format_type(t, NULL), ', ' ORDER BY i) FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t, i))
+         AS arg_types,
        l.lanname AS language,
        pg_get_functiondef(p.oid) AS definition,
        (SELECT array_agg(DISTINCT quote_ident(rn.nspname) || '.' || quote_ident(r.relname))
