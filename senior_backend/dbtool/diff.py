@@ -94,7 +94,7 @@ def _comparable(kind: str, obj: object) -> object:
     if kind == "schemas":
         return (obj.name, obj.comment)  # type: ignore[attr-defined]
     if kind == "extensions":
-        return (obj.name, obj.schema)  # type: ignore[attr-defined]
+        return (obj.name, obj.schema, obj.version)  # type: ignore[attr-defined]
     if kind == "tables":
         table = copy.copy(obj)
         table.columns = {name: _column_shape(col) for name, col in obj.columns.items()}  # type: ignore[attr-defined]

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from senior_backend.common.pg.model import (
+    Extension,
     Privilege,
     Table,
 )
-from senior_backend.common.pg.quoting import ident
+from senior_backend.common.pg.quoting import ident, literal
 from senior_backend.dbtool import ddl
 from senior_backend.dbtool.diff_support import (
     DifferBase,
@@ -40,6 +41,28 @@ class ObjectPhases(DifferBase):
                 f"create extension {key}",
                 [f"CREATE EXTENSION IF NOT EXISTS {ident(ext.name)} WITH SCHEMA {ident(ext.schema)};"],
                 lock="none",
+            )
+        for key in sorted(set(self.new.extensions) & set(self.old.extensions)):
+            self._extension_version(self.old.extensions[key], self.new.extensions[key])
+
+    def _extension_version(self, old: Extension, ext: Extension) -> None:
+        """ALTER EXTENSION .. UPDATE along an update path; without one (most extensions ship no downgrade
+        scripts) drop and create it at that version, which only works while nothing outside it uses it."""
+        if old.version == ext.version:
+            return
+        change = f"extension {ext.name} from version {old.version} to {ext.version}"
+        if ext.version in old.update_targets:
+            statements = [f"ALTER EXTENSION {ident(ext.name)} UPDATE TO {literal(ext.version)};"]
+            self.add("extension", ext.name, f"update {change}", statements, lock="none")
+        elif not old.in_use:
+            statements = [
+                f"DROP EXTENSION {ident(ext.name)};",
+                f"CREATE EXTENSION {ident(ext.name)} WITH SCHEMA {ident(ext.schema)} VERSION {literal(ext.version)};",
+            ]
+            self.add("extension", ext.name, f"recreate {change} (no update path)", statements, lock="none")
+        else:
+            self.refusals.append(
+                f"{change}: PostgreSQL has no update path and objects outside the extension use it"
             )
 
     def _collations(self) -> None:

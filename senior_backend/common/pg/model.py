@@ -27,9 +27,14 @@ class Schema:
 
 @dataclass(frozen=True)
 class Extension:
+    """An installed extension; `update_targets` are the versions `ALTER EXTENSION .. UPDATE` reaches from
+    `version`, `in_use` tells whether objects outside it depend on it (so it cannot be dropped)."""
+
     name: str
     schema: str
     version: str
+    update_targets: tuple[str, ...] = field(default=(), compare=False)
+    in_use: bool = field(default=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -379,6 +384,7 @@ ARRAY_FIELDS = frozenset(
         "attribute_types",
         "uses_tables",
         "roles",
+        "update_targets",
         "used_by",
     }
 )
