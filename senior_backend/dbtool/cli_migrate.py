@@ -63,7 +63,8 @@ def migrate_options(func: F) -> F:
         click.option(
             "--with-privileges",
             is_flag=True,
-            help="Also diff GRANTs (tables, columns, sequences, functions, types, schemas).",
+            help="Also diff GRANTs (tables, columns, sequences, functions, types, schemas) and object owners "
+            "(ALTER ... OWNER TO); without it both are ignored.",
         ),
         click.option(
             "--lint",

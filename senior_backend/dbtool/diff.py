@@ -36,6 +36,7 @@ from senior_backend.dbtool.changes import Plan
 from senior_backend.dbtool.diff_dependents import FunctionDependentPhases
 from senior_backend.dbtool.diff_enums import EnumPhases, enum_users
 from senior_backend.dbtool.diff_objects import ObjectPhases
+from senior_backend.dbtool.diff_owners import OwnerPhases, owner_differences
 from senior_backend.dbtool.diff_support import (
     _ancestors,
     _constraint_shape,
@@ -74,7 +75,8 @@ def migration_plans(old: Snapshot, new: Snapshot, *, with_privileges: bool = Fal
 
 
 def snapshot_differences(a: Snapshot, b: Snapshot, *, with_privileges: bool = False) -> list[str]:
-    """Keys of objects that differ between two snapshots (empty when they are equivalent)."""
+    """Keys of objects that differ between two snapshots (empty when they are equivalent); owners count
+    only with privileges."""
     kinds = [f.name for f in fields(Snapshot) if isinstance(getattr(a, f.name), dict)]
     skipped = {"uncovered"} | (set() if with_privileges else {"privileges"})
     found = []
@@ -85,6 +87,8 @@ def snapshot_differences(a: Snapshot, b: Snapshot, *, with_privileges: bool = Fa
         for key in sorted(set(left) | set(right)):
             if _comparable(kind, left.get(key)) != _comparable(kind, right.get(key)):
                 found.append(f"{kind}: {key}")
+    if with_privileges:
+        found += owner_differences(a, b)
     return found
 
 
@@ -118,7 +122,7 @@ def _column_shape(column: Column) -> tuple:
     )
 
 
-class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases):
+class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, OwnerPhases):
     """Orchestrates the phases: recreations, dependents dropped, objects created and altered, leftovers dropped."""
 
     def plan(self) -> Plan:
@@ -142,6 +146,7 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases):
         self._policies_and_rls()
         self._comments()
         if self.with_privileges:
+            self._owners()
             self._privileges()
         self._drop_removed()
         for item in sorted(self.new.uncovered):

@@ -159,8 +159,8 @@ class EnumPhases(DifferBase):
         return type_key == enum.key or array_of or type_key in domains
 
     def _domain_recreated(self, key: str) -> None:
-        """The effective old snapshot holds the recreated domain as new: no comment or grants yet."""
-        self.eff.domains = {**self.eff.domains, key: replace(self.new.domains[key], comment=None)}
+        """The effective old snapshot holds the recreated domain as new: no comment, grants or owner yet."""
+        self.eff.domains = {**self.eff.domains, key: replace(self.new.domains[key], comment=None, owner="")}
         privileges = {k: v for k, v in self.eff.privileges.items() if v.object_key != key}
         privileges.update(_default_grant("domain", key, "USAGE"))
         self.eff.privileges = privileges

@@ -354,7 +354,9 @@ class ObjectPhases(DifferBase):
         by_object = lambda p: p.object_key  # noqa: E731
         for key in sorted(set(old) - set(new)):
             priv = old[key]
-            if self._object_exists_after(priv):
+            after = self._object_after(priv)
+            # The desired owner's own privileges are implicit (not listed); ALTER OWNER has given them.
+            if after is not None and priv.grantee != getattr(after, "owner", None):
                 self.add("privilege", key, f"revoke {key}", [ddl.revoke(priv, by_object(priv))], lock="none")
         for key in sorted(new):
             priv = new[key]
@@ -369,7 +371,7 @@ class ObjectPhases(DifferBase):
                 )
                 self.add("privilege", key, f"grant option of {key}", [statement], lock="none")
 
-    def _object_exists_after(self, priv: Privilege) -> bool:
+    def _object_after(self, priv: Privilege) -> object | None:
         new = self.new
         relations = (new.tables, new.views)
         kinds: dict[str, tuple[dict, ...]] = {
@@ -382,4 +384,11 @@ class ObjectPhases(DifferBase):
             "type": (new.enums, new.composite_types),
             "domain": (new.domains,),
         }
-        return any(priv.object_key in objects for objects in kinds.get(priv.object_kind, ()))
+        return next(
+            (
+                objects[priv.object_key]
+                for objects in kinds.get(priv.object_kind, ())
+                if priv.object_key in objects
+            ),
+            None,
+        )

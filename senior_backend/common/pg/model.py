@@ -50,6 +50,7 @@ class Enum:
     name: str
     labels: tuple[str, ...]
     comment: str | None = None
+    owner: str = field(default="", compare=False)
     used_by: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -90,6 +91,7 @@ class Table:
     is_partition: bool
     comment: str | None = None
     columns: dict[str, Column] = field(default_factory=dict)
+    owner: str = field(default="", compare=False)
 
     @property
     def key(self) -> str:
@@ -183,6 +185,7 @@ class Sequence:
     is_identity: bool
     last_value: int | None = field(compare=False)
     comment: str | None = None
+    owner: str = field(default="", compare=False)
 
     @property
     def key(self) -> str:
@@ -197,6 +200,7 @@ class View:
     definition: str
     comment: str | None = None
     depends_on: tuple[str, ...] = ()
+    owner: str = field(default="", compare=False)
 
     @property
     def key(self) -> str:
@@ -214,6 +218,7 @@ class Domain:
     constraint_names: tuple[str, ...]
     constraint_defs: tuple[str, ...]
     comment: str | None = None
+    owner: str = field(default="", compare=False)
 
     @property
     def key(self) -> str:
@@ -243,6 +248,7 @@ class CompositeType:
     attribute_names: tuple[str, ...]
     attribute_types: tuple[str, ...]
     comment: str | None = None
+    owner: str = field(default="", compare=False)
 
     @property
     def key(self) -> str:
@@ -264,6 +270,7 @@ class Function:
     uses_tables: tuple[str, ...]
     comment: str | None = None
     arg_types: str | None = field(default=None, compare=False)
+    owner: str = field(default="", compare=False)
 
     @property
     def key(self) -> str:

@@ -4,6 +4,7 @@
 SELECT n.nspname AS schema, t.typname AS name,
        array_agg(e.enumlabel ORDER BY e.enumsortorder) AS labels,
        obj_description(t.oid, 'pg_type') AS comment,
+       pg_get_userbyid(t.typowner) AS owner,
        (SELECT array_agg(DISTINCT u.dep ORDER BY u.dep) FROM (
           SELECT CASE
                    WHEN d.classid = 'pg_class'::regclass AND c.relkind IN ('r', 'p', 'f') AND d.objsubid > 0

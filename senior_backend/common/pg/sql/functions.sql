@@ -15,7 +15,8 @@ SELECT n.nspname AS schema, p.proname AS name,
           JOIN pg_namespace rn ON rn.oid = r.relnamespace
          WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
            AND d.refclassid = 'pg_type'::regclass) AS uses_tables,
-       obj_description(p.oid, 'pg_proc') AS comment
+       obj_description(p.oid, 'pg_proc') AS comment,
+       pg_get_userbyid(p.proowner) AS owner
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
