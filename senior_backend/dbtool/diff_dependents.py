@@ -62,10 +62,10 @@ class FunctionDependentPhases(DifferBase):
         """Drop what keeps the recreated functions from being dropped (before `_functions` runs)."""
         for dep in self._dependents_of_recreated():
             function = dep.function_key
-            if dep.kind in ("default", "generated"):
-                found = self.old_column(dep.dependent_key)
-                if found is not None and found[0].key not in self.recreated_relations:
-                    self._drop_column_part(dep.kind, found[0], found[1], function)
+            if dep.kind in ("default", "generated") and self.old_column(dep.dependent_key) is not None:
+                table, column = self.old_column(dep.dependent_key)  # type: ignore[misc]
+                if table.key not in self.recreated_relations:
+                    self._drop_column_part(dep.kind, table, column, function)
             elif dep.kind == "constraint":
                 con = self.eff.constraints.get(dep.dependent_key)
                 if con is not None and con.is_local and not con.inherited_from_partition:

@@ -91,7 +91,7 @@ class EnumPhases(DifferBase):
             last.append(f"DROP DOMAIN {qualified(domain.schema, old_domain)};")
             self._domain_recreated(domain_key)
         for column_key in enum_users(old, "default"):
-            table, column = self.old_column(column_key)  # type: ignore[misc]
+            table, column = self.old_column(column_key)  # type: ignore[misc]  # refused when None
             if table.key in self.eff.tables and self.eff.tables[table.key].columns[column.name].default_expr:
                 first.append(f"ALTER TABLE {ddl.rel(table)} ALTER COLUMN {ident(column.name)} DROP DEFAULT;")
                 self.forget_default(table.key, column.name)
@@ -133,6 +133,11 @@ class EnumPhases(DifferBase):
             f"{why} {entry.split(' ', 1)[1]} uses it" for entry in old.used_by if entry.startswith("other ")
         ]
         domains = enum_users(old, "domain")
+        found += [
+            f"{why} the default of {key} (not a table column) uses it"
+            for key in enum_users(old, "default")
+            if self.old_column(key) is None
+        ]
         for domain_key in domains:
             if domain_key not in enum_users(enum, "domain"):
                 found.append(f"{why} domain {domain_key} over it is changed or dropped in the same migration")

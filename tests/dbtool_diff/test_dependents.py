@@ -129,3 +129,16 @@ def test_cli_refuses_with_exit_code_3_naming_the_object(tmp_path: Path, run_tool
     )
     assert result.returncode == 3, result.stderr
     assert "is_sad" in result.stderr and "no safe migration" in result.stderr
+
+
+def test_function_in_a_view_column_default_is_refused_by_name(db_pool):
+    current = (
+        "CREATE FUNCTION one(n int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT n';\n"
+        "CREATE TABLE t (a int);\nCREATE VIEW v AS SELECT a FROM t;\n"
+        "ALTER VIEW v ALTER COLUMN a SET DEFAULT one(1);\n"
+    )
+    with db_pool.databases(2) as (a, b):
+        old = load(a, current)
+        new = load(b, current.replace("RETURNS int", "RETURNS bigint"))
+    plan = diff_snapshots(old, new)
+    assert any("public.v.a" in refusal for refusal in plan.refusals), plan.refusals
