@@ -6,10 +6,10 @@ one moved over inside the same change, from what the catalog says uses it
 (`Enum.used_by`): columns of the enum, of an array of it or of a domain over
 it are converted through text; domains over it are recreated on the new type;
 defaults, constraints and indexes whose expressions name its values are
-dropped first and recreated after by the ordinary phases; views are
-recreated. Anything else (a function signature, a composite type attribute,
-a column the migration drops) is refused, named, and no SQL is written for
-that enum.
+dropped first (indexes CONCURRENTLY) and recreated after by the ordinary
+phases; views are recreated. Anything else (a function signature, a
+composite type attribute, a column the migration drops) is refused, named,
+and no SQL is written for that enum.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ class EnumPhases(DifferBase):
         for index_key in enum_users(old, "index"):
             index = self.eff.indexes.pop(index_key, None)
             if index is not None and not index.parent_index:
-                first.append(f"DROP INDEX {ddl.rel(index)};")
+                self.drop_index(index, f"names values of enum {key}, recreated; built again after")
         for column_key in enum_users(old, "column"):
             table, column = self.old_column(column_key)  # type: ignore[misc]
             if table.key in self.recreated_relations or (not column.is_local and table.parents):
