@@ -62,10 +62,12 @@ class Change:
 
 @dataclass
 class Plan:
-    """The ordered changes from one snapshot to another, and the objects the diff could not handle."""
+    """The ordered changes from one snapshot to another, the objects the diff does not cover (warnings)
+    and the changes it refuses to write because no safe SQL does them (refusals: no statements emitted)."""
 
     changes: list[Change]
     warnings: list[str] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:

@@ -39,8 +39,9 @@ suggestions need pg_stat_statements, proven suggestions need hypopg
 (CREATE EXTENSION hypopg). Nothing is changed in a database except by
 --migrate (and --dry-run always rolls back).
 Exit codes: 0 ok, 1 findings at --fail-on level, lint errors or a failed
-migration, 2 bad input, 3 refused (data loss without --allow-data-loss, an
-applied migration whose file changed), 4 database unreachable.
+migration, 2 bad input, 3 refused (data loss without --allow-data-loss, a
+change with no safe migration, an applied migration whose file changed),
+4 database unreachable.
 """
 
 _ANALYZE_LIVE = "-"

@@ -7,8 +7,8 @@ positional `PATHS...` argument that carries the second file of
 `run_migrate_mode` runs whichever of `--compare`, `--compare-url`, `--lint`
 and `--migrate` was given (it returns None when none was, so the caller can
 try its other modes). Exit codes: 0 ok, 1 lint errors or a failed migration,
-2 bad input, 3 refused (data loss without --allow-data-loss, a modified
-applied migration), 4 unreachable database.
+2 bad input, 3 refused (data loss without --allow-data-loss, a change with
+no safe migration, a modified applied migration), 4 unreachable database.
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ def migrate_options(func: F) -> F:
         click.option(
             "--with-privileges",
             is_flag=True,
-            help="Also diff GRANTs (tables, columns, sequences, functions, types, schemas).",
+            help="Also diff GRANTs (tables, columns, sequences, functions, types, schemas) and object owners "
+            "(ALTER ... OWNER TO); without it both are ignored.",
         ),
         click.option(
             "--lint",
@@ -189,8 +190,15 @@ def _emit_plan(
     out: Output, plans: tuple[Plan, Plan], title: str, output: Path | None, name: str, allow_data_loss: bool
 ) -> int:
     up, down = plans
-    for warning in up.warnings:
+    for warning in up.warnings + [w for w in down.warnings if w not in up.warnings]:
         out.log(f"warning: {warning}")
+    if up.refusals:
+        fail(
+            "unsupported-change",
+            f"{len(up.refusals)} change(s) have no safe migration: {'; '.join(up.refusals)}",
+            ExitCode.REFUSED,
+            hint="make those changes in a separate, hand-written migration first",
+        )
     lossy = up.data_loss
     if lossy and not allow_data_loss:
         listed = "; ".join(change.description for change in lossy[:5])

@@ -14,6 +14,7 @@ from senior_backend.common.pg.model import (
     Collation,
     Column,
     Constraint,
+    Domain,
     Function,
     Policy,
     Privilege,
@@ -36,6 +37,10 @@ def table_of(obj: Constraint | Policy | Trigger) -> str:
 
 def function_signature(func: Function) -> str:
     return f"{rel(func)}({func.identity_args})"
+
+
+def drop_function(func: Function) -> str:
+    return f"DROP {'PROCEDURE' if func.kind == 'p' else 'FUNCTION'} {function_signature(func)};"
 
 
 def column_definition(column: Column, identity_sequence: Sequence | None) -> str:
@@ -139,6 +144,19 @@ def helper_name(prefix: str, key: str) -> str:
     return f"{prefix}_{hashlib.sha1(key.encode()).hexdigest()[:12]}"
 
 
+def create_domain(domain: Domain) -> str:
+    text = f"CREATE DOMAIN {rel(domain)} AS {domain.base_type}"
+    if domain.collation:
+        text += f" COLLATE {ident(domain.collation)}"
+    if domain.default_expr is not None:
+        text += f" DEFAULT {domain.default_expr}"
+    if domain.not_null:
+        text += " NOT NULL"
+    for con_name, definition in zip(domain.constraint_names, domain.constraint_defs, strict=True):
+        text += f" CONSTRAINT {ident(con_name)} {definition}"
+    return text + ";"
+
+
 def create_view(view: View) -> str:
     body = view.definition.strip().rstrip(";")
     if view.materialized:
@@ -148,6 +166,10 @@ def create_view(view: View) -> str:
 
 def drop_view(view: View) -> str:
     return f"DROP {'MATERIALIZED ' if view.materialized else ''}VIEW {rel(view)};"
+
+
+def drop_policy(policy: Policy) -> str:
+    return f"DROP POLICY {ident(policy.name)} ON {table_of(policy)};"
 
 
 def create_policy(policy: Policy) -> str:

@@ -34,12 +34,14 @@ from senior_backend.common.pg.model import (
 from senior_backend.common.pg.quoting import ident, qualify
 from senior_backend.dbtool import ddl
 from senior_backend.dbtool.changes import Plan
+from senior_backend.dbtool.diff_dependents import FunctionDependentPhases
+from senior_backend.dbtool.diff_enums import EnumPhases, enum_users
 from senior_backend.dbtool.diff_objects import ObjectPhases
+from senior_backend.dbtool.diff_owners import OwnerPhases, owner_differences
 from senior_backend.dbtool.diff_support import (
     _ancestors,
     _constraint_shape,
     _default_grant,
-    _function_needs_drop,
     _is_prefix_extension,
     _needs_column_recreate,
     _policy_shape,
@@ -57,9 +59,14 @@ def diff_snapshots(old: Snapshot, new: Snapshot, *, with_privileges: bool = Fals
 
 
 def migration_plans(old: Snapshot, new: Snapshot, *, with_privileges: bool = False) -> tuple[Plan, Plan]:
-    """The up and down plans; each change's `down` holds the reverse plan's statements for the same object."""
+    """The up and down plans; each change's `down` holds the reverse plan's statements for the same object.
+
+    What the down plan refuses becomes a warning of the down plan (the up migration is still sound;
+    the caller refuses on the up plan's refusals)."""
     up = diff_snapshots(old, new, with_privileges=with_privileges)
     down = diff_snapshots(new, old, with_privileges=with_privileges)
+    down.warnings.extend(f"not reversed by this down migration: {refusal}" for refusal in down.refusals)
+    down.refusals = []
     for forward, backward in ((up, down), (down, up)):
         undo: dict[tuple[str, str], list[str]] = {}
         for change in backward.changes:
@@ -70,7 +77,8 @@ def migration_plans(old: Snapshot, new: Snapshot, *, with_privileges: bool = Fal
 
 
 def snapshot_differences(a: Snapshot, b: Snapshot, *, with_privileges: bool = False) -> list[str]:
-    """Keys of objects that differ between two snapshots (empty when they are equivalent)."""
+    """Keys of objects that differ between two snapshots (empty when they are equivalent); owners count
+    only with privileges."""
     kinds = [f.name for f in fields(Snapshot) if isinstance(getattr(a, f.name), dict)]
     skipped = {"uncovered"} | (set() if with_privileges else {"privileges"})
     found = []
@@ -81,6 +89,8 @@ def snapshot_differences(a: Snapshot, b: Snapshot, *, with_privileges: bool = Fa
         for key in sorted(set(left) | set(right)):
             if _comparable(kind, left.get(key)) != _comparable(kind, right.get(key)):
                 found.append(f"{kind}: {key}")
+    if with_privileges:
+        found += owner_differences(a, b)
     return found
 
 
@@ -90,7 +100,7 @@ def _comparable(kind: str, obj: object) -> object:
     if kind == "schemas":
         return (obj.name, obj.comment)  # type: ignore[attr-defined]
     if kind == "extensions":
-        return (obj.name, obj.schema)  # type: ignore[attr-defined]
+        return (obj.name, obj.schema, obj.version)  # type: ignore[attr-defined]
     if kind == "tables":
         table = copy.copy(obj)
         table.columns = {name: _column_shape(col) for name, col in obj.columns.items()}  # type: ignore[attr-defined]
@@ -114,7 +124,7 @@ def _column_shape(column: Column) -> tuple:
     )
 
 
-class _Differ(TablePhases, ObjectPhases):
+class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, OwnerPhases):
     """Orchestrates the phases: recreations, dependents dropped, objects created and altered, leftovers dropped."""
 
     def plan(self) -> Plan:
@@ -138,11 +148,12 @@ class _Differ(TablePhases, ObjectPhases):
         self._policies_and_rls()
         self._comments()
         if self.with_privileges:
+            self._owners()
             self._privileges()
         self._drop_removed()
         for item in sorted(self.new.uncovered):
             self.warnings.append(f"not covered by the diff: {item}")
-        return Plan(self.changes, self.warnings)
+        return Plan(self.changes, self.warnings, self.refusals)
 
     # ---- what must be recreated ------------------------------------------------------------
 
@@ -159,6 +170,11 @@ class _Differ(TablePhases, ObjectPhases):
             target = new.enums.get(key)
             if target is not None and not _is_prefix_extension(enum.labels, target.labels):
                 self.recreated_enums.add(key)
+                for column_key in enum_users(enum, "column"):
+                    located = self.old_column(column_key)
+                    if located is not None:
+                        changed_tables.add(located[0].key)
+                self.recreated_relations.update(k for k in enum_users(enum, "view") if k in new.views)
         for key, table in old.tables.items():
             target = new.tables.get(key)
             if target is None or key in self.recreated_relations:
@@ -175,10 +191,7 @@ class _Differ(TablePhases, ObjectPhases):
                 if wanted is not None and _needs_column_recreate(column, wanted):
                     self.recreated_columns.add((key, name))
                     changed_tables.add(key)
-        for key, func in old.functions.items():
-            target = new.functions.get(key)
-            if target is not None and _function_needs_drop(func, target):
-                self.recreated_functions.add(key)
+        changed_tables |= self._find_function_replacements()
         changed = changed_tables | self.recreated_functions
         for key in _view_order(old.views):
             view = old.views[key]
@@ -280,12 +293,7 @@ class _Differ(TablePhases, ObjectPhases):
             target = new.policies.get(key)
             if key in eff.policies and (target is None or _policy_shape(target) != _policy_shape(policy)):
                 eff.policies.pop(key)
-                self.add(
-                    "policy",
-                    key,
-                    f"drop policy {key}",
-                    [f"DROP POLICY {ident(policy.name)} ON {ddl.table_of(policy)};"],
-                )
+                self.add("policy", key, f"drop policy {key}", [ddl.drop_policy(policy)])
         for key in reversed(_view_order(old.views)):
             if key not in new.views or key in self.recreated_relations:
                 view = old.views[key]
@@ -299,6 +307,7 @@ class _Differ(TablePhases, ObjectPhases):
                     [f"DROP TABLE {ddl.rel(old.tables[key])} CASCADE;"],
                     data_loss=True,
                 )
+        self._drop_function_dependents()
         removed = [
             con
             for key, con in sorted(eff.constraints.items())
@@ -315,17 +324,8 @@ class _Differ(TablePhases, ObjectPhases):
                 continue
             if target is None or target.definition != index.definition or target.constraint_name:
                 eff.indexes.pop(key)
-                if index.table_key not in new.tables and index.table_key not in new.views:
-                    continue
-                concurrent = not index.is_partitioned
-                self.add(
-                    "index",
-                    key,
-                    f"drop index {key}",
-                    [f"DROP INDEX {'CONCURRENTLY ' if concurrent else ''}{ddl.rel(index)};"],
-                    lock="SHARE UPDATE EXCLUSIVE" if concurrent else "ACCESS EXCLUSIVE",
-                    no_transaction=concurrent,
-                )
+                if index.table_key in new.tables or index.table_key in new.views:
+                    self.drop_index(index)
 
     # ---- phase: drop what disappeared ----------------------------------------------------------
 
@@ -336,7 +336,7 @@ class _Differ(TablePhases, ObjectPhases):
             for k in reversed(_table_order(old.tables))
             if k not in new.tables and not self.recreated_relations.intersection(_ancestors(old.tables, k))
         ]
-        removed_functions = sorted(set(old.functions) - set(new.functions))
+        removed_functions = sorted(set(old.functions) - set(new.functions) - self.recreated_functions)
         early = [k for k in removed_functions if set(old.functions[k].uses_tables) & set(removed_tables)]
         for key in early:
             self._drop_function(old.functions[key])
@@ -393,6 +393,6 @@ class _Differ(TablePhases, ObjectPhases):
             "function",
             func.key,
             f"drop function {func.key}",
-            [f"DROP {'PROCEDURE' if func.kind == 'p' else 'FUNCTION'} {ddl.function_signature(func)};"],
+            [ddl.drop_function(func)],
             lock="none",
         )

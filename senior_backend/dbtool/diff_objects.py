@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from senior_backend.common.pg.model import (
+    Extension,
     Privilege,
     Table,
 )
-from senior_backend.common.pg.quoting import ident, literal, qualified, qualify
+from senior_backend.common.pg.quoting import ident, literal
 from senior_backend.dbtool import ddl
 from senior_backend.dbtool.diff_support import (
     DifferBase,
@@ -41,6 +42,28 @@ class ObjectPhases(DifferBase):
                 [f"CREATE EXTENSION IF NOT EXISTS {ident(ext.name)} WITH SCHEMA {ident(ext.schema)};"],
                 lock="none",
             )
+        for key in sorted(set(self.new.extensions) & set(self.old.extensions)):
+            self._extension_version(self.old.extensions[key], self.new.extensions[key])
+
+    def _extension_version(self, old: Extension, ext: Extension) -> None:
+        """ALTER EXTENSION .. UPDATE along an update path; without one (most extensions ship no downgrade
+        scripts) drop and create it at that version, which only works while nothing outside it uses it."""
+        if old.version == ext.version:
+            return
+        change = f"extension {ext.name} from version {old.version} to {ext.version}"
+        if ext.version in old.update_targets:
+            statements = [f"ALTER EXTENSION {ident(ext.name)} UPDATE TO {literal(ext.version)};"]
+            self.add("extension", ext.name, f"update {change}", statements, lock="none")
+        elif not old.in_use:
+            statements = [
+                f"DROP EXTENSION {ident(ext.name)};",
+                f"CREATE EXTENSION {ident(ext.name)} WITH SCHEMA {ident(ext.schema)} VERSION {literal(ext.version)};",
+            ]
+            self.add("extension", ext.name, f"recreate {change} (no update path)", statements, lock="none")
+        else:
+            self.refusals.append(
+                f"{change}: PostgreSQL has no update path and objects outside the extension use it"
+            )
 
     def _collations(self) -> None:
         for key in sorted(self.new.collations):
@@ -58,83 +81,10 @@ class ObjectPhases(DifferBase):
                 lock="none",
             )
 
-    def _enums(self) -> None:
-        for key in sorted(self.new.enums):
-            enum = self.new.enums[key]
-            old = self.old.enums.get(key)
-            name = ddl.rel(enum)
-            if key not in self.eff.enums and key not in self.recreated_enums:
-                labels = ", ".join(literal(label) for label in enum.labels)
-                self.add(
-                    "type",
-                    key,
-                    f"create enum {key}",
-                    [f"CREATE TYPE {name} AS ENUM ({labels});"],
-                    lock="none",
-                )
-            elif key in self.recreated_enums:
-                self._recreate_enum(key, old.labels, enum.labels)  # type: ignore[union-attr]
-            elif old is not None and old.labels != enum.labels:
-                statements = []
-                for position, label in enumerate(enum.labels):
-                    if label not in old.labels:
-                        anchor = (
-                            f" AFTER {literal(enum.labels[position - 1])}"
-                            if position
-                            else f" BEFORE {literal(enum.labels[1])}"
-                        )
-                        statements.append(f"ALTER TYPE {name} ADD VALUE {literal(label)}{anchor};")
-                # Outside the transaction: a value added in a transaction cannot be used before it commits,
-                # and the defaults and checks later in the migration may use it.
-                self.add(
-                    "type",
-                    key,
-                    f"add values to enum {key} (committed first, so the migration can use them)",
-                    statements,
-                    lock="none",
-                    no_transaction=True,
-                )
-
-    def _recreate_enum(self, key: str, old_labels: tuple[str, ...], new_labels: tuple[str, ...]) -> None:
-        enum = self.new.enums[key]
-        name = ddl.rel(enum)
-        old_name = f"{enum.name}__old"
-        statements = [
-            f"ALTER TYPE {name} RENAME TO {ident(old_name)};",
-            f"CREATE TYPE {name} AS ENUM ({', '.join(literal(label) for label in new_labels)});",
-        ]
-        for table_key in sorted(self.new.tables):
-            table = self.new.tables[table_key]
-            if table_key not in self.eff.tables:
-                continue
-            for column in table.columns.values():
-                if qualify(column.type_schema, column.type_name) != key or not column.is_local:
-                    continue
-                target = f"ALTER TABLE {ddl.rel(table)} ALTER COLUMN {ident(column.name)}"
-                old_column = self.eff.tables[table_key].columns.get(column.name)
-                if old_column is not None and old_column.default_expr is not None:
-                    statements.append(f"{target} DROP DEFAULT;")
-                statements.append(
-                    f"{target} TYPE {column.type} USING {ident(column.name)}::text::{column.type};"
-                )
-                if old_column is not None and old_column.default_expr is not None and column.default_expr:
-                    statements.append(f"{target} SET DEFAULT {column.default_expr};")
-        statements.append(f"DROP TYPE {qualified(enum.schema, old_name)};")
-        lost = [label for label in old_labels if label not in new_labels]
-        self.add(
-            "type",
-            key,
-            f"recreate enum {key} (values removed or reordered)"
-            + (f"; rows holding {', '.join(lost)} cannot be converted" if lost else ""),
-            statements,
-            rewrites=True,
-            data_loss=bool(lost),
-        )
-
     def _domains(self) -> None:
         for key in sorted(self.new.domains):
             domain = self.new.domains[key]
-            old = self.old.domains.get(key)
+            old = self.eff.domains.get(key)
             name = ddl.rel(domain)
             if old is not None and old.base_type != domain.base_type:
                 self.add(
@@ -146,16 +96,7 @@ class ObjectPhases(DifferBase):
                 )
                 old = None
             if old is None:
-                text = f"CREATE DOMAIN {name} AS {domain.base_type}"
-                if domain.collation:
-                    text += f" COLLATE {ident(domain.collation)}"
-                if domain.default_expr is not None:
-                    text += f" DEFAULT {domain.default_expr}"
-                if domain.not_null:
-                    text += " NOT NULL"
-                for con_name, definition in zip(domain.constraint_names, domain.constraint_defs, strict=True):
-                    text += f" CONSTRAINT {ident(con_name)} {definition}"
-                self.add("domain", key, f"create domain {key}", [text + ";"], lock="none")
+                self.add("domain", key, f"create domain {key}", [ddl.create_domain(domain)], lock="none")
                 continue
             statements = []
             if old.default_expr != domain.default_expr:
@@ -270,10 +211,9 @@ class ObjectPhases(DifferBase):
             if old is not None and old.definition == func.definition:
                 continue
             statements = []
-            if key in self.recreated_functions:
-                statements.append(
-                    f"DROP {'PROCEDURE' if old.kind == 'p' else 'FUNCTION'} {ddl.function_signature(old)};"
-                )  # type: ignore[union-attr]
+            replaced = self.function_replaces.get(key)
+            if replaced is not None:
+                statements.append(ddl.drop_function(replaced))
             statements.append(func.definition.strip() + ";")
             verb = "recreate" if statements[:-1] else ("replace" if old else "create")
             self.add("function", key, f"{verb} function {key}", statements, lock="none")
@@ -357,7 +297,7 @@ class ObjectPhases(DifferBase):
         collect(lambda _: "SCHEMA", new.schemas, old.schemas, lambda o: ident(o.name))
         collect(lambda _: "TYPE", new.enums, eff.enums, ddl.rel)
         collect(lambda _: "TYPE", new.composite_types, old.composite_types, ddl.rel)
-        collect(lambda _: "DOMAIN", new.domains, old.domains, ddl.rel)
+        collect(lambda _: "DOMAIN", new.domains, eff.domains, ddl.rel)
         collect(lambda _: "COLLATION", new.collations, old.collations, ddl.rel)
         collect(
             lambda _: "SEQUENCE",
@@ -414,7 +354,9 @@ class ObjectPhases(DifferBase):
         by_object = lambda p: p.object_key  # noqa: E731
         for key in sorted(set(old) - set(new)):
             priv = old[key]
-            if self._object_exists_after(priv):
+            after = self._object_after(priv)
+            # The desired owner's own privileges are implicit (not listed); ALTER OWNER has given them.
+            if after is not None and priv.grantee != getattr(after, "owner", None):
                 self.add("privilege", key, f"revoke {key}", [ddl.revoke(priv, by_object(priv))], lock="none")
         for key in sorted(new):
             priv = new[key]
@@ -429,7 +371,7 @@ class ObjectPhases(DifferBase):
                 )
                 self.add("privilege", key, f"grant option of {key}", [statement], lock="none")
 
-    def _object_exists_after(self, priv: Privilege) -> bool:
+    def _object_after(self, priv: Privilege) -> object | None:
         new = self.new
         relations = (new.tables, new.views)
         kinds: dict[str, tuple[dict, ...]] = {
@@ -442,4 +384,11 @@ class ObjectPhases(DifferBase):
             "type": (new.enums, new.composite_types),
             "domain": (new.domains,),
         }
-        return any(priv.object_key in objects for objects in kinds.get(priv.object_kind, ()))
+        return next(
+            (
+                objects[priv.object_key]
+                for objects in kinds.get(priv.object_kind, ())
+                if priv.object_key in objects
+            ),
+            None,
+        )

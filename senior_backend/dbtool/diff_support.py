@@ -7,6 +7,7 @@ is recreated) and the changes found so far; the phase mixins in
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable
 
@@ -14,12 +15,14 @@ from senior_backend.common.pg.model import (
     Column,
     Constraint,
     Function,
+    Index,
     Privilege,
     Sequence,
     Snapshot,
     Table,
     View,
 )
+from senior_backend.dbtool import ddl
 from senior_backend.dbtool.changes import Change
 
 # Type changes PostgreSQL does without rewriting the table (binary-coercible) or that cannot lose data.
@@ -82,12 +85,46 @@ class DifferBase:
         self.recreated_functions: set[str] = set()
         self.recreated_enums: set[str] = set()
         self.recreated_columns: set[tuple[str, str]] = set()
+        self.function_replaces: dict[str, Function] = {}
+        self.refusals: list[str] = []
         self._identity_index: dict[int, dict[str, Sequence]] = {}
+        self._old_columns: dict[str, tuple[Table, Column]] | None = None
 
     # ---- bookkeeping -------------------------------------------------------------------------
 
     def add(self, kind: str, key: str, description: str, up: list[str], **flags: object) -> None:
         self.changes.append(Change(kind, key, description, up, **flags))  # type: ignore[arg-type]
+
+    def drop_index(self, index: Index, why: str | None = None) -> None:
+        """DROP INDEX, CONCURRENTLY unless the index is partitioned (a partitioned one cannot be)."""
+        concurrent = not index.is_partitioned
+        self.add(
+            "index",
+            index.key,
+            f"drop index {index.key}" + (f" ({why})" if why else ""),
+            [f"DROP INDEX {'CONCURRENTLY ' if concurrent else ''}{ddl.rel(index)};"],
+            lock="SHARE UPDATE EXCLUSIVE" if concurrent else "ACCESS EXCLUSIVE",
+            no_transaction=concurrent,
+        )
+
+    def forget_default(self, table_key: str, column_name: str) -> None:
+        """The effective old table loses a column's default (dropped early), so `_alter_column` sets it again."""
+        table = copy.copy(self.eff.tables[table_key])
+        table.columns = {
+            name: _replace(col, default_expr=None) if name == column_name else col
+            for name, col in table.columns.items()
+        }
+        self.eff.tables = {**self.eff.tables, table_key: table}
+
+    def old_column(self, key: str) -> tuple[Table, Column] | None:
+        """A column of the old snapshot by its key `schema.table.column`."""
+        if self._old_columns is None:
+            self._old_columns = {
+                f"{table.key}.{_quote_key(column.name)}": (table, column)
+                for table in self.old.tables.values()
+                for column in table.columns.values()
+            }
+        return self._old_columns.get(key)
 
     def existing_table(self, key: str) -> bool:
         """True when the table exists before the migration and is kept (so online-safe forms matter)."""

@@ -17,7 +17,7 @@ from senior_backend.common.pg.model import (
     Snapshot,
     Table,
 )
-from senior_backend.common.pg.quoting import ident, qualify
+from senior_backend.common.pg.quoting import ident
 from senior_backend.dbtool import ddl
 from senior_backend.dbtool.diff_support import (
     DifferBase,
@@ -180,7 +180,8 @@ class TablePhases(DifferBase):
         self.add(
             "column",
             key,
-            f"{'recreate' if replaced else 'add'} column {key}",
+            f"{'recreate' if replaced else 'add'} column {key}"
+            + (" (generated: recomputed from its expression)" if column.generated else ""),
             statements,
             rewrites=bool(
                 column.generated
@@ -216,7 +217,6 @@ class TablePhases(DifferBase):
             self.add("column", key, f"stop generating {key}", [f"{target} DROP EXPRESSION;"])
             before = _replace(before, generated="", default_expr=None)
         type_changed = before.type != column.type or before.collation != column.collation
-        enum_key = qualify(column.type_schema, column.type_name)
         if type_changed:
             rewrites, lossy = type_change_cost(before.type, column.type)
             if before.type_kind == "e" or column.type_kind == "e":
@@ -237,8 +237,6 @@ class TablePhases(DifferBase):
                 rewrites=rewrites and before.type != column.type,
                 data_loss=lossy and before.type != column.type,
             )
-        elif enum_key in self.recreated_enums and before.default_expr is not None:
-            before = _replace(before, default_expr=None)
         if before.identity != column.identity:
             self._alter_identity(table, before, column, target)
         elif column.identity:

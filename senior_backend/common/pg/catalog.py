@@ -22,6 +22,7 @@ from senior_backend.common.pg.model import (
     Enum,
     Extension,
     Function,
+    FunctionDependent,
     Index,
     Policy,
     Privilege,
@@ -54,6 +55,7 @@ _KINDS: dict[str, tuple[str, type]] = {
     "triggers": ("triggers.sql", Trigger),
     "policies": ("policies.sql", Policy),
     "privileges": ("privileges.sql", Privilege),
+    "function_dependents": ("function_dependents.sql", FunctionDependent),
     "uncovered": ("uncovered.sql", Uncovered),
 }
 

@@ -27,9 +27,14 @@ class Schema:
 
 @dataclass(frozen=True)
 class Extension:
+    """An installed extension; `update_targets` are the versions `ALTER EXTENSION .. UPDATE` reaches from
+    `version`, `in_use` tells whether objects outside it depend on it (so it cannot be dropped)."""
+
     name: str
     schema: str
     version: str
+    update_targets: tuple[str, ...] = field(default=(), compare=False)
+    in_use: bool = field(default=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -38,10 +43,15 @@ class Extension:
 
 @dataclass(frozen=True)
 class Enum:
+    """An enum; `used_by` lists what uses it (`column|default|domain|constraint|index|view <key>`,
+    `other <description>`), directly, as an array or through a domain."""
+
     schema: str
     name: str
     labels: tuple[str, ...]
     comment: str | None = None
+    owner: str = field(default="", compare=False)
+    used_by: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def key(self) -> str:
@@ -81,6 +91,7 @@ class Table:
     is_partition: bool
     comment: str | None = None
     columns: dict[str, Column] = field(default_factory=dict)
+    owner: str = field(default="", compare=False)
 
     @property
     def key(self) -> str:
@@ -174,6 +185,7 @@ class Sequence:
     is_identity: bool
     last_value: int | None = field(compare=False)
     comment: str | None = None
+    owner: str = field(default="", compare=False)
 
     @property
     def key(self) -> str:
@@ -188,6 +200,7 @@ class View:
     definition: str
     comment: str | None = None
     depends_on: tuple[str, ...] = ()
+    owner: str = field(default="", compare=False)
 
     @property
     def key(self) -> str:
@@ -205,6 +218,7 @@ class Domain:
     constraint_names: tuple[str, ...]
     constraint_defs: tuple[str, ...]
     comment: str | None = None
+    owner: str = field(default="", compare=False)
 
     @property
     def key(self) -> str:
@@ -234,6 +248,7 @@ class CompositeType:
     attribute_names: tuple[str, ...]
     attribute_types: tuple[str, ...]
     comment: str | None = None
+    owner: str = field(default="", compare=False)
 
     @property
     def key(self) -> str:
@@ -254,6 +269,8 @@ class Function:
     definition: str
     uses_tables: tuple[str, ...]
     comment: str | None = None
+    arg_types: str | None = field(default=None, compare=False)
+    owner: str = field(default="", compare=False)
 
     @property
     def key(self) -> str:
@@ -302,6 +319,20 @@ class Privilege:
 
 
 @dataclass(frozen=True)
+class FunctionDependent:
+    """An object that uses a function (so DROP FUNCTION refuses while it exists): `kind` is `default`,
+    `generated`, `constraint`, `domain`, `index`, `policy` or `other` (`dependent_key` then describes it)."""
+
+    function_key: str
+    kind: str
+    dependent_key: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.function_key} {self.kind} {self.dependent_key}"
+
+
+@dataclass(frozen=True)
 class Uncovered:
     """An object the schema diff does not handle; reported as a warning, never silently ignored."""
 
@@ -333,6 +364,7 @@ class Snapshot:
     triggers: dict[str, Trigger] = field(default_factory=dict)
     policies: dict[str, Policy] = field(default_factory=dict)
     privileges: dict[str, Privilege] = field(default_factory=dict)
+    function_dependents: dict[str, FunctionDependent] = field(default_factory=dict)
     uncovered: dict[str, Uncovered] = field(default_factory=dict)
 
     def indexes_of(self, table_key: str) -> list[Index]:
@@ -359,6 +391,8 @@ ARRAY_FIELDS = frozenset(
         "attribute_types",
         "uses_tables",
         "roles",
+        "update_targets",
+        "used_by",
     }
 )
 

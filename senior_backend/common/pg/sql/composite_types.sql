@@ -2,7 +2,8 @@
 SELECT n.nspname AS schema, t.typname AS name,
        array_agg(a.attname ORDER BY a.attnum) AS attribute_names,
        array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) AS attribute_types,
-       obj_description(t.oid, 'pg_type') AS comment
+       obj_description(t.oid, 'pg_type') AS comment,
+       pg_get_userbyid(t.typowner) AS owner
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_class c ON c.oid = t.typrelid AND c.relkind = 'c'

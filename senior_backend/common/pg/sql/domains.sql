@@ -7,7 +7,8 @@ SELECT n.nspname AS schema, t.typname AS name,
          WHERE c.contypid = t.oid AND c.contype = 'c') AS constraint_names,
        (SELECT array_agg(pg_get_constraintdef(c.oid) ORDER BY c.conname) FROM pg_constraint c
          WHERE c.contypid = t.oid AND c.contype = 'c') AS constraint_defs,
-       obj_description(t.oid, 'pg_type') AS comment
+       obj_description(t.oid, 'pg_type') AS comment,
+       pg_get_userbyid(t.typowner) AS owner
 FROM pg_type t
 JOIN pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_type bt ON bt.oid = t.typbasetype

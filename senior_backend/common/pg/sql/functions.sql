@@ -5,6 +5,8 @@ SELECT n.nspname AS schema, p.proname AS name,
        p.prokind AS kind,
        pg_get_function_result(p.oid) AS result,
        pg_get_function_arguments(p.oid) AS arguments,
+       (SELECT string_agg(format_type(t, NULL), ', ' ORDER BY i) FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t, i))
+         AS arg_types,
        l.lanname AS language,
        pg_get_functiondef(p.oid) AS definition,
        (SELECT array_agg(DISTINCT quote_ident(rn.nspname) || '.' || quote_ident(r.relname))
@@ -13,7 +15,8 @@ SELECT n.nspname AS schema, p.proname AS name,
           JOIN pg_namespace rn ON rn.oid = r.relnamespace
          WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
            AND d.refclassid = 'pg_type'::regclass) AS uses_tables,
-       obj_description(p.oid, 'pg_proc') AS comment
+       obj_description(p.oid, 'pg_proc') AS comment,
+       pg_get_userbyid(p.proowner) AS owner
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang

@@ -11,7 +11,8 @@ SELECT n.nspname AS schema, c.relname AS name, format_type(s.seqtypid, NULL) AS 
          LIMIT 1) AS owned_by,
        EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'i') AS is_identity,
        ps.last_value AS last_value,
-       obj_description(c.oid, 'pg_class') AS comment
+       obj_description(c.oid, 'pg_class') AS comment,
+       pg_get_userbyid(c.relowner) AS owner
 FROM pg_sequence s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -10,7 +10,8 @@ SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.relpersisten
           JOIN pg_namespace pn ON pn.oid = p.relnamespace
          WHERE i.inhrelid = c.oid) AS parents,
        c.relispartition AS is_partition,
-       ds.description AS comment
+       ds.description AS comment,
+       pg_get_userbyid(c.relowner) AS owner
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0

@@ -2,6 +2,7 @@
 SELECT n.nspname AS schema, c.relname AS name, c.relkind = 'm' AS materialized,
        pg_get_viewdef(c.oid) AS definition,
        obj_description(c.oid, 'pg_class') AS comment,
+       pg_get_userbyid(c.relowner) AS owner,
        (SELECT array_agg(DISTINCT dep ORDER BY dep) FROM (
           SELECT quote_ident(dn.nspname) || '.' || quote_ident(dc.relname) AS dep
             FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
