@@ -163,6 +163,13 @@ def _compare(
                 ExitCode.BAD_INPUT,
             )
         old, new = both(lambda: snapshot_url(connection), lambda: snapshot_url(compare_url))
+        if old.server_version // 10000 != new.server_version // 10000:
+            click.echo(
+                f"warning: the databases run PostgreSQL {old.server_version // 10000} and "
+                f"{new.server_version // 10000}; catalog text such as view definitions differs between "
+                "versions, so same objects may show as changed",
+                err=True,
+            )
         title = f"{mask_password(connection)} -> {mask_password(compare_url)}"
     else:
         first = Path(compare)  # type: ignore[arg-type]
@@ -178,7 +185,7 @@ def _compare(
             )
             title = f"{first} -> {second}"
         else:
-            old, new = both(lambda: snapshot_url(connection), lambda: shadow.snapshot_of(desired_sources))  # type: ignore[arg-type]
+            old, new = shadow.snapshots_against(desired_sources, lambda: snapshot_url(connection))  # type: ignore[arg-type]
             warning = shadow.version_warning(old.server_version)
             if warning:
                 click.echo(f"warning: {warning}", err=True)

@@ -5,8 +5,8 @@ embedded one (from the `pgserver` wheel) unless `--shadow-url` names another;
 each load gets a fresh database that is dropped afterwards. Roles a schema
 grants to are created (NOLOGIN) in the embedded shadow server when missing,
 so that privileges can be compared. A shadow server of another major version than the
-target is allowed but warned about: catalog text (view definitions,
-defaults) can differ between versions.
+target is allowed but warned about: catalog text can differ between versions,
+and view definitions, where it does most, are restated (`restate.py`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from senior_backend.common.cli import ExitCode, fail
 from senior_backend.common.pg.catalog import load_snapshot
 from senior_backend.common.pg.connect import connect
 from senior_backend.common.pg.model import Snapshot
+from senior_backend.dbtool.restate import restate_views
 from senior_backend.dbtool.sqltext import Statement, read_sql, split_statements
 
 _MISSING_ROLE = re.compile(r'role "([^"]+)" does not exist')
@@ -112,14 +113,33 @@ class ShadowServer:
         with self.loaded(sources) as conn:
             return pinned_snapshot(conn)
 
+    def snapshots_against(
+        self, sources: SchemaSources, target: Callable[[], Snapshot]
+    ) -> tuple[Snapshot, Snapshot]:
+        """The target's snapshot (read meanwhile) and that of `sources` loaded here; when the two
+        servers' major versions differ, the target's views are restated in this server's words."""
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(target)
+            with self.loaded(sources) as conn:
+                desired = pinned_snapshot(conn)
+                current = pending.result()
+                if _major(current.server_version) != _major(self.server_version):
+                    restate_views(conn, current, desired, DEFAULT_SEARCH_PATH)
+        return current, desired
+
     def version_warning(self, target_version: int) -> str | None:
-        if target_version // 10000 != self.server_version // 10000:
+        if _major(target_version) != _major(self.server_version):
             return (
-                f"the shadow server is PostgreSQL {self.server_version // 10000} but the target is "
-                f"{target_version // 10000}; pass --shadow-url with a server of the target's major version "
-                "for an exact comparison"
+                f"the shadow server is PostgreSQL {_major(self.server_version)} but the target is "
+                f"{_major(target_version)}: views are compared as the shadow server spells them, other "
+                "catalog text may still differ; pass --shadow-url with a server of the target's major "
+                "version for an exact comparison"
             )
         return None
+
+
+def _major(server_version: int) -> int:
+    return server_version // 10000
 
 
 def _load(conn: psycopg.Connection, sql: str, label: str, *, create_roles: bool) -> None:

@@ -153,3 +153,60 @@ def test_embedded_shadow_of_another_major_version_is_warned_about(pg_url, schema
     warned = "warning: the shadow server is PostgreSQL" in result.stderr
     assert warned == (target_major != embedded_major)
     assert "CREATE TABLE" in json.loads(result.stdout)["up_sql"]
+
+
+VIEWS = """CREATE TABLE a (id int PRIMARY KEY, x int);
+CREATE VIEW grouped AS SELECT id, count(*) AS n FROM a GROUP BY id;
+CREATE VIEW positive AS SELECT id, x FROM a WHERE x > 0;
+CREATE MATERIALIZED VIEW total AS SELECT sum(x) AS s FROM a;
+"""
+
+
+def test_views_of_a_target_on_another_major_are_not_recreated(pg_url, tmp_path, run_tool):
+    """PostgreSQL 16 (the embedded shadow) spells single-table views without qualifying columns,
+    15 qualifies them: the same views must not show as changed, a changed one must."""
+    from senior_backend.common.pg.embedded import EmbeddedServer
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(VIEWS)
+        target_major = conn.info.server_version // 10000
+    if target_major == int(EmbeddedServer().version.split(".")[0]):
+        pytest.skip("the target runs the embedded server's major version: nothing to restate")
+    same = tmp_path / "same.sql"
+    same.write_text(VIEWS)
+    result = run_tool(TOOL, "--connection", pg_url, "--compare", str(same), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["changes"] == [], result.stdout
+    changed = tmp_path / "changed.sql"
+    changed.write_text(VIEWS.replace("WHERE x > 0", "WHERE x > 1"))
+    result = run_tool(TOOL, "--connection", pg_url, "--compare", str(changed), "--json")
+    assert result.returncode == 0, result.stderr
+    assert {c["key"] for c in json.loads(result.stdout)["changes"]} == {"public.positive"}
+
+
+def test_restating_keeps_only_spellings_the_shadow_compiles_to_the_same_text(pg_url):
+    """Works on any server: the current side's views are spelled by hand, differently from
+    PostgreSQL's own text; equal queries take the shadow's spelling, a different one does not,
+    and nothing is left behind in the shadow database."""
+    from dataclasses import replace
+
+    from senior_backend.dbtool.restate import restate_views
+    from senior_backend.dbtool.shadow import DEFAULT_SEARCH_PATH, pinned_snapshot
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(VIEWS)
+        desired = pinned_snapshot(conn)
+        current = pinned_snapshot(conn)
+        spelled = {
+            "public.grouped": "select a.id, count(*) as n from public.a group by a.id",
+            "public.positive": "SELECT id, x FROM a WHERE x > 2;",
+            "public.total": "SELECT sum(a.x) AS s FROM a",
+        }
+        for key, text in spelled.items():
+            current.views[key] = replace(current.views[key], definition=text)
+        assert restate_views(conn, current, desired, DEFAULT_SEARCH_PATH) == 2
+        assert current.views["public.grouped"] == desired.views["public.grouped"]
+        assert current.views["public.total"] == desired.views["public.total"]
+        assert current.views["public.positive"].definition == spelled["public.positive"]
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        assert conn.execute("SELECT count(*) FROM pg_class WHERE relpersistence = 't'").fetchone()[0] == 0
