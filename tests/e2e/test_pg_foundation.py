@@ -175,3 +175,18 @@ def test_malformed_connection_strings_exit_2_and_never_show_the_password(url):
     assert info.value.exit_code == 2
     assert "topsecret" not in line and "s3%zzcret" not in line and "zzcret" not in line
     assert "\n" not in line
+
+
+def test_client_side_quote_ident_matches_the_servers_for_every_keyword(pg_url):
+    """Snapshot keys are built client-side and compared with names the server quoted (view
+    dependencies, sequence owners): both must quote exactly the same names."""
+    from senior_backend.common.pg.quoting import quote_ident
+
+    with psycopg.connect(pg_url) as conn:
+        names = [row[0] for row in conn.execute("SELECT word FROM pg_get_keywords()")]
+        names += ["a$b", "_x1", "1abc", "Mixed", "snake_case", "with space", 'quo"te', "é", ""]
+        expected = conn.execute(
+            "SELECT array_agg(quote_ident(n) ORDER BY i) FROM unnest(%s::text[]) WITH ORDINALITY u(n, i)",
+            (names,),
+        )
+        assert [quote_ident(name) for name in names] == expected.fetchone()[0]

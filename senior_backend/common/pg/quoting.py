@@ -166,7 +166,7 @@ _KEYWORDS = frozenset(
         "xmltable",
     ]
 )
-_SAFE = re.compile(r"^[a-z_][a-z0-9_$]*$")
+_SAFE = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 def ident(name: str) -> str:
