@@ -1,17 +1,19 @@
 -- One row per granted privilege on schemas, tables, views, sequences, columns, functions and types,
--- the owner's own implicit privileges left out; PUBLIC appears as grantee 'PUBLIC'.
+-- the owner's own implicit privileges left out; PUBLIC appears as grantee 'PUBLIC'. Schemas, tables
+-- and sequences with the default ACL (NULL) grant nothing to anyone but their owner, so only those
+-- with an ACL are read; functions and types grant to PUBLIC by default and are always read.
 WITH objects AS (
   SELECT 'schema' AS object_kind, quote_ident(n.nspname) AS object_key, NULL::text AS column_name,
-         coalesce(n.nspacl, acldefault('n', n.nspowner)) AS acl, n.nspowner AS owner, n.nspname AS schema,
+         n.nspacl AS acl, n.nspowner AS owner, n.nspname AS schema,
          'pg_namespace'::regclass AS cls, n.oid
     FROM pg_namespace n
+   WHERE n.nspacl IS NOT NULL
   UNION ALL
   SELECT CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END,
          quote_ident(n.nspname) || '.' || quote_ident(c.relname), NULL,
-         coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner)),
-         c.relowner, n.nspname, 'pg_class'::regclass, c.oid
+         c.relacl, c.relowner, n.nspname, 'pg_class'::regclass, c.oid
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND c.relacl IS NOT NULL
   UNION ALL
   SELECT 'column', quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname,
          a.attacl, c.relowner, n.nspname, 'pg_class'::regclass, c.oid
