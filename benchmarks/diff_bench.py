@@ -8,7 +8,7 @@
 Two versions of a schema with N tables (default 2,000; columns, primary and
 foreign keys, checks, indexes, views on every tenth table; the second version
 changes about a tenth of them) are loaded into two databases on the server at
---server-url (default: $TEST_DATABASE_URL or the local PostgreSQL). Then both
+--server-url (default: $TEST_DATABASE_URL or the local PostgreSQL) and vacuumed. Then both
 tools read both databases and compute the migration. migra runs in its own
 virtualenv (it needs psycopg2, SQLAlchemy and `pkg_resources`, which current
 setuptools no longer ships): created on first use under ~/.cache with pip.
@@ -159,6 +159,9 @@ def main(server_url: str, tables: int, repeat: int, as_json: bool) -> None:
                     0, len(statements), 200
                 ):  # one statement per line; bounded locks per batch
                     conn.execute("\n".join(statements[start : start + 200]))
+                conn.execute(
+                    "VACUUM ANALYZE"
+                )  # settled catalogs, as on a database in use, not autovacuum mid-run
         our_seconds, changes = ours(*urls, repeat)
         their_seconds, note = theirs(*urls, repeat)
     finally:
