@@ -159,6 +159,55 @@ def test_definitions_spelled_by_the_catalog_queries_equal_the_servers(pg_url):
     assert order.columns == ("user", "d", "select") and order.key_count == 2
 
 
+def _server_definitions(conn: psycopg.Connection) -> tuple[dict[str, str], dict[str, str]]:
+    indexdefs = conn.execute(
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), pg_get_indexdef(c.oid) "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('i', 'I')"
+    ).fetchall()
+    constraintdefs = conn.execute(
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(con.conname), "
+        "pg_get_constraintdef(con.oid) FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace"
+    ).fetchall()
+    return dict(indexdefs), dict(constraintdefs)
+
+
+def test_spelled_definitions_of_a_domains_own_operator_class_and_a_nulls_not_distinct_primary_key(pg_url):
+    """Two shapes the SQL spelling once got wrong. A default operator class declared for a domain
+    is not the one pg_get_indexdef leaves out (it looks for the base type's), so the index names it.
+    PostgreSQL 15 lets a primary key adopt a NULLS NOT DISTINCT unique index (16 refuses), and
+    pg_get_constraintdef spells that key a plain PRIMARY KEY: 'PRIMARY KEY NULLS NOT DISTINCT' is
+    not even valid SQL."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE DOMAIN dint AS int;"
+            "CREATE OPERATOR CLASS dint_ops DEFAULT FOR TYPE dint USING btree AS"
+            " OPERATOR 1 < (int, int), OPERATOR 2 <= (int, int), OPERATOR 3 = (int, int),"
+            " OPERATOR 4 >= (int, int), OPERATOR 5 > (int, int), FUNCTION 1 (dint, dint) btint4cmp(int4, int4);"
+            "CREATE TABLE t (d dint, e dint, x int NOT NULL);"
+            "CREATE INDEX t_d_own_class ON t (d dint_ops);"
+            "CREATE INDEX t_e_base_class ON t (e);"
+            "CREATE UNIQUE INDEX t_pkey ON t (x) NULLS NOT DISTINCT;"
+        )
+        try:
+            conn.execute("ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX t_pkey")
+            adopted = True
+        except psycopg.errors.InvalidTableDefinition:  # PostgreSQL 16 and later
+            adopted = False
+        snapshot = load_snapshot(conn)
+        indexdefs, constraintdefs = _server_definitions(conn)
+    assert "dint_ops" in indexdefs["public.t_d_own_class"]
+    assert len(snapshot.indexes) == 3 and len(snapshot.constraints) == int(adopted)
+    assert {key: index.definition for key, index in snapshot.indexes.items()} == {
+        key: indexdefs[key] for key in snapshot.indexes
+    }
+    assert {key: con.definition for key, con in snapshot.constraints.items()} == {
+        key: constraintdefs[key] for key in snapshot.constraints
+    }
+    if adopted:
+        assert snapshot.constraints["public.t.t_pkey"].definition == "PRIMARY KEY (x)"
+
+
 @pytest.mark.parametrize(
     "url",
     [

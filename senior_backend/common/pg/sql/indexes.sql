@@ -3,10 +3,13 @@
 -- collations, ascending, no predicate or storage options) is spelled here exactly as
 -- pg_get_indexdef spells it; every other index goes through pg_get_indexdef. Deparsing is the
 -- costliest part of a snapshot on a cold backend, and plain indexes are nearly all of them.
+-- A default operator class declared FOR a domain is never the default pg_get_indexdef leaves out
+-- (it looks for the domain's base type's), so a column of that domain is not plain.
 WITH index_keys AS (
   SELECT i.indexrelid, i.indnkeyatts, c.ord, a.attname,
          a.attnum IS NOT NULL
-           AND ((i.indclass::oid[])[c.ord - 1], a.atttypid) IN (SELECT oid, opcintype FROM pg_opclass WHERE opcdefault)
+           AND ((i.indclass::oid[])[c.ord - 1], a.atttypid) IN (SELECT o.oid, o.opcintype FROM pg_opclass o JOIN pg_type ot ON ot.oid = o.opcintype
+                                                          WHERE o.opcdefault AND ot.typtype <> 'd')
            AND (i.indcollation::oid[])[c.ord - 1] IN (0, a.attcollation) AS plain
     FROM pg_index i
     CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS c(attnum, ord)
