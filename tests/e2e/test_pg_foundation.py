@@ -239,3 +239,24 @@ def test_client_side_quote_ident_matches_the_servers_for_every_keyword(pg_url):
             (names,),
         )
         assert [quote_ident(name) for name in names] == expected.fetchone()[0]
+
+
+def test_temporal_keys_are_spelled_by_the_server(pg_url):
+    """PostgreSQL 18's WITHOUT OVERLAPS keys: pg_get_constraintdef marks the period column, so they
+    are not spelled in SQL."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        if conn.info.server_version < 180000:
+            pytest.skip("WITHOUT OVERLAPS needs PostgreSQL 18")
+        try:
+            conn.execute("CREATE EXTENSION btree_gist")
+        except psycopg.errors.FeatureNotSupported:
+            pytest.skip("btree_gist is not installed")
+        conn.execute(
+            "CREATE TABLE booking (id int, room int, during tstzrange,"
+            " PRIMARY KEY (id, during WITHOUT OVERLAPS), UNIQUE (room, during WITHOUT OVERLAPS))"
+        )
+        snapshot = load_snapshot(conn)
+        _, constraintdefs = _server_definitions(conn)
+    spelled = {key: con.definition for key, con in snapshot.constraints.items()}
+    assert spelled == {key: constraintdefs[key] for key in spelled}
+    assert spelled["public.booking.booking_pkey"] == "PRIMARY KEY (id, during WITHOUT OVERLAPS)"

@@ -81,9 +81,11 @@ def _without_sizes(query: str) -> str:
 
 def _kind_query(filename: str, server_version: int, with_sizes: bool = True) -> str:
     """A kind's query for this server: sizes left out when not wanted, and columns that older
-    servers lack (`{nulls_not_distinct}`, PostgreSQL 15+) replaced by their only value there."""
-    query = catalog_query(filename).replace(
-        "{nulls_not_distinct}", "i.indnullsnotdistinct" if server_version >= 150000 else "false"
+    servers lack (`{nulls_not_distinct}`, PostgreSQL 15+; `{without_overlaps}`, 18+) replaced by their only value there."""
+    query = (
+        catalog_query(filename)
+        .replace("{nulls_not_distinct}", "i.indnullsnotdistinct" if server_version >= 150000 else "false")
+        .replace("{without_overlaps}", "con.conperiod" if server_version >= 180000 else "false")
     )
     return query if with_sizes else _without_sizes(query)
 

@@ -2,9 +2,10 @@
 -- Primary keys and unique constraints are spelled here exactly as pg_get_constraintdef spells
 -- them (it would look up the same catalog rows one by one); the others go through it. Only a
 -- UNIQUE constraint says NULLS NOT DISTINCT: PostgreSQL 15 lets a primary key adopt such an index
--- (USING INDEX), and pg_get_constraintdef still spells it a plain PRIMARY KEY.
+-- (USING INDEX), and pg_get_constraintdef still spells it a plain PRIMARY KEY. A temporal key
+-- (PostgreSQL 18's WITHOUT OVERLAPS) goes through pg_get_constraintdef too.
 SELECT n.nspname AS schema, c.relname AS table_name, con.conname AS name, con.contype AS kind,
-       CASE WHEN con.contype IN ('p', 'u') AND i.indexrelid IS NOT NULL
+       CASE WHEN con.contype IN ('p', 'u') AND i.indexrelid IS NOT NULL AND NOT {without_overlaps}
             THEN CASE con.contype WHEN 'p' THEN 'PRIMARY KEY ' ELSE 'UNIQUE ' END
                  || CASE WHEN con.contype = 'u' AND {nulls_not_distinct} THEN 'NULLS NOT DISTINCT ' ELSE '' END
                  || '(' || k.key_list || ')'
