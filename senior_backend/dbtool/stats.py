@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from senior_backend.common.pg import keyquote
 from senior_backend.common.pg.quoting import qualify
 
 _TABLES = """
@@ -143,7 +144,7 @@ def load_statistics(
     conn: psycopg.Connection, live: bool, excluded: tuple[str, ...], statement_limit: int = 500
 ) -> Statistics:
     """Read the statistics views (one query per kind) and note which extension-based checks must be skipped."""
-    params: dict[str, Any] = {"excluded": list(excluded)}
+    params: dict[str, Any] = {"excluded": list(excluded), keyquote.PARAMETER: keyquote.missing_keywords(conn)}
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(_DATABASE)
         db = cur.fetchone() or {}
@@ -156,7 +157,7 @@ def load_statistics(
             stats_reset=db.get("stats_reset"),
             extensions=frozenset(db.get("extensions") or ()),
         )
-        cur.execute(_TABLES, params)
+        cur.execute(keyquote.client_quoting(_TABLES), params)
         stats.tables = _table_stats(cur.fetchall())
         cur.execute(_INDEXES, params)
         for row in cur.fetchall():

@@ -226,19 +226,40 @@ def test_malformed_connection_strings_exit_2_and_never_show_the_password(url):
     assert "\n" not in line
 
 
-def test_client_side_quote_ident_matches_the_servers_for_every_keyword(pg_url):
-    """Snapshot keys are built client-side and compared with names the server quoted (view
-    dependencies, sequence owners): both must quote exactly the same names."""
-    from senior_backend.common.pg.quoting import quote_ident
+def test_catalog_queries_quote_names_like_the_client_on_any_server(pg_url):
+    """Snapshot keys are built client-side and compared with names the catalog queries quoted (view
+    dependencies, sequence owners): both must quote exactly the same names, the keywords of every
+    release included, whatever this server's release knows."""
+    from senior_backend.common.pg import keyquote
+    from senior_backend.common.pg.quoting import KEYWORDS, quote_ident
 
+    query = keyquote.client_quoting(
+        "SELECT array_agg(quote_ident(n) ORDER BY i) FROM unnest(%(names)s::text[]) WITH ORDINALITY u(n, i)"
+    )
     with psycopg.connect(pg_url) as conn:
         names = [row[0] for row in conn.execute("SELECT word FROM pg_get_keywords()")]
-        names += ["a$b", "_x1", "1abc", "Mixed", "snake_case", "with space", 'quo"te', "é", ""]
-        expected = conn.execute(
-            "SELECT array_agg(quote_ident(n) ORDER BY i) FROM unnest(%s::text[]) WITH ORDINALITY u(n, i)",
-            (names,),
+        names += sorted(KEYWORDS) + [
+            "system_user",
+            "json_object",
+            "a$b",
+            "_x1",
+            "1abc",
+            "Mixed",
+            'quo"te',
+            "",
+        ]
+        params = {"names": names, keyquote.PARAMETER: keyquote.missing_keywords(conn)}
+        server = conn.execute(query, params).fetchone()[0]
+        plain = conn.execute(
+            "SELECT array_agg(quote_ident(n)) FROM unnest(%s::text[]) n", (names,)
+        ).fetchone()[0]
+        version = conn.info.server_version
+    assert server == [quote_ident(name) for name in names]
+    assert quote_ident("system_user") == '"system_user"' and quote_ident("json_object") == '"json_object"'
+    if version < 160000:
+        assert "system_user" in plain, (
+            "this server's own quote_ident() leaves it unquoted: the rewrite matters"
         )
-        assert [quote_ident(name) for name in names] == expected.fetchone()[0]
 
 
 def test_temporal_keys_are_spelled_by_the_server(pg_url):

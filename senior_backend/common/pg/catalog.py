@@ -13,6 +13,8 @@ from importlib.resources import files
 import psycopg
 
 from senior_backend.common.gcpause import paused_gc
+from senior_backend.common.pg import keyquote
+from senior_backend.common.pg.keyquote import client_quoting
 from senior_backend.common.pg.model import (
     Collation,
     Column,
@@ -81,9 +83,10 @@ def _without_sizes(query: str) -> str:
 
 def _kind_query(filename: str, server_version: int, with_sizes: bool = True) -> str:
     """A kind's query for this server: sizes left out when not wanted, and columns that older
-    servers lack (`{nulls_not_distinct}`, PostgreSQL 15+; `{without_overlaps}`, 18+) replaced by their only value there."""
+    servers lack (`{nulls_not_distinct}`, PostgreSQL 15+; `{without_overlaps}`, 18+) replaced by
+    their only value there; names quoted like the client (`keyquote.py`)."""
     query = (
-        catalog_query(filename)
+        client_quoting(catalog_query(filename))
         .replace("{nulls_not_distinct}", "i.indnullsnotdistinct" if server_version >= 150000 else "false")
         .replace("{without_overlaps}", "con.conperiod" if server_version >= 180000 else "false")
     )
@@ -103,7 +106,7 @@ def load_snapshot(
     on another connection at the same time with `load_kind`. `with_sizes=False` skips the on-disk
     sizes (`size_bytes` is then 0): a stat() per relation that the schema diff does not need.
     """
-    params = {"excluded": list(exclude_schemas)}
+    params = {"excluded": list(exclude_schemas), keyquote.PARAMETER: keyquote.missing_keywords(conn)}
     snapshot = Snapshot(server_version=conn.info.server_version)
     kinds = [(attribute, cls) for attribute, (_, cls) in _KINDS.items() if attribute not in skip]
     with paused_gc(), conn.pipeline(), conn.transaction():
@@ -140,6 +143,8 @@ def load_kind(
     filename, cls = _KINDS[attribute]
     with conn.cursor() as cur:
         query = _kind_query(filename, conn.info.server_version)
-        cur.execute(query, {"excluded": list(exclude_schemas)})
+        cur.execute(
+            query, {"excluded": list(exclude_schemas), keyquote.PARAMETER: keyquote.missing_keywords(conn)}
+        )
         objects = rows_to(cls, [d.name for d in cur.description or ()], cur.fetchall())
     return {obj.key: obj for obj in objects}

@@ -2,8 +2,10 @@
 
 Generated SQL always goes through `ident` (always double-quoted) or `literal`.
 `quote_ident` mirrors PostgreSQL's own function (quotes only when needed) and
-is used for the readable qualified names that key catalog snapshots, so keys
-match what `quote_ident()` returns inside the catalog queries.
+is used for the readable qualified names that key catalog snapshots. Its
+keywords are those of PostgreSQL 13 to 18 together (every release adds some),
+so a key does not depend on the server's version; the catalog queries quote
+the same way through `keyquote.py`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_KEYWORDS = frozenset(
+KEYWORDS = frozenset(
     [
         "all",
         "analyse",
@@ -87,6 +89,17 @@ _KEYWORDS = frozenset(
         "is",
         "isnull",
         "join",
+        "json",
+        "json_array",
+        "json_arrayagg",
+        "json_exists",
+        "json_object",
+        "json_objectagg",
+        "json_query",
+        "json_scalar",
+        "json_serialize",
+        "json_table",
+        "json_value",
         "lateral",
         "leading",
         "least",
@@ -95,6 +108,7 @@ _KEYWORDS = frozenset(
         "limit",
         "localtime",
         "localtimestamp",
+        "merge_action",
         "national",
         "natural",
         "nchar",
@@ -131,6 +145,7 @@ _KEYWORDS = frozenset(
         "some",
         "substring",
         "symmetric",
+        "system_user",
         "table",
         "tablesample",
         "then",
@@ -182,7 +197,7 @@ def qualified(schema: str, name: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def quote_ident(name: str) -> str:
     """Quote like PostgreSQL's quote_ident(): only when the name needs it (cached: snapshot keys call it a lot)."""
-    if _SAFE.match(name) and name not in _KEYWORDS:
+    if _SAFE.match(name) and name not in KEYWORDS:
         return name
     return ident(name)
 
