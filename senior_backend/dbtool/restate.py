@@ -49,7 +49,8 @@ def restate_views(shadow: psycopg.Connection, current: Snapshot, desired: Snapsh
 def _spelled_by(conn: psycopg.Connection, definition: str) -> str | None:
     try:
         with conn.transaction():
-            conn.execute(f"CREATE TEMP VIEW {_SCRATCH} AS {definition.strip().rstrip(';')}")
+            # binary=True: the extended protocol runs exactly one statement, whatever the text holds
+            conn.execute(f"CREATE TEMP VIEW {_SCRATCH} AS {definition.strip().rstrip(';')}", binary=True)
             row = conn.execute(f"SELECT pg_get_viewdef('{_SCRATCH}'::regclass)").fetchone()
             conn.execute(f"DROP VIEW {_SCRATCH}")
     except psycopg.Error:

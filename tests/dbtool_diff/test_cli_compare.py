@@ -208,5 +208,9 @@ def test_restating_keeps_only_spellings_the_shadow_compiles_to_the_same_text(pg_
         assert current.views["public.grouped"] == desired.views["public.grouped"]
         assert current.views["public.total"] == desired.views["public.total"]
         assert current.views["public.positive"].definition == spelled["public.positive"]
+        hostile = replace(current.views["public.positive"], definition="SELECT 1 AS id, 2 AS x; DROP TABLE a")
+        current.views["public.positive"] = hostile
+        assert restate_views(conn, current, desired, DEFAULT_SEARCH_PATH) == 0, "one statement, never two"
+        assert conn.execute("SELECT to_regclass('public.a') IS NOT NULL").fetchone()[0]
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
         assert conn.execute("SELECT count(*) FROM pg_class WHERE relpersistence = 't'").fetchone()[0] == 0

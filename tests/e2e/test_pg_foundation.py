@@ -238,7 +238,8 @@ def test_catalog_queries_quote_names_like_the_client_on_any_server(pg_url):
     )
     with psycopg.connect(pg_url) as conn:
         names = [row[0] for row in conn.execute("SELECT word FROM pg_get_keywords()")]
-        names += sorted(KEYWORDS) + [
+        names += [
+            *sorted(KEYWORDS),
             "system_user",
             "json_object",
             "a$b",
