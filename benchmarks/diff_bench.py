@@ -15,7 +15,7 @@ setuptools no longer ships): created on first use under ~/.cache with pip.
 Each tool's time is measured inside its own process (interpreter start-up
 excluded), best of --repeat runs.
 
-    python benchmarks/diff_bench.py [--tables 2000] [--repeat 3] [--json]
+    python benchmarks/diff_bench.py [--tables 2000] [--repeat 3] [--cpu] [--json]
 """
 
 from __future__ import annotations
@@ -114,6 +114,29 @@ def ours(url_a: str, url_b: str, repeat: int) -> tuple[float, int]:
     return best, changes
 
 
+def cpu_split(url: str, repeat: int) -> dict[str, float]:
+    """CPU seconds of one snapshot (best of `repeat`, fresh backend each time): the server backend's,
+    read from /proc (so only for a server on this machine), and this process's."""
+    from senior_backend.common.pg.connect import connect
+    from senior_backend.dbtool.shadow import pinned_snapshot
+
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def backend_cpu(pid: int) -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    best = {"server": float("inf"), "client": float("inf")}
+    for _ in range(repeat):
+        with connect(url) as conn:
+            pid = conn.info.backend_pid
+            server, client = backend_cpu(pid), time.process_time()
+            pinned_snapshot(conn)
+            best["server"] = min(best["server"], backend_cpu(pid) - server)
+            best["client"] = min(best["client"], time.process_time() - client)
+    return best
+
+
 def _psycopg2(url: str) -> str:
     """SQLAlchemy 2.1 defaults to psycopg 3 for postgresql://; migra's environment has psycopg2."""
     return "postgresql+psycopg2://" + url.split("://", 1)[1]
@@ -144,7 +167,8 @@ def theirs(url_a: str, url_b: str, repeat: int) -> tuple[float | None, str]:
 @click.option("--tables", default=2000, show_default=True)
 @click.option("--repeat", default=3, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
-def main(server_url: str, tables: int, repeat: int, as_json: bool) -> None:
+@click.option("--cpu", is_flag=True, help="also split one snapshot's CPU time: server backend vs client")
+def main(server_url: str, tables: int, repeat: int, as_json: bool, cpu: bool) -> None:
     """Time senior-backend's snapshot + diff beside migra on the same two databases."""
     names = [f"sbbench_{uuid.uuid4().hex[:8]}_{v}" for v in (1, 2)]
     with psycopg.connect(server_url, autocommit=True) as admin:
@@ -163,6 +187,7 @@ def main(server_url: str, tables: int, repeat: int, as_json: bool) -> None:
                     "VACUUM ANALYZE"
                 )  # settled catalogs, as on a database in use, not autovacuum mid-run
         our_seconds, changes = ours(*urls, repeat)
+        split = cpu_split(urls[1], repeat) if cpu else None
         their_seconds, note = theirs(*urls, repeat)
     finally:
         with psycopg.connect(server_url, autocommit=True) as admin:
@@ -170,6 +195,7 @@ def main(server_url: str, tables: int, repeat: int, as_json: bool) -> None:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     ratio = their_seconds / our_seconds if their_seconds else None
     report = {
+        "snapshot_cpu_seconds": None if split is None else {k: round(v, 3) for k, v in split.items()},
         "tables": tables,
         "senior_backend_seconds": round(our_seconds, 3),
         "senior_backend_changes": changes,
@@ -182,6 +208,8 @@ def main(server_url: str, tables: int, repeat: int, as_json: bool) -> None:
         return
     click.echo(f"schema: {tables} tables, two versions (best of {repeat})")
     click.echo(f"senior-backend snapshot+diff: {our_seconds:.3f} s ({changes} changes)")
+    if split is not None:
+        click.echo(f"  one snapshot's CPU: server {split['server']:.3f} s, client {split['client']:.3f} s")
     click.echo(
         f"migra:                        {'n/a' if their_seconds is None else f'{their_seconds:.3f} s'} ({note})"
     )
