@@ -22,13 +22,14 @@ import click
 
 from senior_backend.common.cli import ExitCode, fail
 from senior_backend.common.console import Output
-from senior_backend.common.pg.connect import mask_password
+from senior_backend.common.pg.connect import connect, mask_password
 from senior_backend.dbtool.changes import Plan
 from senior_backend.dbtool.diff import migration_plans
 from senior_backend.dbtool.lint import ERROR, lint_file, lint_targets
 from senior_backend.dbtool.migrate import MigrationFailed, Runner, discover
 from senior_backend.dbtool.migration_files import migration_text, write_migration
-from senior_backend.dbtool.shadow import ShadowServer, both, read_schema, snapshot_url
+from senior_backend.dbtool.restate import restate_views
+from senior_backend.dbtool.shadow import DEFAULT_SEARCH_PATH, ShadowServer, both, read_schema, snapshot_url
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -164,10 +165,12 @@ def _compare(
             )
         old, new = both(lambda: snapshot_url(connection), lambda: snapshot_url(compare_url))
         if old.server_version // 10000 != new.server_version // 10000:
+            with connect(compare_url) as conn:  # temporary views only, in a transaction rolled back
+                restate_views(conn, old, new, DEFAULT_SEARCH_PATH)
             click.echo(
                 f"warning: the databases run PostgreSQL {old.server_version // 10000} and "
-                f"{new.server_version // 10000}; catalog text such as view definitions differs between "
-                "versions, so same objects may show as changed",
+                f"{new.server_version // 10000}: views are compared as the second one spells them, other "
+                "catalog text may still differ",
                 err=True,
             )
         title = f"{mask_password(connection)} -> {mask_password(compare_url)}"

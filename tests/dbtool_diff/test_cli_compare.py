@@ -214,3 +214,30 @@ def test_restating_keeps_only_spellings_the_shadow_compiles_to_the_same_text(pg_
         assert conn.execute("SELECT to_regclass('public.a') IS NOT NULL").fetchone()[0]
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
         assert conn.execute("SELECT count(*) FROM pg_class WHERE relpersistence = 't'").fetchone()[0] == 0
+
+
+def test_compare_url_across_majors_restates_views(pg_url, run_tool):
+    """A PostgreSQL 15 database against the same schema on the embedded 16 server: warned about,
+    and the views are not reported as changed."""
+    from senior_backend.common.pg.embedded import shared_server
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(VIEWS)
+        target_major = conn.info.server_version // 10000
+    server = shared_server()
+    name = "sb_restate_" + str(abs(hash(pg_url)) % 10**8)
+    with psycopg.connect(server.url(), autocommit=True) as admin:
+        if admin.info.server_version // 10000 == target_major:
+            pytest.skip("both databases run the same major version")
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with psycopg.connect(server.url(name), autocommit=True) as conn:
+            conn.execute(VIEWS)
+        result = run_tool(TOOL, "--connection", pg_url, "--compare-url", server.url(name), "--json")
+        assert result.returncode == 0, result.stderr
+        assert "views are compared as the second one spells them" in result.stderr
+        assert json.loads(result.stdout)["changes"] == [], result.stdout
+    finally:
+        with psycopg.connect(server.url(), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
