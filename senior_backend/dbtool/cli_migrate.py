@@ -29,7 +29,14 @@ from senior_backend.dbtool.lint import ERROR, lint_file, lint_targets
 from senior_backend.dbtool.migrate import MigrationFailed, Runner, discover
 from senior_backend.dbtool.migration_files import migration_text, write_migration
 from senior_backend.dbtool.restate import restate_views
-from senior_backend.dbtool.shadow import DEFAULT_SEARCH_PATH, ShadowServer, both, read_schema, snapshot_url
+from senior_backend.dbtool.shadow import (
+    DEFAULT_SEARCH_PATH,
+    ShadowServer,
+    both,
+    read_schema,
+    same_major,
+    snapshot_url,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -164,7 +171,7 @@ def _compare(
                 ExitCode.BAD_INPUT,
             )
         old, new = both(lambda: snapshot_url(connection), lambda: snapshot_url(compare_url))
-        if old.server_version // 10000 != new.server_version // 10000:
+        if not same_major(old, new):
             with connect(compare_url) as conn:  # temporary views only, in a transaction rolled back
                 restate_views(conn, old, new, DEFAULT_SEARCH_PATH)
             click.echo(

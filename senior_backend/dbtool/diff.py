@@ -45,9 +45,9 @@ from senior_backend.dbtool.diff_support import (
     _is_prefix_extension,
     _needs_column_recreate,
     _policy_shape,
-    _quote_key,
     _table_order,
     _view_order,
+    column_key,
 )
 from senior_backend.dbtool.diff_tables import TablePhases
 
@@ -348,7 +348,7 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
             kept = new.tables.get(table_key)
             for name in table.columns:
                 if kept is None or name not in kept.columns:
-                    dropped_columns.add(f"{table_key}.{_quote_key(name)}")
+                    dropped_columns.add(column_key(table_key, name))
         for key in sorted(set(self.eff.sequences) - set(new.sequences)):
             seq = old.sequences[key]
             if seq.is_identity or (seq.owned_by and seq.owned_by in dropped_columns):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from senior_backend.common.pg.model import (
     Column,
@@ -22,6 +23,7 @@ from senior_backend.common.pg.model import (
     Table,
     View,
 )
+from senior_backend.common.pg.quoting import quote_ident
 from senior_backend.dbtool import ddl
 from senior_backend.dbtool.changes import Change
 
@@ -111,7 +113,7 @@ class DifferBase:
         """The effective old table loses a column's default (dropped early), so `_alter_column` sets it again."""
         table = copy.copy(self.eff.tables[table_key])
         table.columns = {
-            name: _replace(col, default_expr=None) if name == column_name else col
+            name: replace(col, default_expr=None) if name == column_name else col
             for name, col in table.columns.items()
         }
         self.eff.tables = {**self.eff.tables, table_key: table}
@@ -120,7 +122,7 @@ class DifferBase:
         """A column of the old snapshot by its key `schema.table.column`."""
         if self._old_columns is None:
             self._old_columns = {
-                f"{table.key}.{_quote_key(column.name)}": (table, column)
+                column_key(table.key, column.name): (table, column)
                 for table in self.old.tables.values()
                 for column in table.columns.values()
             }
@@ -134,20 +136,13 @@ class DifferBase:
 # ---- helpers -------------------------------------------------------------------------------------
 
 
-def _replace(column: Column, **changes: object) -> Column:
-    from dataclasses import replace
-
-    return replace(column, **changes)
-
-
 def _unquote(name: str) -> str:
     return name[1:-1].replace('""', '"') if name.startswith('"') else name
 
 
-def _quote_key(name: str) -> str:
-    from senior_backend.common.pg.quoting import quote_ident
-
-    return quote_ident(name)
+def column_key(table_key: str, column_name: str) -> str:
+    """A column's key, `schema.table.column`, as the catalog queries spell it."""
+    return f"{table_key}.{quote_ident(column_name)}"
 
 
 def _is_prefix_extension(old: tuple[str, ...], new: tuple[str, ...]) -> bool:

@@ -8,6 +8,7 @@ CONCURRENTLY, unique keys added USING INDEX).
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 from senior_backend.common.pg.model import (
     Column,
@@ -21,9 +22,8 @@ from senior_backend.common.pg.quoting import ident
 from senior_backend.dbtool import ddl
 from senior_backend.dbtool.diff_support import (
     DifferBase,
-    _quote_key,
-    _replace,
     _table_order,
+    column_key,
     type_change_cost,
 )
 from senior_backend.dbtool.index_ddl import concurrent_index
@@ -50,7 +50,7 @@ class TablePhases(DifferBase):
         if by_owner is None:
             by_owner = {s.owned_by: s for s in snapshot.sequences.values() if s.is_identity and s.owned_by}
             self._identity_index[id(snapshot)] = by_owner
-        return by_owner.get(f"{table.key}.{_quote_key(column.name)}")
+        return by_owner.get(column_key(table.key, column.name))
 
     def _create_table(self, table: Table) -> None:
         columns = [
@@ -215,7 +215,7 @@ class TablePhases(DifferBase):
         target = f"ALTER TABLE {name} ALTER COLUMN {ident(column.name)}"
         if before.generated == "s" and not column.generated:
             self.add("column", key, f"stop generating {key}", [f"{target} DROP EXPRESSION;"])
-            before = _replace(before, generated="", default_expr=None)
+            before = replace(before, generated="", default_expr=None)
         type_changed = before.type != column.type or before.collation != column.collation
         if type_changed:
             rewrites, lossy = type_change_cost(before.type, column.type)
@@ -227,7 +227,7 @@ class TablePhases(DifferBase):
             statements = []
             if before.default_expr is not None and not before.identity:
                 statements.append(f"{target} DROP DEFAULT;")
-                before = _replace(before, default_expr=None)
+                before = replace(before, default_expr=None)
             statements.append(f"{target} TYPE {column.type}{collate} USING {using};")
             self.add(
                 "column",

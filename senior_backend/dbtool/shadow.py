@@ -123,7 +123,7 @@ class ShadowServer:
             with self.loaded(sources) as conn:
                 desired = pinned_snapshot(conn)
                 current = pending.result()
-                if _major(current.server_version) != _major(self.server_version):
+                if not same_major(current, desired):
                     restate_views(conn, current, desired, DEFAULT_SEARCH_PATH)
         return current, desired
 
@@ -140,6 +140,11 @@ class ShadowServer:
 
 def _major(server_version: int) -> int:
     return server_version // 10000
+
+
+def same_major(a: Snapshot, b: Snapshot) -> bool:
+    """Whether two snapshots come from servers of the same major version (catalog text alike)."""
+    return _major(a.server_version) == _major(b.server_version)
 
 
 def _load(conn: psycopg.Connection, sql: str, label: str, *, create_roles: bool) -> None:
