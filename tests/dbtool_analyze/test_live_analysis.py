@@ -90,6 +90,7 @@ def test_n_plus_one_pairs(shop):
 
 
 def test_suggestions_are_proven_and_new(shop):
+    shop.needs_hypopg()
     suggestions = shop.findings("suggested-index")
     got = {(f["objects"][0], tuple(f["evidence"]["columns"])) for f in suggestions}
     assert got == {
@@ -116,6 +117,7 @@ def test_suggestions_are_proven_and_new(shop):
 
 
 def test_suggest_from_a_queries_file(shop, tmp_path):
+    shop.needs_hypopg()
     queries = tmp_path / "slow.sql"
     queries.write_text(
         "SELECT id FROM orders WHERE total_cents = 4242;\n"

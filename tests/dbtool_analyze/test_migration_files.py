@@ -39,6 +39,7 @@ def created_index_names(sql: str) -> set[str]:
 
 
 def test_each_suggested_index_is_used_and_cheaper(shop, clone):
+    shop.needs_hypopg()
     suggestions = shop.findings("suggested-index")
     assert suggestions
     for finding in suggestions:

@@ -124,6 +124,35 @@ def options(case: Path) -> set[str]:
     )
 
 
+_CAPABILITIES = {
+    "icu": (
+        "CREATE COLLATION sb_icu_probe (provider = icu, locale = 'und')",
+        "needs ICU collations: the embedded PostgreSQL wheel is built without ICU "
+        "(the libc variant of this case runs everywhere)",
+    ),
+}
+
+
+def missing_requirements(server_url: str) -> dict[str, str]:
+    """Each capability a case may name in its `requires` file that the server lacks, with the reason
+    (each is probed by a statement that is rolled back)."""
+    missing: dict[str, str] = {}
+    with psycopg.connect(server_url) as conn:
+        for name, (probe, reason) in _CAPABILITIES.items():
+            try:
+                conn.execute(probe)
+            except psycopg.errors.FeatureNotSupported:
+                missing[name] = reason
+            conn.rollback()
+    return missing
+
+
+def requirements(case: Path) -> set[str]:
+    """What a case needs beyond a plain server (its `requires` file, one capability a line)."""
+    path = case / "requires"
+    return set(path.read_text().split()) if path.exists() else set()
+
+
 def run_case(pool: DatabasePool, case: Path) -> CaseResult:
     current = (case / "current.sql").read_text()
     desired = (case / "desired.sql").read_text()

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from tests.dbtool_diff.convergence import CASES
+from tests.support.second_major import fresh_database, major_of
 
 pytestmark = pytest.mark.pg
 
@@ -141,18 +142,18 @@ def test_lint_mode_exit_codes(tmp_path, run_tool):
     assert run_tool(TOOL, "--lint", str(safe)).returncode == 0
 
 
-def test_embedded_shadow_of_another_major_version_is_warned_about(pg_url, schemas, run_tool):
-    from senior_backend.common.pg.embedded import EmbeddedServer
-
+def test_embedded_shadow_of_another_major_version_is_warned_about(second_major_server_url, schemas, run_tool):
     _, v2 = schemas
-    with psycopg.connect(pg_url) as conn:
-        target_major = conn.info.server_version // 10000
-    embedded_major = int(EmbeddedServer().version.split(".")[0])
-    result = run_tool(TOOL, "--connection", pg_url, "--compare", str(v2), "--json")
-    assert result.returncode == 0, result.stderr
-    warned = "warning: the shadow server is PostgreSQL" in result.stderr
-    assert warned == (target_major != embedded_major)
-    assert "CREATE TABLE" in json.loads(result.stdout)["up_sql"]
+    with fresh_database(second_major_server_url) as target:
+        result = run_tool(TOOL, "--connection", target, "--compare", str(v2), "--shadow", "embedded", "--json")
+        assert result.returncode == 0, result.stderr
+        assert "shadow: the embedded PostgreSQL 18" in result.stderr
+        assert f"warning: the shadow server is PostgreSQL 18 but the target is {major_of(target)}" in result.stderr
+        assert "CREATE TABLE" in json.loads(result.stdout)["up_sql"]
+        same = run_tool(TOOL, "--connection", target, "--compare", str(v2), "--json")
+        assert same.returncode == 0, same.stderr
+        assert "shadow: a temporary database on the target's server" in same.stderr
+        assert "warning: the shadow server is PostgreSQL" not in same.stderr
 
 
 VIEWS = """CREATE TABLE a (id int PRIMARY KEY, x int);
@@ -162,26 +163,25 @@ CREATE MATERIALIZED VIEW total AS SELECT sum(x) AS s FROM a;
 """
 
 
-def test_views_of_a_target_on_another_major_are_not_recreated(pg_url, tmp_path, run_tool):
-    """PostgreSQL 16 (the embedded shadow) spells single-table views without qualifying columns,
-    15 qualifies them: the same views must not show as changed, a changed one must."""
-    from senior_backend.common.pg.embedded import EmbeddedServer
-
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(VIEWS)
-        target_major = conn.info.server_version // 10000
-    if target_major == int(EmbeddedServer().version.split(".")[0]):
-        pytest.skip("the target runs the embedded server's major version: nothing to restate")
-    same = tmp_path / "same.sql"
-    same.write_text(VIEWS)
-    result = run_tool(TOOL, "--connection", pg_url, "--compare", str(same), "--json")
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["changes"] == [], result.stdout
-    changed = tmp_path / "changed.sql"
-    changed.write_text(VIEWS.replace("WHERE x > 0", "WHERE x > 1"))
-    result = run_tool(TOOL, "--connection", pg_url, "--compare", str(changed), "--json")
-    assert result.returncode == 0, result.stderr
-    assert {c["key"] for c in json.loads(result.stdout)["changes"]} == {"public.positive"}
+def test_views_of_a_target_on_another_major_are_not_recreated(second_major_server_url, tmp_path, run_tool):
+    """PostgreSQL 16 stopped qualifying single-table views, 15 qualifies them: the same views on a
+    target of another major than the embedded shadow must not show as changed, a changed one must."""
+    with fresh_database(second_major_server_url) as target:
+        with psycopg.connect(target, autocommit=True) as conn:
+            conn.execute(VIEWS)
+        same = tmp_path / "same.sql"
+        same.write_text(VIEWS)
+        result = run_tool(TOOL, "--connection", target, "--compare", str(same), "--shadow", "embedded", "--json")
+        assert result.returncode == 0, result.stderr
+        assert "views are compared as the shadow server spells them" in result.stderr
+        assert json.loads(result.stdout)["changes"] == [], result.stdout
+        changed = tmp_path / "changed.sql"
+        changed.write_text(VIEWS.replace("WHERE x > 0", "WHERE x > 1"))
+        result = run_tool(
+            TOOL, "--connection", target, "--compare", str(changed), "--shadow", "embedded", "--json"
+        )
+        assert result.returncode == 0, result.stderr
+        assert {c["key"] for c in json.loads(result.stdout)["changes"]} == {"public.positive"}
 
 
 def test_restating_keeps_only_spellings_the_shadow_compiles_to_the_same_text(pg_url):
@@ -216,28 +216,16 @@ def test_restating_keeps_only_spellings_the_shadow_compiles_to_the_same_text(pg_
         assert conn.execute("SELECT count(*) FROM pg_class WHERE relpersistence = 't'").fetchone()[0] == 0
 
 
-def test_compare_url_across_majors_restates_views(pg_url, run_tool):
-    """A PostgreSQL 15 database against the same schema on the embedded 16 server: warned about,
-    and the views are not reported as changed."""
+def test_compare_url_across_majors_restates_views(second_major_server_url, run_tool):
+    """A database on a second major version against the same schema on the embedded 18 server:
+    warned about, and the views are not reported as changed."""
     from senior_backend.common.pg.embedded import shared_server
 
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(VIEWS)
-        target_major = conn.info.server_version // 10000
-    server = shared_server()
-    name = "sb_restate_" + str(abs(hash(pg_url)) % 10**8)
-    with psycopg.connect(server.url(), autocommit=True) as admin:
-        if admin.info.server_version // 10000 == target_major:
-            pytest.skip("both databases run the same major version")
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        with psycopg.connect(server.url(name), autocommit=True) as conn:
-            conn.execute(VIEWS)
-        result = run_tool(TOOL, "--connection", pg_url, "--compare-url", server.url(name), "--json")
+    with fresh_database(second_major_server_url) as first, fresh_database(shared_server().url()) as second:
+        for url in (first, second):
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(VIEWS)
+        result = run_tool(TOOL, "--connection", first, "--compare-url", second, "--json")
         assert result.returncode == 0, result.stderr
         assert "views are compared as the second one spells them" in result.stderr
         assert json.loads(result.stdout)["changes"] == [], result.stdout
-    finally:
-        with psycopg.connect(server.url(), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -101,7 +101,7 @@ def test_generated_migrations_lint_clean_apart_from_flagged_hazards(corpus_resul
         "adding-exclusion-constraint",
     }
     for name, result in corpus_results.items():
-        if isinstance(result, Exception):
+        if result is None or isinstance(result, Exception):  # not run: the server lacks what it needs
             continue
         for plan in (result.up, result.down):
             text = (NO_TRANSACTION_MARKER + "\n" if plan.no_transaction else "") + plan.render(name)

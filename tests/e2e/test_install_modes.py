@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -17,12 +18,26 @@ PROBE = "from senior_backend.common.resources import find_templates; print(find_
 
 
 def make_venv(path: Path) -> Path:
-    venv.create(path, with_pip=True, system_site_packages=True)
-    return path / "bin"
+    """A new virtualenv that also sees this test run's packages (the build backend hatchling and
+    `editables` come from the test extra), so the install needs no index and no outer setup.
+
+    `system_site_packages` alone is not enough: inside a virtualenv it points at the base Python's
+    site-packages, not at the environment the tests run in."""
+    venv.create(path, with_pip=True)
+    bin_dir = path / "bin"
+    site = subprocess.run(
+        [str(bin_dir / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    outer = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (Path(site) / "outer-test-env.pth").write_text("".join(f"{folder}\n" for folder in sorted(outer)))
+    return bin_dir
 
 
 def pip_install(bin_dir: Path, *args: str) -> None:
-    subprocess.run(
+    result = subprocess.run(
         [
             str(bin_dir / "python"),
             "-m",
@@ -33,11 +48,12 @@ def pip_install(bin_dir: Path, *args: str) -> None:
             "--no-build-isolation",
             *args,
         ],
-        check=True,
         cwd=REPO,
         capture_output=True,
+        text=True,
         timeout=300,
     )
+    assert result.returncode == 0, result.stderr
 
 
 def test_wheel_install_uses_packaged_templates(tmp_path):

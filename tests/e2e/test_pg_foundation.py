@@ -24,11 +24,15 @@ def test_fixture_database_is_fresh_and_usable(pg_url):
         assert conn.execute("SELECT sum(id) FROM t").fetchone()[0] == 3
 
 
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL is not set")
-def test_test_database_url_server_is_the_one_used(pg_server_url):
-    assert pg_server_url == os.environ["TEST_DATABASE_URL"]
+def test_the_session_server_is_test_database_url_else_an_embedded_one(pg_server_url):
+    configured = os.environ.get("TEST_DATABASE_URL")
     with psycopg.connect(pg_server_url) as conn:
         assert conn.info.server_version >= 130000
+        data_directory = conn.execute("SHOW data_directory").fetchone()[0]
+    if configured:
+        assert pg_server_url == configured
+    else:
+        assert "senior-backend-pg-" in data_directory, "the tests started their own embedded server"
 
 
 def test_embedded_server_gives_a_usable_database():

