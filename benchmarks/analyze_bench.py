@@ -83,7 +83,7 @@ def per_table_checks(url: str) -> float:
 def run_in_process(url: str) -> float:
     """The analysis alone (snapshot, statistics, rules), without interpreter start-up and output."""
     sys.path.insert(0, str(REPO))
-    from senior_backend.dbtool.analyze import AnalyzeOptions, run_analysis
+    from senior_backend.dbtool.analyze.run import AnalyzeOptions, run_analysis
 
     started = time.perf_counter()
     run_analysis(AnalyzeOptions(connection=url))

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import click
 import psycopg
 
-from senior_backend.dbtool.diff import diff_snapshots
+from senior_backend.dbtool.diff.plan import diff_snapshots
 from senior_backend.dbtool.shadow import both, snapshot_url
 
 MIGRA_VENV = Path.home() / ".cache" / "senior-backend-migra-venv"

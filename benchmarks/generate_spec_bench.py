@@ -30,8 +30,8 @@ sys.path.insert(0, str(REPO))
 
 import yaml  # noqa: E402
 
-from senior_backend.scaffold.to_spec import build_from_routes  # noqa: E402
 from senior_backend.scaffold.tospec.openapi_out import to_openapi  # noqa: E402
+from senior_backend.scaffold.tospec.run import build_from_routes  # noqa: E402
 
 AUTOGEN = "swagger-autogen@2.23.7"
 CACHE = Path.home() / ".cache" / "senior-backend-bench" / "swagger-autogen"

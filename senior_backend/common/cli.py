@@ -1,8 +1,9 @@
 """Conventions shared by the three command-line tools.
 
 One exit-code table, the `--format/--json/--debug` options, and `run_main`,
-which turns any `ToolError`, usage error or Ctrl-C into one line on stderr and
-the right exit code (a traceback only with `--debug`).
+the only place that turns the library's errors (`common/errors.py`), usage
+errors and Ctrl-C into one line on stderr and an exit code (a traceback only
+with `--debug`).
 """
 
 from __future__ import annotations
@@ -12,11 +13,19 @@ import sys
 import traceback
 from collections.abc import Callable
 from enum import IntEnum
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import click
 
-from senior_backend.common.diagnostics import Diagnostic, Level, ToolError
+from senior_backend.common.diagnostics import Diagnostic
+from senior_backend.common.errors import (
+    BadInput,
+    CheckFailed,
+    InternalError,
+    Refused,
+    ToolError,
+    Unreachable,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,11 +45,22 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
-def fail(
-    code: str, message: str, exit_code: ExitCode, where: str | None = None, hint: str | None = None
-) -> NoReturn:
-    """Raise a `ToolError` with an error-level diagnostic."""
-    raise ToolError(Diagnostic(Level.ERROR, code, message, where, hint), int(exit_code))
+EXIT_CODES: dict[type[ToolError], ExitCode] = {
+    BadInput: ExitCode.BAD_INPUT,
+    Refused: ExitCode.REFUSED,
+    Unreachable: ExitCode.UNREACHABLE,
+    CheckFailed: ExitCode.CHECK_FAILED,
+    InternalError: ExitCode.INTERNAL,
+}
+"""The one table from the library's error classes to process exit codes."""
+
+
+def exit_code_of(error: ToolError) -> ExitCode:
+    """The exit code for a library error (its class or nearest base in `EXIT_CODES`)."""
+    for cls in type(error).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return ExitCode.INTERNAL
 
 
 def output_options(func: F) -> F:
@@ -78,7 +98,7 @@ def run_main(command: click.Command, argv: list[str] | None = None, prog_name: s
         if debug:
             traceback.print_exc()
         click.echo(f"error: {_strip_level(exc.diagnostic)}", err=True)
-        sys.exit(exc.exit_code)
+        sys.exit(exit_code_of(exc))
     except click.exceptions.Abort:
         click.echo("error: interrupted", err=True)
         sys.exit(ExitCode.INTERRUPTED)

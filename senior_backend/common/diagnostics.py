@@ -1,8 +1,8 @@
 """Problems as values: a level, a stable code, a message and where it happened.
 
 Parsers and analysers collect `Diagnostic`s instead of printing or raising; a CLI
-decides how to show them. `ToolError` carries one diagnostic plus the exit code
-when a problem has to stop the run.
+decides how to show them. A problem that has to stop the run is raised as one
+of the error classes of `errors.py`, which carry one diagnostic.
 """
 
 from __future__ import annotations
@@ -57,12 +57,3 @@ def error(code: str, message: str, where: str | None = None, hint: str | None = 
 def warning(code: str, message: str, where: str | None = None, hint: str | None = None) -> Diagnostic:
     """Shorthand for a warning-level diagnostic."""
     return Diagnostic(Level.WARNING, code, message, where, hint)
-
-
-class ToolError(Exception):
-    """A problem that ends the run: shown as one line, exits with `exit_code`."""
-
-    def __init__(self, diagnostic: Diagnostic, exit_code: int) -> None:
-        super().__init__(diagnostic.one_line())
-        self.diagnostic = diagnostic
-        self.exit_code = exit_code

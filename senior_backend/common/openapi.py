@@ -23,8 +23,8 @@ from urllib.parse import unquote
 
 import yaml
 
-from senior_backend.common.cli import ExitCode, fail
 from senior_backend.common.diagnostics import Diagnostic
+from senior_backend.common.errors import BadInput
 from senior_backend.common.swagger2 import upgrade_swagger2
 
 SCHEMA_CONTEXT_KEYS = {
@@ -130,20 +130,20 @@ def _read_document(path: Path, where: str) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        fail("file-not-found", f"{path} does not exist", ExitCode.BAD_INPUT, where=where)
+        raise BadInput("file-not-found", f"{path} does not exist", where=where) from None
     except (OSError, UnicodeDecodeError) as exc:
-        fail("unreadable", f"cannot read {path}: {exc}", ExitCode.BAD_INPUT, where=where)
+        raise BadInput("unreadable", f"cannot read {path}: {exc}", where=where) from exc
     try:
         if path.suffix.lower() == ".json":
             return _stringify_keys(json.loads(text))
         return _stringify_keys(yaml.load(text, Loader=_SpecLoader))
     except json.JSONDecodeError as exc:
-        fail("malformed-json", exc.msg, ExitCode.BAD_INPUT, where=f"{path}:{exc.lineno}:{exc.colno}")
+        raise BadInput("malformed-json", exc.msg, where=f"{path}:{exc.lineno}:{exc.colno}") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         location = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        fail("malformed-yaml", f"invalid YAML: {problem}", ExitCode.BAD_INPUT, where=location)
+        raise BadInput("malformed-yaml", f"invalid YAML: {problem}", where=location) from exc
 
 
 def _stringify_keys(node: Any) -> Any:
@@ -157,28 +157,25 @@ def _stringify_keys(node: Any) -> Any:
 
 def _detect_version(document: Any, path: Path) -> str:
     if not isinstance(document, dict):
-        fail(
+        raise BadInput(
             "not-openapi",
             "not an OpenAPI document: the top level must be a mapping",
-            ExitCode.BAD_INPUT,
             where=str(path),
         )
     if "openapi" in document:
         version = str(document["openapi"])
         if not re.match(r"^3\.[01]\.\d+", version):
-            fail(
+            raise BadInput(
                 "unsupported-version",
                 f"OpenAPI version {version!r} is not supported (3.0.x, 3.1.x and Swagger 2.0 are)",
-                ExitCode.BAD_INPUT,
                 where=f"{path}#/openapi",
             )
         return version
     if str(document.get("swagger", "")) == "2.0":
         return "2.0"
-    fail(
+    raise BadInput(
         "not-openapi",
         "not an OpenAPI document: no 'openapi: 3.x' or 'swagger: \"2.0\"' field",
-        ExitCode.BAD_INPUT,
         where=str(path),
         hint="pass an OpenAPI 3.0/3.1 or Swagger 2.0 file",
     )
@@ -249,19 +246,17 @@ class _Bundler:
             return None
         where = self._where(current, path)
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", file_part):
-            fail(
+            raise BadInput(
                 "remote-ref",
                 f"$ref {ref!r} points over the network, which is never followed",
-                ExitCode.BAD_INPUT,
                 where=where,
                 hint="download the file next to the spec and reference it by relative path",
             )
         target_file = (current.parent / file_part).resolve() if file_part else current
         if not self.allow_outside and not target_file.is_relative_to(self.base_dir):
-            fail(
+            raise BadInput(
                 "ref-outside-spec",
                 f"$ref {ref!r} points outside the spec's folder {self.base_dir}",
-                ExitCode.BAD_INPUT,
                 where=where,
                 hint="move the file next to the spec, or allow it explicitly",
             )
@@ -271,12 +266,12 @@ class _Bundler:
         try:
             target = resolve_pointer(document, fragment)
         except KeyError:
-            fail("broken-ref", f"$ref {ref!r} does not resolve", ExitCode.BAD_INPUT, where=where)
+            raise BadInput("broken-ref", f"$ref {ref!r} does not resolve", where=where) from None
         if _in_schema_context(path):
             return {"$ref": self._hoist(target, target_file, fragment)}
         key = (target_file, fragment)
         if key in self.inlining:
-            fail("ref-cycle", f"$ref {ref!r} forms a cycle outside schemas", ExitCode.BAD_INPUT, where=where)
+            raise BadInput("ref-cycle", f"$ref {ref!r} forms a cycle outside schemas", where=where)
         self.inlining.append(key)
         try:
             return self._walk(copy.deepcopy(target), target_file, path)
@@ -286,7 +281,7 @@ class _Bundler:
     def _load(self, file: Path, where: str) -> Any:
         if file not in self.files:
             if not file.is_file():
-                fail("broken-ref", f"referenced file {file} does not exist", ExitCode.BAD_INPUT, where=where)
+                raise BadInput("broken-ref", f"referenced file {file} does not exist", where=where)
             self.files[file] = _read_document(file, where)
         return self.files[file]
 
@@ -336,12 +331,7 @@ def _check_local_refs(document: dict[str, Any], source: Path) -> None:
     if broken:
         ref, where = broken[0]
         more = f" (and {len(broken) - 1} more broken $refs)" if len(broken) > 1 else ""
-        fail(
-            "broken-ref",
-            f"$ref {ref!r} does not resolve{more}",
-            ExitCode.BAD_INPUT,
-            where=f"{source}#{where}",
-        )
+        raise BadInput("broken-ref", f"$ref {ref!r} does not resolve{more}", where=f"{source}#{where}")
 
 
 def _check_shape(document: dict[str, Any], source: Path) -> list[Diagnostic]:
@@ -352,13 +342,12 @@ def _check_shape(document: dict[str, Any], source: Path) -> list[Diagnostic]:
     if paths is None:
         document["paths"] = paths = {}
     if not isinstance(paths, dict):
-        fail("bad-paths", "'paths' must be a mapping", ExitCode.BAD_INPUT, where=f"{source}#/paths")
+        raise BadInput("bad-paths", "'paths' must be a mapping", where=f"{source}#/paths")
     for path_key in paths:
         if not path_key.startswith("/"):
-            fail(
+            raise BadInput(
                 "bad-path",
                 f"path {path_key!r} must start with '/'",
-                ExitCode.BAD_INPUT,
                 where=f"{source}#{pointer(['paths', path_key])}",
             )
     if not isinstance(document.get("info"), dict):
@@ -370,7 +359,7 @@ def load_openapi(path: str | Path, allow_outside: bool = False) -> OpenAPIDocume
     """Load, upgrade and bundle an OpenAPI document; exit 2 with a pointer on any problem."""
     source = Path(path)
     if source.is_dir():
-        fail("not-a-file", f"{source} is a folder, not a spec file", ExitCode.BAD_INPUT)
+        raise BadInput("not-a-file", f"{source} is a folder, not a spec file")
     document = _read_document(source, str(source))
     original_version = _detect_version(document, source)
     section = ["definitions"] if original_version == "2.0" else ["components", "schemas"]

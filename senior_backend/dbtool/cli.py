@@ -12,9 +12,9 @@ import click
 from senior_backend.common.cli import ExitCode, output_options, resolve_format, run_main
 from senior_backend.common.console import Output
 from senior_backend.common.diagnostics import Level
-from senior_backend.dbtool.analyze import AnalyzeOptions
+from senior_backend.dbtool.analyze.findings import at_least
+from senior_backend.dbtool.analyze.run import AnalyzeOptions
 from senior_backend.dbtool.cli_migrate import migrate_options, run_migrate_mode
-from senior_backend.dbtool.findings import at_least
 
 EXAMPLES = """
 \b
@@ -151,8 +151,8 @@ def command(
 
 def run_analyze_mode(out: Output, options: AnalyzeOptions, fail_on: str | None) -> int:
     """`--analyze` / `--suggest-indexes`: run, report, and return the exit code."""
-    from senior_backend.dbtool.analyze import run_analysis
-    from senior_backend.dbtool.findings_report import show
+    from senior_backend.dbtool.analyze.report import show
+    from senior_backend.dbtool.analyze.run import run_analysis
 
     if options.schema_path is not None and options.connection:
         out.log(
@@ -160,6 +160,8 @@ def run_analyze_mode(out: Output, options: AnalyzeOptions, fail_on: str | None) 
             "the live database is analysed (drop --connection to analyse the file)"
         )
     result = run_analysis(options)
+    for warning in result.warnings:
+        out.log(f"warning: {warning}")
     show(out, result)
     if fail_on and at_least(result.findings, Level(fail_on)):
         return int(ExitCode.CHECK_FAILED)

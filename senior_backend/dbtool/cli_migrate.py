@@ -20,15 +20,17 @@ from typing import Any, TypeVar
 
 import click
 
-from senior_backend.common.cli import ExitCode, fail
+from senior_backend.common.cli import ExitCode
 from senior_backend.common.console import Output
-from senior_backend.common.pg.connect import connect, mask_password
-from senior_backend.dbtool.changes import Plan
-from senior_backend.dbtool.diff import migration_plans
-from senior_backend.dbtool.lint import ERROR, lint_file, lint_targets
-from senior_backend.dbtool.migrate import MigrationFailed, Runner, discover
+from senior_backend.common.errors import BadInput, Refused
+from senior_backend.common.masking import mask_password
+from senior_backend.common.pg.connect import connect
+from senior_backend.dbtool.diff.changes import Plan
+from senior_backend.dbtool.diff.plan import migration_plans
+from senior_backend.dbtool.diff.restate import restate_views
+from senior_backend.dbtool.migrate.lint import ERROR, lint_file, lint_targets
+from senior_backend.dbtool.migrate.runner import MigrationFailed, Runner, discover
 from senior_backend.dbtool.migration_files import migration_text, write_migration
-from senior_backend.dbtool.restate import restate_views
 from senior_backend.dbtool.shadow import (
     DEFAULT_SEARCH_PATH,
     both,
@@ -149,10 +151,10 @@ def run_migrate_mode(
         return _lint(out, lint_path)
     if migrate_path is not None:
         if not connection:
-            fail("no-connection", "--migrate needs --connection or DATABASE_URL", ExitCode.BAD_INPUT)
+            raise BadInput("no-connection", "--migrate needs --connection or DATABASE_URL")
         return _migrate(out, connection, migrate_path, dry_run, status, down_count, target_version)
     if dry_run or status or down_count or target_version:
-        fail("usage", "--dry-run, --status, --down and --target go with --migrate", ExitCode.BAD_INPUT)
+        raise BadInput("usage", "--dry-run, --status, --down and --target go with --migrate")
     if compare is not None or compare_url is not None:
         plans, title = _compare(
             connection, compare, compare_url, extra_args, shadow_choice, shadow_url, with_privileges
@@ -171,17 +173,13 @@ def _compare(
     with_privileges: bool,
 ) -> tuple[tuple[Plan, Plan], str]:
     if compare is not None and compare_url is not None:
-        fail("usage", "give either --compare or --compare-url, not both", ExitCode.BAD_INPUT)
+        raise BadInput("usage", "give either --compare or --compare-url, not both")
     if len(extra_args) > 1:
-        fail("usage", f"unexpected arguments: {' '.join(extra_args[1:])}", ExitCode.BAD_INPUT)
+        raise BadInput("usage", f"unexpected arguments: {' '.join(extra_args[1:])}")
     second = Path(extra_args[0]) if extra_args else None
     if compare_url is not None:
         if not connection:
-            fail(
-                "no-connection",
-                "--compare-url needs --connection (the database to migrate)",
-                ExitCode.BAD_INPUT,
-            )
+            raise BadInput("no-connection", "--compare-url needs --connection (the database to migrate)")
         old, new = both(lambda: snapshot_url(connection), lambda: snapshot_url(compare_url))
         if not same_major(old, new):
             with connect(compare_url) as conn:  # temporary views only, in a transaction rolled back
@@ -198,7 +196,7 @@ def _compare(
         desired_sources = read_schema(second if second else first)
         current_sources = read_schema(first) if second else None
         if second is None and not connection:
-            fail("no-connection", "--compare FILE needs --connection (or give two files)", ExitCode.BAD_INPUT)
+            raise BadInput("no-connection", "--compare FILE needs --connection (or give two files)")
         shadow = choose_shadow(shadow_choice, shadow_url, None if second else connection)
         for note in shadow.notes:
             click.echo(f"note: {note}", err=True)
@@ -225,19 +223,17 @@ def _emit_plan(
     for warning in up.warnings + [w for w in down.warnings if w not in up.warnings]:
         out.log(f"warning: {warning}")
     if up.refusals:
-        fail(
+        raise Refused(
             "unsupported-change",
             f"{len(up.refusals)} change(s) have no safe migration: {'; '.join(up.refusals)}",
-            ExitCode.REFUSED,
             hint="make those changes in a separate, hand-written migration first",
         )
     lossy = up.data_loss
     if lossy and not allow_data_loss:
         listed = "; ".join(change.description for change in lossy[:5])
-        fail(
+        raise Refused(
             "data-loss",
             f"{len(lossy)} change(s) can lose data: {listed}",
-            ExitCode.REFUSED,
             hint="review them and rerun with --allow-data-loss",
         )
     split = up.no_transaction or down.no_transaction

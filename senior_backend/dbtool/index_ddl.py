@@ -14,7 +14,7 @@ import re
 
 from senior_backend.common.pg.model import Index, Snapshot, Table
 from senior_backend.common.pg.quoting import ident, qualified
-from senior_backend.dbtool.findings import Fix
+from senior_backend.dbtool.analyze.findings import Fix
 
 LOCK_TIMEOUT = "5s"
 _CREATE_INDEX = re.compile(r"^CREATE (UNIQUE )?INDEX ")

@@ -14,7 +14,7 @@ import unicodedata
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from senior_backend.common.cli import ExitCode, fail
+from senior_backend.common.errors import BadInput
 
 NO_TRANSACTION_MARKER = "-- senior-backend: no-transaction"
 _STAMP = "%Y%m%d%H%M%S"
@@ -37,7 +37,7 @@ def write_migration(
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        fail("bad-output", f"cannot create {folder}: {exc.strerror}", ExitCode.BAD_INPUT)
+        raise BadInput("bad-output", f"cannot create {folder}: {exc.strerror}") from exc
     slug = migration_name(name)
     moment = datetime.now(timezone.utc).replace(microsecond=0)
     taken = [path.name[:14] for path in folder.glob("*.sql") if _STAMPED.match(path.name)]

@@ -19,19 +19,20 @@ import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
-import click
 import psycopg
 
-from senior_backend.common.cli import ExitCode, fail
+from senior_backend.common.errors import BadInput
+from senior_backend.common.masking import mask_password
 from senior_backend.common.pg.catalog import load_snapshot
-from senior_backend.common.pg.connect import connect, mask_password
+from senior_backend.common.pg.connect import connect
 from senior_backend.common.pg.model import Snapshot
 from senior_backend.common.pg.quoting import ident
 from senior_backend.common.pg.scratch import scratch_database, sweep_stale, with_database
-from senior_backend.dbtool.restate import restate_views
+from senior_backend.dbtool.diff.restate import restate_views
 from senior_backend.dbtool.sqltext import Statement, read_sql, split_statements
 
 _MISSING_ROLE = re.compile(r'role "([^"]+)" does not exist')
@@ -40,8 +41,12 @@ DEFAULT_SEARCH_PATH = '"$user", public'
 _META_COMMAND = re.compile(r"^[ \t]*\\[A-Za-z!?]")
 
 
-SchemaSources = list[tuple[Path, str]]
-"""The files of a schema, each with its text, in load order."""
+@dataclass
+class SchemaSources:
+    """The files of a schema, each with its text, in load order, and what reading them skipped."""
+
+    files: list[tuple[Path, str]]
+    warnings: list[str] = field(default_factory=list)
 
 
 def read_schema(path: Path) -> SchemaSources:
@@ -49,24 +54,27 @@ def read_schema(path: Path) -> SchemaSources:
     if path.is_dir():
         files = sorted(file for file in path.rglob("*.sql") if file.is_file())
         if not files:
-            fail("no-schema", f"no .sql files in {path}", ExitCode.BAD_INPUT)
+            raise BadInput("no-schema", f"no .sql files in {path}")
     elif path.is_file():
         files = [path]
     else:
-        fail("no-schema", f"schema file {path} does not exist", ExitCode.BAD_INPUT)
+        raise BadInput("no-schema", f"schema file {path} does not exist")
+    sources = SchemaSources([])
     try:
-        return [(file, without_meta_commands(file, read_sql(file))) for file in files]
+        for file in files:
+            sources.files.append((file, without_meta_commands(file, read_sql(file), sources.warnings)))
     except OSError as exc:
-        fail("bad-schema", f"cannot read {path}: {exc}", ExitCode.BAD_INPUT)
+        raise BadInput("bad-schema", f"cannot read {path}: {exc}") from exc
+    return sources
 
 
-def without_meta_commands(file: Path, sql: str) -> str:
+def without_meta_commands(file: Path, sql: str, warnings: list[str]) -> str:
     """The schema text with psql meta-command lines (`\\restrict` from pg_dump 15.14+, `\\connect`, ...)
-    blanked, each with a warning on stderr; line numbers stay those of the file."""
+    blanked, each with a warning added to `warnings`; line numbers stay those of the file."""
     lines = sql.split("\n")
     for number, line in enumerate(lines, 1):
         if _META_COMMAND.match(line):
-            click.echo(f"warning: {file}:{number}: skipped psql meta-command {line.split()[0]}", err=True)
+            warnings.append(f"{file}:{number}: skipped psql meta-command {line.split()[0]}")
             lines[number - 1] = ""
     return "\n".join(lines)
 
@@ -75,7 +83,7 @@ class ShadowServer:
     """The server schema files are loaded into: `kind` is "embedded" (the wheel's private server),
     "target" (temporary databases on the live target's own server) or "url" (the user's
     `--shadow-url`); `reason` says why it was chosen, `notes` what was done on the way (stale
-    databases of killed runs removed). Use `choose_shadow` (shadow_choice.py) to pick one."""
+    databases of killed runs removed), `warnings` what loading skipped. Use `choose_shadow` (shadow_choice.py) to pick one."""
 
     def __init__(self, url: str | None = None, kind: str | None = None, reason: str = "") -> None:
         if url is None:
@@ -86,6 +94,7 @@ class ShadowServer:
         self.kind = kind or "url"
         self.reason = reason
         self.notes: list[str] = []
+        self.warnings: list[str] = []
         with connect(url) as conn:
             self.server_version = conn.info.server_version
             if self.kind != "embedded":
@@ -115,7 +124,7 @@ class ShadowServer:
     def loaded(self, sources: SchemaSources) -> Iterator[psycopg.Connection]:
         """A connection to a fresh shadow database holding `sources`; dropped on exit."""
         with self.database() as url, connect(url) as conn:
-            for file, sql in sources:
+            for file, sql in sources.files:
                 _load(conn, sql, str(file), self)
                 conn.execute("RESET ALL")  # one file's SET (pg_dump's search_path) does not reach the next
             yield conn
@@ -185,10 +194,9 @@ def _load(conn: psycopg.Connection, sql: str, label: str, shadow: ShadowServer) 
             except psycopg.errors.UndefinedObject as exc:
                 unknown = _UNKNOWN_SETTING.search(str(exc))
                 if unknown and statement.text.lstrip().upper().startswith("SET "):
-                    click.echo(
-                        f"warning: {label}:{statement.line}: skipped SET {unknown.group(1)}: "
-                        f"{shadow.describe()} does not know that setting",
-                        err=True,
+                    shadow.warnings.append(
+                        f"{label}:{statement.line}: skipped SET {unknown.group(1)}: "
+                        f"{shadow.describe()} does not know that setting"
                     )
                     break
                 match = _MISSING_ROLE.search(str(exc))
@@ -230,14 +238,7 @@ def _bad_schema(label: str, statement: Statement, exc: psycopg.Error, hint: str 
     if position:
         line += statement.text[: int(position) - 1].count("\n")
     reason = (exc.diag.message_primary or str(exc)).strip().splitlines()[0]
-    fail("bad-schema", f"{label}:{line}: {reason}", ExitCode.BAD_INPUT, hint=hint)
-
-
-@contextmanager
-def shadow_database(path: Path, url: str | None = None) -> Iterator[psycopg.Connection]:
-    """The schema file or folder `path` loaded into a fresh shadow database (embedded unless `url`)."""
-    with ShadowServer(url, "url" if url else None).loaded(read_schema(path)) as conn:
-        yield conn
+    raise BadInput("bad-schema", f"{label}:{line}: {reason}", hint=hint)
 
 
 def snapshot_url(url: str) -> Snapshot:

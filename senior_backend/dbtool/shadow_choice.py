@@ -11,7 +11,7 @@ server. The choice and its reason are printed by the command.
 
 from __future__ import annotations
 
-from senior_backend.common.cli import ExitCode, fail
+from senior_backend.common.errors import BadInput
 from senior_backend.common.pg.connect import connect
 from senior_backend.dbtool.shadow import ShadowServer
 
@@ -23,26 +23,20 @@ def choose_shadow(choice: str | None, shadow_url: str | None, target_url: str | 
     """The shadow server for `--compare`: explicit choice first, then the target's server when the
     role may create databases there, else the embedded server."""
     if choice and shadow_url:
-        fail("usage", "give either --shadow or --shadow-url, not both", ExitCode.BAD_INPUT)
+        raise BadInput("usage", "give either --shadow or --shadow-url, not both")
     explicit = shadow_url or choice
     if explicit == EMBEDDED:
         return ShadowServer(reason="--shadow embedded")
     if explicit == TARGET:
         if not target_url:
-            fail(
+            raise BadInput(
                 "usage",
                 "--shadow target needs a live target (--connection)",
-                ExitCode.BAD_INPUT,
                 hint="with two schema files, use --shadow embedded or --shadow-url URL",
             )
         refusal = _cannot_create_databases(target_url)
         if refusal:
-            fail(
-                "shadow-target",
-                f"--shadow target: {refusal}",
-                ExitCode.BAD_INPUT,
-                hint="use --shadow embedded",
-            )
+            raise BadInput("shadow-target", f"--shadow target: {refusal}", hint="use --shadow embedded")
         return ShadowServer(target_url, TARGET, "--shadow target")
     if explicit:
         return ShadowServer(explicit, "url", "--shadow-url" if shadow_url else "--shadow URL")

@@ -15,7 +15,7 @@ import pglast
 from pglast.enums import TransactionStmtKind
 from pglast.stream import RawStream
 
-from senior_backend.common.cli import ExitCode, fail
+from senior_backend.common.errors import BadInput
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def split_statements(text: str, source: str = "<sql>") -> list[Statement]:
         message, location = (*exc.args, 0)[:2] if exc.args else (str(exc), 0)
         line = text.count("\n", 0, int(location)) + 1
         first, _, rest = str(message).partition("\n")
-        fail("sql-syntax", first + ('..."' if rest else ""), ExitCode.BAD_INPUT, where=f"{source}:{line}")
+        raise BadInput("sql-syntax", first + ('..."' if rest else ""), where=f"{source}:{line}") from exc
     found = []
     for raw in parsed:
         start = raw.stmt_location
@@ -64,11 +64,9 @@ def read_sql(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        fail(
-            "bad-encoding", f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})", ExitCode.BAD_INPUT
-        )
+        raise BadInput("bad-encoding", f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except OSError as exc:
-        fail("unreadable", f"cannot read {path}: {exc.strerror or exc}", ExitCode.BAD_INPUT)
+        raise BadInput("unreadable", f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
 def _skip_comments(chunk: str) -> str:

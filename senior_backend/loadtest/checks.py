@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from senior_backend.common.cli import ExitCode, fail
+from senior_backend.common.errors import BadInput
 from senior_backend.loadtest.results import Results
 from senior_backend.loadtest.stats import compare, summarize
 
@@ -51,10 +51,9 @@ class Threshold:
 def parse_threshold(text: str) -> Threshold:
     match = _THRESHOLD.match(text)
     if not match:
-        fail(
+        raise BadInput(
             "bad-threshold",
             f"invalid threshold {text!r}",
-            ExitCode.BAD_INPUT,
             hint="examples: 'p99<200ms' 'mean<50ms' 'errors<1%' 'errors<=0' 'rps>1000'",
         )
     metric = match["metric"].lower()
@@ -63,18 +62,14 @@ def parse_threshold(text: str) -> Threshold:
     latency = metric.startswith("p") or metric in ("mean", "min", "max")
     if latency:
         if unit == "%":
-            fail(
-                "bad-threshold",
-                f"invalid threshold {text!r}: a latency takes us, ms or s",
-                ExitCode.BAD_INPUT,
-            )
+            raise BadInput("bad-threshold", f"invalid threshold {text!r}: a latency takes us, ms or s")
         if metric.startswith("p") and not 0 < float(metric[1:]) <= 100:
-            fail("bad-threshold", f"invalid threshold {text!r}: percentile out of range", ExitCode.BAD_INPUT)
+            raise BadInput("bad-threshold", f"invalid threshold {text!r}: percentile out of range")
         value *= _UNIT_MS[unit]
     elif metric == "rps" and unit is not None:
-        fail("bad-threshold", f"invalid threshold {text!r}: rps takes a plain number", ExitCode.BAD_INPUT)
+        raise BadInput("bad-threshold", f"invalid threshold {text!r}: rps takes a plain number")
     elif metric in ("errors", "non2xx") and unit not in (None, "%"):
-        fail("bad-threshold", f"invalid threshold {text!r}: {metric} takes N or N%", ExitCode.BAD_INPUT)
+        raise BadInput("bad-threshold", f"invalid threshold {text!r}: {metric} takes N or N%")
     return Threshold(text.strip(), metric, match["op"], value, unit == "%")
 
 
@@ -119,15 +114,14 @@ def parse_expect_status(text: str) -> tuple[int, float]:
     """`400` (every request) or `400:99%` (at least that share); returns (code, share in %)."""
     match = _EXPECT.match(text)
     if not match:
-        fail(
+        raise BadInput(
             "bad-expect-status",
             f"invalid --expect-status {text!r}",
-            ExitCode.BAD_INPUT,
             hint="examples: 400, 400:99%",
         )
     share = float(match["share"]) if match["share"] else 100.0
     if not 0 < share <= 100:
-        fail("bad-expect-status", f"invalid --expect-status {text!r}: share out of range", ExitCode.BAD_INPUT)
+        raise BadInput("bad-expect-status", f"invalid --expect-status {text!r}: share out of range")
     return int(match["code"]), share
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import click
 
-from senior_backend.common.cli import ExitCode, fail, output_options, resolve_format, run_main
+from senior_backend.common.cli import ExitCode, output_options, resolve_format, run_main
 from senior_backend.common.console import Output
-from senior_backend.common.diagnostics import ToolError
+from senior_backend.common.errors import BadInput, Unreachable
 from senior_backend.loadtest.advice import recommend, sweep_advice
 from senior_backend.loadtest.checks import (
     Check,
@@ -65,12 +65,12 @@ CONNECT_ERRORS = {"refused", "dns", "tls", "connect", "connect-timeout"}
 
 def _positive(value: float | None, name: str) -> None:
     if value is not None and not (0 < value < math.inf):
-        fail("bad-option", f"{name} must be a number greater than 0 (got {value:g})", ExitCode.BAD_INPUT)
+        raise BadInput("bad-option", f"{name} must be a number greater than 0 (got {value:g})")
 
 
 def _non_negative(value: float, name: str) -> None:
     if not (0 <= value < math.inf):
-        fail("bad-option", f"{name} must be a number of at least 0 (got {value:g})", ExitCode.BAD_INPUT)
+        raise BadInput("bad-option", f"{name} must be a number of at least 0 (got {value:g})")
 
 
 def _writable(path: str | None, option: str) -> None:
@@ -80,11 +80,11 @@ def _writable(path: str | None, option: str) -> None:
     file = Path(path)
     folder = file.parent if str(file.parent) else Path(".")
     if file.is_dir():
-        fail("bad-option", f"{option} {path}: is a directory", ExitCode.BAD_INPUT)
+        raise BadInput("bad-option", f"{option} {path}: is a directory")
     if not folder.is_dir():
-        fail("bad-option", f"{option} {path}: no such directory {str(folder)!r}", ExitCode.BAD_INPUT)
+        raise BadInput("bad-option", f"{option} {path}: no such directory {str(folder)!r}")
     if not os.access(file if file.exists() else folder, os.W_OK):
-        fail("bad-option", f"{option} {path}: not writable", ExitCode.BAD_INPUT)
+        raise BadInput("bad-option", f"{option} {path}: not writable")
 
 
 def _concurrency_levels(text: str) -> list[int]:
@@ -93,9 +93,7 @@ def _concurrency_levels(text: str) -> list[int]:
     except ValueError:
         levels = []
     if not levels or any(level < 1 for level in levels):
-        fail(
-            "bad-option", f"--concurrency must be N or N,N,... with N >= 1 (got {text!r})", ExitCode.BAD_INPUT
-        )
+        raise BadInput("bad-option", f"--concurrency must be N or N,N,... with N >= 1 (got {text!r})")
     return levels
 
 
@@ -105,7 +103,7 @@ def _headers(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
         name, sep, content = value.partition(":")
         if not sep or not _HEADER.match(name.strip()) or any(c in content for c in "\r\n"):
             shown = name.split()[0] if name.split() else ""  # never the value: it may be a secret
-            fail("bad-header", f"invalid --header {shown!r}...", ExitCode.BAD_INPUT, hint="use 'Name: value'")
+            raise BadInput("bad-header", f"invalid --header {shown!r}...", hint="use 'Name: value'")
         headers.append((name.strip(), content.strip()))
     return tuple(headers)
 
@@ -117,7 +115,7 @@ def _body(value: str | None) -> bytes:
         try:
             return Path(value[1:]).read_bytes()
         except OSError as exc:
-            fail("bad-body", f"cannot read --body file {value[1:]}: {exc.strerror}", ExitCode.BAD_INPUT)
+            raise BadInput("bad-body", f"cannot read --body file {value[1:]}: {exc.strerror}") from exc
     return value.encode("utf-8")
 
 
@@ -140,9 +138,7 @@ def _resolve_all(urls: list[str]) -> tuple[list[Target], dict[str, str]]:
         target = parse_target(url)
         try:
             target = resolve(target)
-        except ToolError as exc:
-            if exc.exit_code != ExitCode.UNREACHABLE:
-                raise
+        except Unreachable as exc:
             unresolved[target.url] = exc.diagnostic.message
         targets.append(target)
     return targets, unresolved
@@ -274,25 +270,25 @@ def command(
     ):
         _positive(value, name)
     if request_count is not None and request_count < 1:
-        fail("bad-option", "--requests must be at least 1", ExitCode.BAD_INPUT)
+        raise BadInput("bad-option", "--requests must be at least 1")
     _non_negative(warmup, "--warmup")
     _non_negative(tolerance, "--tolerance")
     _writable(save_path, "--save")
     _writable(report_path, "--report")
     method = method.upper()
     if not _METHOD.match(method):
-        fail("bad-option", f"invalid --method {method!r}", ExitCode.BAD_INPUT)
+        raise BadInput("bad-option", f"invalid --method {method!r}")
     if method == "HEAD":
-        fail("bad-option", "--method HEAD is not supported yet (use GET)", ExitCode.BAD_INPUT)
+        raise BadInput("bad-option", "--method HEAD is not supported yet (use GET)")
     parsed_thresholds = [parse_threshold(t) for t in thresholds]
     expected = [parse_expect_status(e) for e in expect_status]
     baseline = load_results(compare) if compare and compare != COMPARE_URLS else None
     if compare == COMPARE_URLS and len(urls) != 2:
-        fail("bad-usage", "--compare without a file needs exactly two URLs", ExitCode.BAD_INPUT)
+        raise BadInput("bad-usage", "--compare without a file needs exactly two URLs")
     if len(urls) > 2 or (len(urls) == 2 and compare != COMPARE_URLS):
-        fail("bad-usage", "give one URL, or two URLs with --compare", ExitCode.BAD_INPUT)
+        raise BadInput("bad-usage", "give one URL, or two URLs with --compare")
     if len(urls) == 2 and len(levels) > 1:
-        fail("bad-usage", "a concurrency sweep takes one URL", ExitCode.BAD_INPUT)
+        raise BadInput("bad-usage", "a concurrency sweep takes one URL")
 
     if len(urls) == 1 and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", urls[0]) and urls[0].endswith(".json"):
         kind, saved = load_saved(urls[0])
@@ -349,7 +345,7 @@ def command(
         return ExitCode.INTERRUPTED
     unreachable = _unreachable(runs, unresolved)
     if unreachable:
-        fail("unreachable", unreachable, ExitCode.UNREACHABLE)
+        raise Unreachable("unreachable", unreachable)
     failed = [c for c in report.checks if not c.passed]
     if failed:
         for check in failed:

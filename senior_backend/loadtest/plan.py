@@ -10,27 +10,13 @@ import base64
 import socket
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
-from senior_backend.common.cli import ExitCode, fail
+from senior_backend.common.errors import BadInput, Unreachable
+from senior_backend.common.masking import MASK, mask_password
 
 USER_AGENT = "senior-backend-loadtest/0.1"
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
-MASK = "***"
-
-
-def mask_url(url: str) -> str:
-    """The URL with the password of its userinfo replaced by `***` (`u:s3cret@host` -> `u:***@host`)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        parts = None
-    netloc = parts.netloc if parts else ""
-    userinfo, at, host = netloc.rpartition("@")
-    if not at or ":" not in userinfo:
-        return url
-    user = userinfo.split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{host}"))
 
 
 @dataclass(frozen=True)
@@ -61,23 +47,22 @@ def parse_target(url: str) -> Target:
 
     Userinfo (`http://user:password@host/`) becomes a Basic `Authorization` value.
     """
-    shown = mask_url(url)
+    shown = mask_password(url)
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        fail("invalid-url", f"invalid URL {shown!r}: {exc}", ExitCode.BAD_INPUT)
+        raise BadInput("invalid-url", f"invalid URL {shown!r}: {exc}") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        fail(
+        raise BadInput(
             "invalid-url",
             f"invalid URL {shown!r}: expected http://host[:port]/path or https://...",
-            ExitCode.BAD_INPUT,
         )
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
     if any(c in path for c in " \r\n"):
-        fail("invalid-url", f"invalid URL {shown!r}: spaces or line breaks in the path", ExitCode.BAD_INPUT)
+        raise BadInput("invalid-url", f"invalid URL {shown!r}: spaces or line breaks in the path")
     default = 443 if parts.scheme == "https" else 80
     authorization = ""
     if parts.username is not None:
@@ -91,12 +76,7 @@ def resolve(target: Target) -> Target:
     try:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        fail(
-            "unreachable",
-            f"cannot resolve host {target.host!r}: {exc}",
-            ExitCode.UNREACHABLE,
-            hint="check the URL",
-        )
+        raise Unreachable("unreachable", f"cannot resolve host {target.host!r}: {exc}", hint="check the URL") from exc
     infos.sort(key=lambda info: info[0] != socket.AF_INET)
     return replace(target, address=str(infos[0][4][0]))
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from senior_backend.common.cli import ExitCode, fail
+from senior_backend.common.errors import BadInput
 from senior_backend.loadtest.histogram import SERIES_BITS, Histogram
 
 SCHEMA = "senior-backend/loadtest-result"
@@ -199,9 +199,9 @@ def load_saved(path: str | Path) -> tuple[str, list[tuple[str, Results]]]:
             data = data["results"]
         return "run", [("saved", Results.from_json(data))]
     except FileNotFoundError:
-        fail("baseline-missing", f"{path}: no such file", ExitCode.BAD_INPUT)
+        raise BadInput("baseline-missing", f"{path}: no such file") from None
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-        fail("baseline-invalid", f"{path}: not a saved load-test result ({exc})", ExitCode.BAD_INPUT)
+        raise BadInput("baseline-invalid", f"{path}: not a saved load-test result ({exc})") from exc
 
 
 def load_results(path: str | Path) -> Results:

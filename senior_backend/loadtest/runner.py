@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from senior_backend.common.cli import ExitCode, fail
+from senior_backend.common.errors import CheckFailed
 from senior_backend.loadtest.engine import run_worker
 from senior_backend.loadtest.histogram import SERIES_BITS, Histogram
 from senior_backend.loadtest.plan import LoadPlan
@@ -132,7 +132,7 @@ def run_plan(
         if process.is_alive():
             process.kill()
     if problems and not parts:
-        fail("engine-failed", f"the load engine failed: {problems[0]}", ExitCode.CHECK_FAILED)
+        raise CheckFailed("engine-failed", f"the load engine failed: {problems[0]}")
     merged = Results(plan.describe(), started_at=started_at)
     for part in parts:
         merged.merge(part)

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import click
 
-from senior_backend.common.cli import ExitCode, fail, output_options, resolve_format, run_main
+from senior_backend.common.cli import ExitCode, output_options, resolve_format, run_main
 from senior_backend.common.console import Output
+from senior_backend.common.errors import BadInput, Refused
 from senior_backend.common.openapi import load_openapi
-from senior_backend.scaffold.db_project import project_from_db, spec_yaml
+from senior_backend.scaffold.fromdb.run import project_from_db, spec_yaml
 from senior_backend.scaffold.ir import ApiModel, build_model
 from senior_backend.scaffold.render import FRAMEWORKS, RenderedFile, base_path, render
-from senior_backend.scaffold.spec_cli import write_spec
+from senior_backend.scaffold.tospec.cli import write_spec
 from senior_backend.scaffold.writer import apply_plan, plan_write
 
 EXAMPLES = """
@@ -114,35 +115,29 @@ def command(
     out = Output(resolve_format(output_format, json_flag))
     if generate_spec:
         if from_db is not None or source is None:
-            fail(
+            raise BadInput(
                 "missing-source",
                 "--generate-spec needs a route file or folder (and no --from-db)",
-                ExitCode.BAD_INPUT,
             )
         return write_spec(Path(source), Path(output), out, force=force, dry_run=dry_run)
     if from_db is not None:
         if source is not None:
-            fail("two-sources", "give either an OpenAPI file or --from-db, not both", ExitCode.BAD_INPUT)
+            raise BadInput("two-sources", "give either an OpenAPI file or --from-db, not both")
         model, files = _from_db(from_db, framework, schemas, include, exclude, spec_out, dry_run)
     else:
         if spec_out or include or exclude or schemas != ("public",):
-            fail(
-                "needs-from-db",
-                "--spec-out, --schema, --include and --exclude need --from-db",
-                ExitCode.BAD_INPUT,
-            )
+            raise BadInput("needs-from-db", "--spec-out, --schema, --include and --exclude need --from-db")
         model, files = _from_spec(source, framework, stubs)
     target = Path(output)
     if target.exists() and not target.is_dir():
-        fail("not-a-folder", f"{target} exists and is not a folder", ExitCode.BAD_INPUT)
+        raise BadInput("not-a-folder", f"{target} exists and is not a folder")
     operations = [f"{op.method.upper()} {op.path} {op.operation_id}" for op in model.operations]
     plan = plan_write(target, files, operations, framework, force)
     if plan.conflicts:
-        fail(
+        raise Refused(
             "edited-generated-files",
             f"{len(plan.conflicts)} generated file(s) were edited since the last run: "
             + ", ".join(plan.conflicts[:5]),
-            ExitCode.REFUSED,
             hint="move your changes into handlers/, or rerun with --force to overwrite",
         )
     if not dry_run:
@@ -188,13 +183,13 @@ def command(
 
 def _from_spec(source: str | None, framework: str, stubs: str) -> tuple[ApiModel, list[RenderedFile]]:
     if source is None:
-        fail("missing-source", "give an OpenAPI file, or --from-db URL", ExitCode.BAD_INPUT)
+        raise BadInput("missing-source", "give an OpenAPI file, or --from-db URL")
     if Path(source).is_dir():
-        fail("not-a-spec", f"{source} is a folder; pass a spec file (or --generate-spec)", ExitCode.BAD_INPUT)
+        raise BadInput("not-a-spec", f"{source} is a folder; pass a spec file (or --generate-spec)")
     document = load_openapi(source)
     model = build_model(document)
     if not model.operations:
-        fail("no-operations", "the spec defines no operations", ExitCode.BAD_INPUT, where=f"{source}#/paths")
+        raise BadInput("no-operations", "the spec defines no operations", where=f"{source}#/paths")
     return model, render(model, framework, stubs=stubs, prefix=base_path(document.root.get("servers")))
 
 

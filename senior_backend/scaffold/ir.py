@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from senior_backend.common.cli import ExitCode, fail
 from senior_backend.common.diagnostics import Diagnostic, warning
+from senior_backend.common.errors import BadInput
 from senior_backend.common.openapi import OpenAPIDocument, pointer
 from senior_backend.scaffold.keywords import COUNTS, Report, keyword_problem, pattern_problem
 from senior_backend.scaffold.naming import NameTable, file_stem, identifier
@@ -275,9 +275,7 @@ class _Builder:
             return {}
         if not isinstance(value, dict):
             where = f"{self.source}#{pointer(parts)}"
-            fail(
-                "bad-spec", f"{parts[-1]!r} must be a mapping, not {_shown(value)}", ExitCode.BAD_INPUT, where
-            )
+            raise BadInput("bad-spec", f"{parts[-1]!r} must be a mapping, not {_shown(value)}", where)
         return value
 
     def build(self) -> ApiModel:

@@ -15,10 +15,10 @@ from urllib.parse import quote, urlparse
 import jinja2
 
 from senior_backend.common.diagnostics import Diagnostic, warning
-from senior_backend.common.resources import template_environment
 from senior_backend.scaffold.examples import Examples
 from senior_backend.scaffold.ir import ApiModel, Operation, Parameter, server_defaults
 from senior_backend.scaffold.naming import identifier, ts_comment, ts_string, ts_template
+from senior_backend.scaffold.resources import template_environment
 from senior_backend.scaffold.tstypes import UNKNOWN, Node, TypeBuilder, union
 from senior_backend.scaffold.zodgen import ZodBuilder
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from senior_backend.common.cli import ExitCode, fail
+from senior_backend.common.errors import BadInput, Refused
 from senior_backend.scaffold.render import RenderedFile
 
 MANIFEST = ".api-scaffolder.json"
@@ -50,7 +50,7 @@ def safe_target(output: Path, relative: str) -> Path:
     root = output.resolve()
     target = (root / relative).resolve()
     if not target.is_relative_to(root) or Path(relative).is_absolute() or ".." in Path(relative).parts:
-        fail("unsafe-path", f"refusing to write {relative!r} outside {output}", ExitCode.REFUSED)
+        raise Refused("unsafe-path", f"refusing to write {relative!r} outside {output}")
     return target
 
 
@@ -61,12 +61,7 @@ def read_manifest(output: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        fail(
-            "bad-manifest",
-            f"{path} is not a valid manifest",
-            ExitCode.BAD_INPUT,
-            hint="delete it to start over",
-        )
+        raise BadInput("bad-manifest", f"{path} is not a valid manifest", hint="delete it to start over") from None
     return data if isinstance(data, dict) else {}
 
 

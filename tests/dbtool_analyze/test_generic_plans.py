@@ -10,8 +10,8 @@ import pytest
 
 from senior_backend.common.pg.catalog import load_snapshot
 from senior_backend.common.pg.connect import connect
-from senior_backend.dbtool.indexes import Explainer, plan_cost, plan_indexes
-from senior_backend.dbtool.query_shapes import parse_shape
+from senior_backend.dbtool.analyze.indexes import Explainer, plan_cost, plan_indexes
+from senior_backend.dbtool.analyze.query_shapes import parse_shape
 from senior_backend.dbtool.shadow import ShadowServer
 
 pytestmark = pytest.mark.pg

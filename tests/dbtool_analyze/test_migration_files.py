@@ -9,8 +9,8 @@ import psycopg
 import pytest
 
 from senior_backend.common.pg.catalog import load_snapshot
-from senior_backend.dbtool.indexes import Explainer, plan_cost, plan_indexes
-from senior_backend.dbtool.query_shapes import parse_shape
+from senior_backend.dbtool.analyze.indexes import Explainer, plan_cost, plan_indexes
+from senior_backend.dbtool.analyze.query_shapes import parse_shape
 from tests.dbtool_analyze.conftest import apply_file, create_database, drop_database, with_database
 
 pytestmark = [pytest.mark.pg, pytest.mark.slow]

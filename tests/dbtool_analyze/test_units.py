@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from senior_backend.common.pg.model import Column, Index, Snapshot, Table
-from senior_backend.dbtool.advisor import Context, duplicate_indexes
+from senior_backend.dbtool.analyze.advisor import Context, duplicate_indexes
+from senior_backend.dbtool.analyze.query_shapes import parse_shape
+from senior_backend.dbtool.analyze.stats import Statement, Statistics
+from senior_backend.dbtool.analyze.workload import from_statements
 from senior_backend.dbtool.index_ddl import concurrent_index, create_index_fix, index_name
 from senior_backend.dbtool.migration_files import is_no_transaction, write_migration
-from senior_backend.dbtool.query_shapes import parse_shape
-from senior_backend.dbtool.stats import Statement, Statistics
-from senior_backend.dbtool.workload import from_statements
 
 pytestmark = pytest.mark.quick
 
@@ -146,8 +146,8 @@ def test_xid_age_and_sequences_from_statistics(shop):
     from datetime import datetime, timezone
 
     from senior_backend.common.pg.model import Sequence
-    from senior_backend.dbtool.advisor import maintenance, sequences
-    from senior_backend.dbtool.stats import TableStats
+    from senior_backend.dbtool.analyze.advisor import maintenance, sequences
+    from senior_backend.dbtool.analyze.stats import TableStats
 
     stats = Statistics(live=True, database="app", xid_age=1_500_000_000, freeze_max_age=200_000_000)
     stats.tables["public.orders"] = TableStats(
@@ -167,7 +167,7 @@ def test_xid_age_and_sequences_from_statistics(shop):
 
 
 def test_n_plus_one_without_a_foreign_key_uses_the_naming_convention(shop):
-    from senior_backend.dbtool.advisor import n_plus_one
+    from senior_backend.dbtool.analyze.advisor import n_plus_one
 
     stats = Statistics(live=True)
     stats.statements = [

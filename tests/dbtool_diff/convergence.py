@@ -15,9 +15,9 @@ import psycopg
 
 from senior_backend.common.pg.catalog import load_snapshot
 from senior_backend.common.pg.model import Snapshot
-from senior_backend.dbtool.changes import Plan
-from senior_backend.dbtool.diff import diff_snapshots, snapshot_differences
-from senior_backend.dbtool.migrate import execute_script
+from senior_backend.dbtool.diff.changes import Plan
+from senior_backend.dbtool.diff.plan import diff_snapshots, snapshot_differences
+from senior_backend.dbtool.migrate.runner import execute_script
 
 CASES = Path(__file__).resolve().parent.parent / "pg_cases"
 ROLES = ("sb_reader", "sb_writer")

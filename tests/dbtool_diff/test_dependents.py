@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from senior_backend.dbtool.diff import diff_snapshots, migration_plans
+from senior_backend.dbtool.diff.plan import diff_snapshots, migration_plans
 from tests.dbtool_diff.convergence import load
 
 pytestmark = pytest.mark.pg

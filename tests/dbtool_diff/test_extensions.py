@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from senior_backend.dbtool.diff import migration_plans
+from senior_backend.dbtool.diff.plan import migration_plans
 from tests.dbtool_diff.convergence import load
 
 pytestmark = pytest.mark.pg

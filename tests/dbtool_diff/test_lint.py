@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from senior_backend.dbtool.lint import ERROR, lint_sql
+from senior_backend.dbtool.migrate.lint import ERROR, lint_sql
 from senior_backend.dbtool.migration_files import NO_TRANSACTION_MARKER
 
 UNSAFE = """\

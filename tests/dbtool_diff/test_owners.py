@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from senior_backend.dbtool.diff import diff_snapshots
+from senior_backend.dbtool.diff.plan import diff_snapshots
 from tests.dbtool_diff.convergence import DatabasePool, load, run_case, with_database
 
 pytestmark = pytest.mark.pg

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from senior_backend.common.pg.catalog import load_snapshot
-from senior_backend.dbtool.diff import snapshot_differences
+from senior_backend.dbtool.diff.plan import snapshot_differences
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.pg

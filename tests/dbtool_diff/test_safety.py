@@ -5,9 +5,9 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from senior_backend.dbtool.diff import diff_snapshots
-from senior_backend.dbtool.diff_support import type_change_cost
-from senior_backend.dbtool.migrate import execute_script
+from senior_backend.dbtool.diff.plan import diff_snapshots
+from senior_backend.dbtool.diff.support import type_change_cost
+from senior_backend.dbtool.migrate.runner import execute_script
 from tests.dbtool_diff.convergence import load
 
 pytestmark = pytest.mark.pg
@@ -132,7 +132,7 @@ def test_output_is_deterministic(db_pool):
 
 
 def test_an_emptied_pool_database_equals_a_fresh_one(db_pool, make_database):
-    from senior_backend.dbtool.diff import snapshot_differences
+    from senior_backend.dbtool.diff.plan import snapshot_differences
     from tests.dbtool_diff.convergence import snapshot
 
     with db_pool.databases(1) as (url,):

@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 
-PROBE = "from senior_backend.common.resources import find_templates; print(find_templates()[0])"
+PROBE = "from senior_backend.scaffold.resources import find_templates; print(find_templates()[0])"
 
 
 def make_venv(path: Path) -> Path:

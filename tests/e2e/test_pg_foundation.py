@@ -7,7 +7,7 @@ import os
 import psycopg
 import pytest
 
-from senior_backend.common.diagnostics import ToolError
+from senior_backend.common.errors import BadInput, ToolError, Unreachable
 from senior_backend.common.pg.catalog import load_snapshot
 from senior_backend.common.pg.connect import connect
 from senior_backend.common.pg.embedded import EmbeddedServer
@@ -57,7 +57,7 @@ def test_connect_sets_application_name(pg_url):
 def test_unreachable_database_exits_4_with_masked_password():
     with pytest.raises(ToolError) as info:
         connect("postgresql://app:topsecret@127.0.0.1:1/db", timeout=2)
-    assert info.value.exit_code == 4
+    assert isinstance(info.value, Unreachable)
     line = info.value.diagnostic.one_line()
     assert "topsecret" not in line and "app:***@127.0.0.1:1/db" in line
     assert "\n" not in line
@@ -225,7 +225,7 @@ def test_malformed_connection_strings_exit_2_and_never_show_the_password(url):
     with pytest.raises(ToolError) as info:
         connect(url, timeout=2)
     line = info.value.diagnostic.one_line()
-    assert info.value.exit_code == 2
+    assert isinstance(info.value, BadInput)
     assert "topsecret" not in line and "s3%zzcret" not in line and "zzcret" not in line
     assert "\n" not in line
 

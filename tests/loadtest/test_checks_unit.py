@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from senior_backend.common.diagnostics import ToolError
+from senior_backend.common.errors import BadInput, ToolError
 from senior_backend.loadtest.advice import recommend, sweep_advice
 from senior_backend.loadtest.checks import (
     check_baseline,
@@ -75,7 +75,7 @@ def test_thresholds(text, passes):
 def test_bad_thresholds_are_bad_input(text):
     with pytest.raises(ToolError) as caught:
         parse_threshold(text)
-    assert caught.value.exit_code == 2
+    assert isinstance(caught.value, BadInput)
 
 
 def test_expect_status_share():
@@ -149,10 +149,11 @@ def test_summary_counts_errors_and_statuses():
 
 
 def test_url_passwords_are_masked_and_sent_as_basic_auth():
-    from senior_backend.loadtest.plan import LoadPlan, mask_url, parse_target
+    from senior_backend.common.masking import mask_password
+    from senior_backend.loadtest.plan import LoadPlan, parse_target
 
-    assert mask_url("http://u:p%40ss@h:1/x?q=1") == "http://u:***@h:1/x?q=1"
-    assert mask_url("http://h/x") == "http://h/x" and mask_url("http://u@h/") == "http://u@h/"
+    assert mask_password("http://u:p%40ss@h:1/x?q=1") == "http://u:***@h:1/x?q=1"
+    assert mask_password("http://h/x") == "http://h/x" and mask_password("http://u@h/") == "http://u@h/"
     target = parse_target("http://u:p%40ss@127.0.0.1:8/x")
     assert "p%40ss" not in repr(target) and target.url == "http://u:***@127.0.0.1:8/x"
     assert b"Authorization: Basic dTpwQHNz\r\n" in LoadPlan(target).request_bytes()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from senior_backend.scaffold.db_spec import url_segment
-from senior_backend.scaffold.from_db import is_constant
-from senior_backend.scaffold.pgtypes import TypeMapper, TypeRef, apply_facts, check_facts, nullable
+from senior_backend.scaffold.fromdb.catalog import is_constant
+from senior_backend.scaffold.fromdb.pgtypes import TypeMapper, TypeRef, apply_facts, check_facts, nullable
+from senior_backend.scaffold.fromdb.spec import url_segment
 
 pytestmark = [pytest.mark.quick]
 

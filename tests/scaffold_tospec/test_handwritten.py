@@ -12,7 +12,7 @@ import yaml
 
 from senior_backend.common.openapi import load_openapi
 from senior_backend.scaffold.render import render
-from senior_backend.scaffold.to_spec import build_from_routes
+from senior_backend.scaffold.tospec.run import build_from_routes
 from tests.scaffold_tospec.conftest import recover
 
 ROUTES = Path(__file__).resolve().parents[1] / "fixtures" / "routes"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from senior_backend.scaffold.to_spec import build_from_routes
 from senior_backend.scaffold.tospec.jsast import parse_file
 from senior_backend.scaffold.tospec.routes import join, openapi_path
+from senior_backend.scaffold.tospec.run import build_from_routes
 from senior_backend.scaffold.tospec.zodback import ZodReader
 
 

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from senior_backend.common.pg.connect import mask_password
+from senior_backend.common.masking import mask_password
 
 pytestmark = pytest.mark.quick
 
 PROGRAM = textwrap.dedent(
     """
     import click
-    from senior_backend.common.cli import ExitCode, fail, output_options, resolve_format, run_main
+    from senior_backend.common.cli import ExitCode, output_options, resolve_format, run_main
     from senior_backend.common.console import Output
+    from senior_backend.common.errors import Refused, Unreachable
     from senior_backend.common.openapi import load_openapi
 
     @click.command()
@@ -28,7 +30,9 @@ PROGRAM = textwrap.dedent(
         if action == "spec":
             load_openapi("missing-dir/spec.yaml")
         if action == "refuse":
-            fail("unsafe", "would drop table users", ExitCode.REFUSED, hint="pass --allow-data-loss")
+            raise Refused("unsafe", "would drop table users", hint="pass --allow-data-loss")
+        if action == "unreachable":
+            raise Unreachable("down", "cannot connect to db")
         if action == "crash":
             raise ValueError("boom")
         if action == "interrupt":
@@ -52,6 +56,35 @@ def test_tool_error_is_one_line_with_its_exit_code():
     assert result.returncode == 3
     assert result.stderr.strip() == "error: would drop table users (hint: pass --allow-data-loss)"
     assert result.stdout == ""
+
+
+def test_each_error_class_maps_to_its_exit_code_in_one_table():
+    from senior_backend.common.cli import EXIT_CODES, ExitCode, exit_code_of
+    from senior_backend.common.errors import BadInput, ToolError
+
+    class NarrowerBadInput(BadInput):
+        pass
+
+    assert exit_code_of(NarrowerBadInput("x", "y")) == ExitCode.BAD_INPUT
+    assert exit_code_of(ToolError("x", "y")) == ExitCode.INTERNAL
+    assert sorted(EXIT_CODES.values()) == [1, 2, 3, 4, 70]
+    result = run("unreachable")
+    assert result.returncode == 4 and result.stderr == "error: cannot connect to db\n"
+
+
+def test_the_library_never_imports_click_or_chooses_exit_codes():
+    """Only the command modules (`cli*.py`, `spec_cli.py`) and common/cli.py and console.py may."""
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "senior_backend"
+    offenders = []
+    for path in package.rglob("*.py"):
+        if path.name.startswith("cli") or path.name in {"spec_cli.py", "console.py"}:
+            continue
+        text = path.read_text()
+        if re.search(r"^\s*(import click|from click)", text, re.M) or "ExitCode" in text:
+            offenders.append(str(path.relative_to(package)))
+    assert offenders == []
 
 
 def test_spec_error_exits_2_without_traceback():

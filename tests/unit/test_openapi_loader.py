@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from senior_backend.common.diagnostics import ToolError
+from senior_backend.common.errors import BadInput, ToolError
 from senior_backend.common.openapi import load_openapi, ref_name, resolve_pointer
 
 pytestmark = pytest.mark.quick
@@ -25,7 +25,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 def expect_error(path: Path, code: str, **kwargs) -> ToolError:
     with pytest.raises(ToolError) as info:
         load_openapi(path, **kwargs)
-    assert info.value.exit_code == 2
+    assert isinstance(info.value, BadInput)
     assert info.value.diagnostic.code == code
     assert "\n" not in info.value.diagnostic.one_line()
     return info.value
@@ -246,7 +246,7 @@ def test_non_openapi_documents_are_rejected(tmp_path, text):
     spec = write(tmp_path, "x.yaml", text)
     with pytest.raises(ToolError) as info:
         load_openapi(spec)
-    assert info.value.exit_code == 2
+    assert isinstance(info.value, BadInput)
     assert info.value.diagnostic.code in {"not-openapi", "unsupported-version"}
 
 

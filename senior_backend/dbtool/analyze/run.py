@@ -1,0 +1,196 @@
+"""`--analyze` and `--suggest-indexes`: one snapshot plus statistics in, findings and fix migrations out."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from senior_backend.common.diagnostics import Level
+from senior_backend.common.errors import BadInput, Unreachable
+from senior_backend.common.masking import mask_password
+from senior_backend.common.pg.catalog import TOOL_SCHEMA, load_kind, load_snapshot
+from senior_backend.common.pg.connect import connect
+from senior_backend.common.pg.model import Index
+from senior_backend.dbtool.analyze import indexes
+from senior_backend.dbtool.analyze.advisor import Context, run_rules, tiny_note
+from senior_backend.dbtool.analyze.findings import Finding, sort_by_severity
+from senior_backend.dbtool.analyze.stats import load_statistics
+from senior_backend.dbtool.analyze.workload import from_file
+from senior_backend.dbtool.index_ddl import create_index_fix, index_name
+from senior_backend.dbtool.migration_files import write_migration
+from senior_backend.dbtool.shadow import ShadowServer, read_schema
+
+ANALYSIS_LOCK_TIMEOUT = "5s"
+"""The analysis only reads, but EXPLAIN waits behind a migration's ACCESS EXCLUSIVE lock: give up instead."""
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    """What the command line asked for."""
+
+    connection: str | None = None
+    schema_path: Path | None = None
+    analyze: bool = True
+    suggest: bool = False
+    queries: Path | None = None
+    output: Path | None = None
+    min_cost_reduction: float = 0.5
+    min_rows: int = 1000
+    top: int = 50
+
+
+@dataclass
+class AnalysisResult:
+    """Everything the report shows."""
+
+    source: str
+    live: bool
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    migrations: list[Path] = field(default_factory=list)
+
+
+def run_analysis(options: AnalyzeOptions) -> AnalysisResult:
+    """Analyse a live database or a schema file, suggest indexes, write the fix migrations."""
+    if options.schema_path is not None and not options.connection:
+        sources = read_schema(options.schema_path)
+        shadow = ShadowServer()
+        with shadow.loaded(sources) as conn:
+            result = _analyse(conn, options, live=False, source=str(options.schema_path))
+        result.warnings = sources.warnings + shadow.warnings
+    else:
+        if not options.connection:
+            raise BadInput(
+                "no-database",
+                "no database to analyse",
+                hint="pass --connection URL, set DATABASE_URL, or give a schema file: --analyze schema.sql",
+            )
+        with connect(options.connection) as conn:
+            conn.execute(f"SET lock_timeout = '{ANALYSIS_LOCK_TIMEOUT}'")
+            result = _analyse(conn, options, live=True, source=mask_password(options.connection))
+    result.findings = sort_by_severity(result.findings)
+    if options.output is not None:
+        result.migrations = _write_fixes(options.output, result.findings)
+    return result
+
+
+def _analyse(conn: psycopg.Connection, options: AnalyzeOptions, live: bool, source: str) -> AnalysisResult:
+    excluded = (TOOL_SCHEMA,)
+    limit = max(options.top * 4, 200)
+    try:
+        if live:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pending = pool.submit(_indexes_on_second_connection, options.connection, excluded)
+                snapshot = load_snapshot(conn, excluded, skip=("indexes",))
+                stats = load_statistics(conn, live=True, excluded=excluded, statement_limit=limit)
+                snapshot.indexes = pending.result()
+        else:
+            snapshot = load_snapshot(conn, excluded)
+            stats = load_statistics(conn, live=False, excluded=excluded, statement_limit=limit)
+    except psycopg.errors.LockNotAvailable:
+        raise Unreachable(
+            "locked",
+            f"a table is locked by another session for longer than {ANALYSIS_LOCK_TIMEOUT} "
+            f"(reading sizes needs a brief ACCESS SHARE lock)",
+            hint="a migration is probably running; retry when it is done",
+        ) from None
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise Unreachable(
+            "insufficient-privilege",
+            f"cannot read the statistics views: {exc.diag.message_primary}",
+            hint="grant the pg_monitor role to this user",
+        ) from exc
+    ctx = Context(snapshot=snapshot, stats=stats, min_rows=options.min_rows)
+    result = AnalysisResult(source=source, live=live, skipped=list(stats.skipped))
+    if options.analyze:
+        findings, notes = run_rules(ctx)
+        result.findings.extend(findings)
+        result.notes.extend(notes)
+    if options.suggest:
+        result.findings.extend(_suggest(conn, ctx, options, result))
+    note = tiny_note(ctx)
+    if note:
+        result.notes.append(note)
+    return result
+
+
+def _indexes_on_second_connection(url: str, excluded: tuple[str, ...]) -> dict[str, Index]:
+    """The snapshot's slowest kind, read on a second connection while the other kinds and the statistics
+    load on the first: on big catalogs this nearly halves the wait."""
+    with connect(url) as conn:
+        conn.execute(f"SET lock_timeout = '{ANALYSIS_LOCK_TIMEOUT}'")
+        return load_kind(conn, "indexes", excluded)
+
+
+def _suggest(
+    conn: psycopg.Connection, ctx: Context, options: AnalyzeOptions, result: AnalysisResult
+) -> list[Finding]:
+    if options.queries is not None:
+        workloads = from_file(options.queries, ctx.snapshot)
+    elif not ctx.stats.live:
+        result.notes.append(
+            "index suggestions need a live database (--connection) or statements (--queries FILE)"
+        )
+        return []
+    else:
+        workloads = ctx.workload()[: options.top]
+    if not workloads:
+        result.notes.append("no statements on known tables to suggest indexes for")
+        return []
+    if ctx.stats.live and ctx.stats.has_hypopg:
+        suggestions, problems = indexes.prove(ctx, conn, workloads, options.min_cost_reduction)
+        result.notes.extend(problems)
+    else:
+        suggestions = indexes.heuristic(ctx, workloads)
+        if not ctx.stats.live:
+            result.notes.append(
+                "suggestions from a schema file cannot be proven (no hypopg, no data): unverified"
+            )
+    return [_suggestion_finding(ctx, s) for s in suggestions]
+
+
+def _suggestion_finding(ctx: Context, suggestion: indexes.Suggestion) -> Finding:
+    table = ctx.snapshot.tables[suggestion.table]
+    name = index_name(table.name, suggestion.columns)
+    columns = ", ".join(suggestion.columns)
+    if suggestion.verified:
+        proof = (
+            f"hypopg: plan cost {suggestion.cost_before:.1f} -> {suggestion.cost_after:.1f} "
+            f"({suggestion.reduction:.0%} lower)"
+        )
+    else:
+        proof = "unverified (heuristic: hypopg is not available to prove it)"
+    return Finding(
+        rule="suggested-index",
+        level=Level.WARNING,
+        message=f"index on {suggestion.table} ({columns}) would serve {len(suggestion.queries)} statement(s); {proof}",
+        objects=(suggestion.table, *suggestion.columns),
+        evidence={
+            "columns": list(suggestion.columns),
+            "verified": suggestion.verified,
+            "cost_before": suggestion.cost_before,
+            "cost_after": suggestion.cost_after,
+            "cost_reduction": round(suggestion.reduction, 4) if suggestion.reduction is not None else None,
+            "queries": suggestion.queries,
+            "calls": suggestion.calls,
+            "partitioned": table.is_partitioned,
+        },
+        fix=create_index_fix(ctx.snapshot, suggestion.table, suggestion.columns, f"index_{name}"),
+    )
+
+
+def _write_fixes(output: Path, findings: list[Finding]) -> list[Path]:
+    written: list[Path] = []
+    seen: set[str] = set()
+    for finding in findings:
+        fix = finding.fix
+        if fix is None or not fix.migration or fix.up in seen:
+            continue
+        seen.add(fix.up)
+        written.extend(write_migration(output, fix.name, fix.up, fix.down, fix.no_transaction))
+    return written

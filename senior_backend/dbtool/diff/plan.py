@@ -1,0 +1,398 @@
+"""Diff two catalog snapshots into an ordered, safe-by-default list of changes.
+
+Phases follow dependencies: dependents are dropped first (triggers,
+policies, views, foreign keys, constraints, indexes), then objects are
+created or altered in the order they are needed (schemas, extensions,
+types, sequences, functions, tables, constraints, indexes, views, triggers,
+policies, comments, privileges), and objects that disappear are dropped
+last. Inside a phase objects come in key order (or dependency order for
+views and tables), so the output is deterministic.
+
+Tables and columns present on both sides are altered in place; only a change
+no ALTER can express (a table turned into a partitioned one, a new partition
+key, a plain column turned generated) recreates them, and such a change is
+marked as data-losing. Views and functions whose signature changes are
+dropped and recreated with everything that depends on them.
+
+The down migration is the same diff in the other direction. This module
+orchestrates; the phases live in `diff_tables` (tables, constraints,
+indexes) and `diff_objects` (types, functions, views, triggers, policies,
+comments, privileges), the shared state and helpers in `diff_support`.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import fields
+
+from senior_backend.common.gcpause import paused_gc
+from senior_backend.common.pg.model import (
+    Column,
+    Function,
+    Snapshot,
+)
+from senior_backend.common.pg.quoting import ident, qualify
+from senior_backend.dbtool.diff import ddl
+from senior_backend.dbtool.diff.changes import Plan
+from senior_backend.dbtool.diff.dependents import FunctionDependentPhases
+from senior_backend.dbtool.diff.enums import EnumPhases, enum_users
+from senior_backend.dbtool.diff.objects import ObjectPhases
+from senior_backend.dbtool.diff.owners import OwnerPhases, owner_differences
+from senior_backend.dbtool.diff.support import (
+    _ancestors,
+    _constraint_shape,
+    _default_grant,
+    _is_prefix_extension,
+    _needs_column_recreate,
+    _policy_shape,
+    _table_order,
+    _view_order,
+    column_key,
+)
+from senior_backend.dbtool.diff.tables import TablePhases
+
+
+def diff_snapshots(old: Snapshot, new: Snapshot, *, with_privileges: bool = False) -> Plan:
+    """The changes that turn a database like `old` into one like `new`."""
+    with paused_gc():
+        return _Differ(old, new, with_privileges).plan()
+
+
+def migration_plans(old: Snapshot, new: Snapshot, *, with_privileges: bool = False) -> tuple[Plan, Plan]:
+    """The up and down plans; each change's `down` holds the reverse plan's statements for the same object.
+
+    What the down plan refuses becomes a warning of the down plan (the up migration is still sound;
+    the caller refuses on the up plan's refusals)."""
+    up = diff_snapshots(old, new, with_privileges=with_privileges)
+    down = diff_snapshots(new, old, with_privileges=with_privileges)
+    down.warnings.extend(f"not reversed by this down migration: {refusal}" for refusal in down.refusals)
+    down.refusals = []
+    for forward, backward in ((up, down), (down, up)):
+        undo: dict[tuple[str, str], list[str]] = {}
+        for change in backward.changes:
+            undo.setdefault((change.kind, change.key), []).extend(change.up)
+        for change in forward.changes:
+            change.down = undo.get((change.kind, change.key), [])
+    return up, down
+
+
+def snapshot_differences(a: Snapshot, b: Snapshot, *, with_privileges: bool = False) -> list[str]:
+    """Keys of objects that differ between two snapshots (empty when they are equivalent); owners count
+    only with privileges."""
+    kinds = [f.name for f in fields(Snapshot) if isinstance(getattr(a, f.name), dict)]
+    skipped = {"uncovered"} | (set() if with_privileges else {"privileges"})
+    found = []
+    for kind in kinds:
+        if kind in skipped:
+            continue
+        left, right = getattr(a, kind), getattr(b, kind)
+        for key in sorted(set(left) | set(right)):
+            if _comparable(kind, left.get(key)) != _comparable(kind, right.get(key)):
+                found.append(f"{kind}: {key}")
+    if with_privileges:
+        found += owner_differences(a, b)
+    return found
+
+
+def _comparable(kind: str, obj: object) -> object:
+    if obj is None:
+        return None
+    if kind == "schemas":
+        return (obj.name, obj.comment)  # type: ignore[attr-defined]
+    if kind == "extensions":
+        return (obj.name, obj.schema, obj.version)  # type: ignore[attr-defined]
+    if kind == "tables":
+        table = copy.copy(obj)
+        table.columns = {name: _column_shape(col) for name, col in obj.columns.items()}  # type: ignore[attr-defined]
+        return table
+    if kind == "constraints":
+        return (obj.definition, obj.deferrable, obj.deferred, obj.comment)  # type: ignore[attr-defined]
+    if kind == "views":
+        return (obj.definition, obj.materialized, obj.comment)  # type: ignore[attr-defined]
+    return obj
+
+
+def _column_shape(column: Column) -> tuple:
+    return (
+        column.type,
+        column.not_null,
+        column.default_expr,
+        column.identity,
+        column.generated,
+        column.collation,
+        column.comment,
+    )
+
+
+class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, OwnerPhases):
+    """Orchestrates the phases: recreations, dependents dropped, objects created and altered, leftovers dropped."""
+
+    def plan(self) -> Plan:
+        self._find_recreations()
+        self.eff = self._effective_old()
+        self._drop_dependents()
+        self._schemas_and_extensions()
+        self._collations()
+        self._enums()
+        self._domains()
+        self._composite_types()
+        self._sequences()
+        self._functions(after_tables=False)
+        self._tables()
+        self._sequence_ownership()
+        self._functions(after_tables=True)
+        self._constraints()
+        self._indexes()
+        self._views()
+        self._triggers()
+        self._policies_and_rls()
+        self._comments()
+        if self.with_privileges:
+            self._owners()
+            self._privileges()
+        self._drop_removed()
+        for item in sorted(self.new.uncovered):
+            self.warnings.append(f"not covered by the diff: {item}")
+        return Plan(self.changes, self.warnings, self.refusals)
+
+    # ---- what must be recreated ------------------------------------------------------------
+
+    def _find_recreations(self) -> None:
+        old, new = self.old, self.new
+        for key, table in old.tables.items():
+            target = new.tables.get(key)
+            if target is not None and (
+                table.kind != target.kind or table.partition_key != target.partition_key
+            ):
+                self.recreated_relations.add(key)
+        changed_tables = set(self.recreated_relations)
+        for key, enum in old.enums.items():
+            target = new.enums.get(key)
+            if target is not None and not _is_prefix_extension(enum.labels, target.labels):
+                self.recreated_enums.add(key)
+                for column_key in enum_users(enum, "column"):
+                    located = self.old_column(column_key)
+                    if located is not None:
+                        changed_tables.add(located[0].key)
+                self.recreated_relations.update(k for k in enum_users(enum, "view") if k in new.views)
+        for key, table in old.tables.items():
+            target = new.tables.get(key)
+            if target is None or key in self.recreated_relations:
+                continue
+            for name, column in table.columns.items():
+                wanted = target.columns.get(name)
+                if (
+                    wanted is None
+                    or wanted.type != column.type
+                    or wanted.collation != column.collation
+                    or qualify(wanted.type_schema, wanted.type_name) in self.recreated_enums
+                ):
+                    changed_tables.add(key)
+                if wanted is not None and _needs_column_recreate(column, wanted):
+                    self.recreated_columns.add((key, name))
+                    changed_tables.add(key)
+        changed_tables |= self._find_function_replacements()
+        changed = changed_tables | self.recreated_functions
+        for key in _view_order(old.views):
+            view = old.views[key]
+            target = new.views.get(key)
+            if target is None:
+                continue
+            if (
+                (view.definition, view.materialized) != (target.definition, target.materialized)
+                or changed.intersection(view.depends_on)
+                or self.recreated_relations.intersection(view.depends_on)
+            ):
+                self.recreated_relations.add(key)
+                changed.add(key)
+        for key in list(self.recreated_relations):
+            if key in old.tables:
+                self._recreate_dependents_of_table(key)
+
+    def _recreate_dependents_of_table(self, key: str) -> None:
+        for child_key, child in self.old.tables.items():
+            if (
+                key in child.parents
+                and child_key in self.new.tables
+                and child_key not in self.recreated_relations
+            ):
+                self.recreated_relations.add(child_key)
+                self._recreate_dependents_of_table(child_key)
+        for view_key, view in self.old.views.items():
+            if key in view.depends_on and view_key in self.new.views:
+                self.recreated_relations.add(view_key)
+
+    def _effective_old(self) -> Snapshot:
+        """`old` without the objects that are dropped and recreated, so they diff as new."""
+        eff = copy.copy(self.old)
+        gone = self.recreated_relations
+        eff.tables = {k: v for k, v in self.old.tables.items() if k not in gone}
+        eff.views = {k: v for k, v in self.old.views.items() if k not in gone}
+        eff.indexes = {k: v for k, v in self.old.indexes.items() if v.table_key not in gone}
+        eff.constraints = {
+            k: v
+            for k, v in self.old.constraints.items()
+            if v.table_key not in gone and (v.ref_table is None or v.ref_table not in gone)
+        }
+        eff.triggers = {
+            k: v
+            for k, v in self.old.triggers.items()
+            if v.table_key not in gone and v.function_key not in self.recreated_functions
+        }
+        eff.policies = {k: v for k, v in self.old.policies.items() if v.table_key not in gone}
+        eff.sequences = {
+            k: v
+            for k, v in self.old.sequences.items()
+            if not (v.owned_by and v.owned_by.rsplit(".", 1)[0] in gone)
+        }
+        eff.functions = {k: v for k, v in self.old.functions.items() if k not in self.recreated_functions}
+        eff.enums = {k: v for k, v in self.old.enums.items() if k not in self.recreated_enums}
+        privileges = {
+            k: v
+            for k, v in self.old.privileges.items()
+            if v.object_key not in gone
+            and v.object_key not in self.recreated_functions
+            and v.object_key not in self.recreated_enums
+        }
+        for key, func in self.new.functions.items():
+            if key not in eff.functions:
+                privileges.update(
+                    _default_grant("function" if func.kind == "f" else "procedure", key, "EXECUTE")
+                )
+        for kind, new_objects, old_objects in (
+            ("type", self.new.enums, eff.enums),
+            ("type", self.new.composite_types, eff.composite_types),
+            ("domain", self.new.domains, eff.domains),
+        ):
+            for key in new_objects:
+                if key not in old_objects:
+                    privileges.update(_default_grant(kind, key, "USAGE"))
+        eff.privileges = privileges
+        return eff
+
+    # ---- phase: drop dependents --------------------------------------------------------------
+
+    def _drop_dependents(self) -> None:
+        old, new, eff = self.old, self.new, self.eff
+        for key in sorted(old.triggers):
+            trigger = old.triggers[key]
+            target = new.triggers.get(key)
+            if trigger.table_key not in new.tables or trigger.table_key in self.recreated_relations:
+                continue
+            if key not in eff.triggers or target is None or target.definition != trigger.definition:
+                eff.triggers.pop(key, None)
+                self.add(
+                    "trigger",
+                    key,
+                    f"drop trigger {key}",
+                    [f"DROP TRIGGER {ident(trigger.name)} ON {ddl.table_of(trigger)};"],
+                    lock="SHARE ROW EXCLUSIVE",
+                )
+        for key in sorted(old.policies):
+            policy = old.policies[key]
+            target = new.policies.get(key)
+            if key in eff.policies and (target is None or _policy_shape(target) != _policy_shape(policy)):
+                eff.policies.pop(key)
+                self.add("policy", key, f"drop policy {key}", [ddl.drop_policy(policy)])
+        for key in reversed(_view_order(old.views)):
+            if key not in new.views or key in self.recreated_relations:
+                view = old.views[key]
+                self.add("view", key, f"drop view {key}", [ddl.drop_view(view)])
+        for key in sorted(self.recreated_relations):
+            if key in old.tables:
+                self.add(
+                    "table",
+                    key,
+                    f"recreate table {key} (no ALTER can change its partitioning): its rows are lost",
+                    [f"DROP TABLE {ddl.rel(old.tables[key])} CASCADE;"],
+                    data_loss=True,
+                )
+        self._drop_function_dependents()
+        removed = [
+            con
+            for key, con in sorted(eff.constraints.items())
+            if _constraint_shape(new.constraints.get(key)) != _constraint_shape(con)
+        ]
+        for con in sorted(removed, key=lambda c: (c.kind != "f", c.key)):
+            if con.inherited_from_partition or not con.is_local or con.table_key not in new.tables:
+                continue
+            eff.constraints.pop(con.key)
+            self.add("constraint", con.key, f"drop constraint {con.key}", [ddl.drop_constraint(con)])
+        for key, index in sorted(eff.indexes.items()):
+            target = new.indexes.get(key)
+            if index.constraint_name or index.parent_index:
+                continue
+            if target is None or target.definition != index.definition or target.constraint_name:
+                eff.indexes.pop(key)
+                if index.table_key in new.tables or index.table_key in new.views:
+                    self.drop_index(index)
+
+    # ---- phase: drop what disappeared ----------------------------------------------------------
+
+    def _drop_removed(self) -> None:
+        old, new = self.old, self.new
+        removed_tables = [
+            k
+            for k in reversed(_table_order(old.tables))
+            if k not in new.tables and not self.recreated_relations.intersection(_ancestors(old.tables, k))
+        ]
+        removed_functions = sorted(set(old.functions) - set(new.functions) - self.recreated_functions)
+        early = [k for k in removed_functions if set(old.functions[k].uses_tables) & set(removed_tables)]
+        for key in early:
+            self._drop_function(old.functions[key])
+        for key in removed_tables:
+            table = old.tables[key]
+            self.add("table", key, f"drop table {key}", [f"DROP TABLE {ddl.rel(table)};"], data_loss=True)
+        dropped_columns = set()
+        for table_key, table in old.tables.items():
+            kept = new.tables.get(table_key)
+            for name in table.columns:
+                if kept is None or name not in kept.columns:
+                    dropped_columns.add(column_key(table_key, name))
+        for key in sorted(set(self.eff.sequences) - set(new.sequences)):
+            seq = old.sequences[key]
+            if seq.is_identity or (seq.owned_by and seq.owned_by in dropped_columns):
+                continue
+            self.add("sequence", key, f"drop sequence {key}", [f"DROP SEQUENCE {ddl.rel(seq)};"], lock="none")
+        for key in removed_functions:
+            if key not in early:
+                self._drop_function(old.functions[key])
+        for kind, objects, wanted, word in (
+            ("type", old.composite_types, new.composite_types, "TYPE"),
+            ("domain", old.domains, new.domains, "DOMAIN"),
+            ("type", old.enums, new.enums, "TYPE"),
+            ("collation", old.collations, new.collations, "COLLATION"),
+        ):
+            for key in sorted(set(objects) - set(wanted)):
+                self.add(
+                    kind,
+                    key,
+                    f"drop {word.lower()} {key}",
+                    [f"DROP {word} {ddl.rel(objects[key])};"],
+                    lock="none",
+                )
+        for key in sorted(set(old.extensions) - set(new.extensions)):
+            self.add(
+                "extension",
+                key,
+                f"drop extension {key}",
+                [f"DROP EXTENSION {ident(old.extensions[key].name)};"],
+                lock="none",
+            )
+        for key in sorted(set(old.schemas) - set(new.schemas)):
+            self.add(
+                "schema",
+                key,
+                f"drop schema {key}",
+                [f"DROP SCHEMA {ident(old.schemas[key].name)};"],
+                lock="none",
+            )
+
+    def _drop_function(self, func: Function) -> None:
+        self.add(
+            "function",
+            func.key,
+            f"drop function {func.key}",
+            [ddl.drop_function(func)],
+            lock="none",
+        )

@@ -1,0 +1,228 @@
+"""Shared ground of the schema diff: the differ's state and bookkeeping, ordering and shape helpers.
+
+`DifferBase` holds both snapshots, the effective old snapshot (without what
+is recreated) and the changes found so far; the phase mixins in
+`diff_tables` and `diff_objects` and the orchestrator in `diff` build on it.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+from senior_backend.common.pg.model import (
+    Column,
+    Constraint,
+    Function,
+    Index,
+    Privilege,
+    Sequence,
+    Snapshot,
+    Table,
+    View,
+)
+from senior_backend.common.pg.quoting import quote_ident
+from senior_backend.dbtool.diff import ddl
+from senior_backend.dbtool.diff.changes import Change
+
+# Type changes PostgreSQL does without rewriting the table (binary-coercible) or that cannot lose data.
+_WIDENING = {
+    ("smallint", "integer"),
+    ("smallint", "bigint"),
+    ("integer", "bigint"),
+    ("real", "double precision"),
+    ("timestamp without time zone", "timestamp with time zone"),
+    ("character varying", "text"),
+    ("character", "text"),
+    ("character", "character varying"),
+    ("cidr", "inet"),
+    ("json", "jsonb"),
+}
+_NO_REWRITE = {("character varying", "text"), ("cidr", "inet")}
+_TYPMOD = re.compile(r"^(?P<base>[a-z ]+?)(?:\((?P<args>[0-9, ]+)\))?$")
+
+
+def _type_parts(type_text: str) -> tuple[str, tuple[int, ...]]:
+    match = _TYPMOD.match(type_text)
+    if not match:
+        return type_text, ()
+    args = tuple(int(x) for x in (match["args"] or "").replace(" ", "").split(",") if x)
+    return match["base"], args
+
+
+def type_change_cost(old: str, new: str) -> tuple[bool, bool]:
+    """(rewrites, can_lose_data) for ALTER COLUMN TYPE from `old` to `new`."""
+    old_base, old_args = _type_parts(old)
+    new_base, new_args = _type_parts(new)
+    if old_base == new_base:
+        if old_base in {"character varying", "character", "bit varying"}:
+            widening = not new_args or (old_args and new_args[0] >= old_args[0])
+            return (old_base == "character" and bool(new_args)), not widening
+        if old_base == "numeric":
+            if not new_args:
+                return False, False
+            if old_args and len(new_args) == len(old_args) and new_args[-1] == old_args[-1]:
+                return False, new_args[0] < old_args[0]
+            return True, True
+        return True, True
+    if (old_base, new_base) in _WIDENING:
+        return (old_base, new_base) not in _NO_REWRITE, False
+    return True, True
+
+
+class DifferBase:
+    """State shared by every phase of one diff."""
+
+    eff: Snapshot
+
+    def __init__(self, old: Snapshot, new: Snapshot, with_privileges: bool) -> None:
+        self.old = old
+        self.new = new
+        self.with_privileges = with_privileges
+        self.changes: list[Change] = []
+        self.warnings: list[str] = []
+        self.recreated_relations: set[str] = set()
+        self.recreated_functions: set[str] = set()
+        self.recreated_enums: set[str] = set()
+        self.recreated_columns: set[tuple[str, str]] = set()
+        self.function_replaces: dict[str, Function] = {}
+        self.refusals: list[str] = []
+        self._identity_index: dict[int, dict[str, Sequence]] = {}
+        self._old_columns: dict[str, tuple[Table, Column]] | None = None
+
+    # ---- bookkeeping -------------------------------------------------------------------------
+
+    def add(self, kind: str, key: str, description: str, up: list[str], **flags: object) -> None:
+        self.changes.append(Change(kind, key, description, up, **flags))  # type: ignore[arg-type]
+
+    def drop_index(self, index: Index, why: str | None = None) -> None:
+        """DROP INDEX, CONCURRENTLY unless the index is partitioned (a partitioned one cannot be)."""
+        concurrent = not index.is_partitioned
+        self.add(
+            "index",
+            index.key,
+            f"drop index {index.key}" + (f" ({why})" if why else ""),
+            [f"DROP INDEX {'CONCURRENTLY ' if concurrent else ''}{ddl.rel(index)};"],
+            lock="SHARE UPDATE EXCLUSIVE" if concurrent else "ACCESS EXCLUSIVE",
+            no_transaction=concurrent,
+        )
+
+    def forget_default(self, table_key: str, column_name: str) -> None:
+        """The effective old table loses a column's default (dropped early), so `_alter_column` sets it again."""
+        table = copy.copy(self.eff.tables[table_key])
+        table.columns = {
+            name: replace(col, default_expr=None) if name == column_name else col
+            for name, col in table.columns.items()
+        }
+        self.eff.tables = {**self.eff.tables, table_key: table}
+
+    def old_column(self, key: str) -> tuple[Table, Column] | None:
+        """A column of the old snapshot by its key `schema.table.column`."""
+        if self._old_columns is None:
+            self._old_columns = {
+                column_key(table.key, column.name): (table, column)
+                for table in self.old.tables.values()
+                for column in table.columns.values()
+            }
+        return self._old_columns.get(key)
+
+    def existing_table(self, key: str) -> bool:
+        """True when the table exists before the migration and is kept (so online-safe forms matter)."""
+        return key in self.old.tables and key not in self.recreated_relations
+
+
+# ---- helpers -------------------------------------------------------------------------------------
+
+
+def _unquote(name: str) -> str:
+    return name[1:-1].replace('""', '"') if name.startswith('"') else name
+
+
+def column_key(table_key: str, column_name: str) -> str:
+    """A column's key, `schema.table.column`, as the catalog queries spell it."""
+    return f"{table_key}.{quote_ident(column_name)}"
+
+
+def _is_prefix_extension(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
+    """True when `new` keeps every old label in the same relative order (so ADD VALUE suffices)."""
+    return [label for label in new if label in old] == list(old)
+
+
+def _needs_column_recreate(old: Column, new: Column) -> bool:
+    if new.generated == "s":
+        return old.generated != "s" or old.default_expr != new.default_expr
+    return False
+
+
+def _function_needs_drop(old: Function, new: Function) -> bool:
+    return (old.result, old.kind, old.arguments) != (new.result, new.kind, new.arguments)
+
+
+def _constraint_shape(con: Constraint | None) -> tuple | None:
+    if con is None:
+        return None
+    return (con.kind, con.definition, con.deferrable, con.deferred)
+
+
+def _policy_shape(policy: object) -> tuple:
+    return tuple(
+        getattr(policy, name) for name in ("permissive", "command", "roles", "using_expr", "check_expr")
+    )
+
+
+def _sequence_shape(seq: Sequence) -> tuple:
+    return (seq.data_type, seq.start, seq.increment, seq.min_value, seq.max_value, seq.cache, seq.cycle)
+
+
+def _default_grant(kind: str, key: str, privilege: str) -> dict[str, Privilege]:
+    priv = Privilege(kind, key, None, "PUBLIC", privilege, False)
+    return {priv.key: priv}
+
+
+def _topological(keys: Iterable[str], requires: Callable[[str], Iterable[str]]) -> list[str]:
+    """Keys ordered so that each comes after what it requires (ties broken by key, so deterministic)."""
+    pending = sorted(keys)
+    known = set(pending)
+    done: list[str] = []
+    placed: set[str] = set()
+
+    def visit(key: str, trail: tuple[str, ...]) -> None:
+        if key in placed or key in trail:
+            return
+        for dependency in sorted(requires(key)):
+            if dependency in known:
+                visit(dependency, (*trail, key))
+        placed.add(key)
+        done.append(key)
+
+    for key in pending:
+        visit(key, ())
+    return done
+
+
+def _ancestors(tables: dict[str, Table], key: str) -> set[str]:
+    found: set[str] = set()
+    pending = list(tables[key].parents)
+    while pending:
+        parent = pending.pop()
+        if parent not in found:
+            found.add(parent)
+            pending.extend(tables[parent].parents if parent in tables else ())
+    return found
+
+
+def _view_order(views: dict[str, View]) -> list[str]:
+    return _topological(views, lambda key: views[key].depends_on)
+
+
+def _table_order(tables: dict[str, Table]) -> list[str]:
+    return _topological(tables, lambda key: tables[key].parents)
+
+
+def _collation_shape(collation: object) -> tuple:
+    return tuple(
+        getattr(collation, name)
+        for name in ("provider", "deterministic", "lc_collate", "lc_ctype", "icu_locale")
+    )

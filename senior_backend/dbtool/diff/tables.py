@@ -1,0 +1,413 @@
+"""Schema diff phases for tables: columns, identity, partitions and inheritance, constraints, indexes.
+
+Existing tables are altered in place with the online-safe forms (NOT VALID
+then VALIDATE, SET NOT NULL through a validated check, indexes built
+CONCURRENTLY, unique keys added USING INDEX).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+
+from senior_backend.common.pg.model import (
+    Column,
+    Constraint,
+    Index,
+    Sequence,
+    Snapshot,
+    Table,
+)
+from senior_backend.common.pg.quoting import ident
+from senior_backend.dbtool.diff import ddl
+from senior_backend.dbtool.diff.support import (
+    DifferBase,
+    _table_order,
+    column_key,
+    type_change_cost,
+)
+from senior_backend.dbtool.index_ddl import concurrent_index
+
+
+class TablePhases(DifferBase):
+    """Tables, columns, constraints and indexes."""
+
+    # ---- phase: tables ------------------------------------------------------------------------
+
+    def _tables(self) -> None:
+        for key in _table_order(self.new.tables):
+            table = self.new.tables[key]
+            old = self.eff.tables.get(key)
+            if old is None:
+                self._create_table(table)
+            else:
+                self._alter_table(old, table)
+
+    def _identity_sequence(self, snapshot: Snapshot, table: Table, column: Column) -> Sequence | None:
+        if not column.identity:
+            return None
+        by_owner = self._identity_index.get(id(snapshot))
+        if by_owner is None:
+            by_owner = {s.owned_by: s for s in snapshot.sequences.values() if s.is_identity and s.owned_by}
+            self._identity_index[id(snapshot)] = by_owner
+        return by_owner.get(column_key(table.key, column.name))
+
+    def _create_table(self, table: Table) -> None:
+        columns = [
+            ddl.column_definition(col, self._identity_sequence(self.new, table, col))
+            for col in sorted(table.columns.values(), key=lambda c: c.position)
+            if col.is_local or not table.parents
+        ]
+        parents = [self._parent_name(parent) for parent in table.parents]
+        statements = [ddl.create_table(table, columns, parents)]
+        if table.is_partition:
+            statements += self._partition_child_columns(table)
+        self.add("table", table.key, f"create table {table.key}", statements)
+
+    def _partition_child_columns(self, table: Table) -> list[str]:
+        """Defaults and NOT NULL a partition sets beyond its parent's."""
+        parent = self.new.tables.get(table.parents[0])
+        statements = []
+        for column in table.columns.values():
+            base = parent.columns.get(column.name) if parent else None
+            target = f"ALTER TABLE {ddl.rel(table)} ALTER COLUMN {ident(column.name)}"
+            if base is not None and base.default_expr != column.default_expr and column.default_expr:
+                statements.append(f"{target} SET DEFAULT {column.default_expr};")
+            if base is not None and column.not_null and not base.not_null:
+                statements.append(f"{target} SET NOT NULL;")
+        return statements
+
+    def _parent_name(self, key: str) -> str:
+        parent = self.new.tables.get(key) or self.old.tables[key]
+        return ddl.rel(parent)
+
+    def _alter_table(self, old: Table, table: Table) -> None:
+        name = ddl.rel(table)
+        key = table.key
+        for col_name in sorted(table.columns, key=lambda n: table.columns[n].position):
+            column = table.columns[col_name]
+            before = old.columns.get(col_name)
+            if before is None or (key, col_name) in self.recreated_columns:
+                self._add_column(table, column, replaced=before is not None)
+            elif before == column and not column.identity and column.type_kind != "e":
+                continue
+            else:
+                self._alter_column(old, table, before, column)
+        for col_name in sorted(set(old.columns) - set(table.columns)):
+            if not old.columns[col_name].is_local and old.parents:
+                continue
+            self.add(
+                "column",
+                f"{key}.{col_name}",
+                f"drop column {key}.{col_name}",
+                [f"ALTER TABLE {name} DROP COLUMN {ident(col_name)};"],
+                data_loss=True,
+            )
+        if old.persistence != table.persistence:
+            self.add(
+                "table",
+                key,
+                f"set {key} {'UNLOGGED' if table.persistence == 'u' else 'LOGGED'}",
+                [f"ALTER TABLE {name} SET {'UNLOGGED' if table.persistence == 'u' else 'LOGGED'};"],
+                rewrites=True,
+            )
+        self._alter_parents(old, table)
+
+    def _alter_parents(self, old: Table, table: Table) -> None:
+        name = ddl.rel(table)
+        if old.is_partition and (
+            not table.is_partition
+            or old.partition_bound != table.partition_bound
+            or old.parents != table.parents
+        ):
+            self.add(
+                "table",
+                table.key,
+                f"detach partition {table.key}",
+                [f"ALTER TABLE {self._parent_name(old.parents[0])} DETACH PARTITION {name};"],
+            )
+            old = copy.copy(old)
+            old.parents, old.is_partition = (), False
+        if table.is_partition and not old.is_partition:
+            self.add(
+                "table",
+                table.key,
+                f"attach partition {table.key}",
+                [
+                    f"ALTER TABLE {self._parent_name(table.parents[0])} ATTACH PARTITION {name} {table.partition_bound};"
+                ],
+                lock="SHARE UPDATE EXCLUSIVE",
+            )
+            return
+        if table.is_partition:
+            return
+        for parent in old.parents:
+            if parent not in table.parents:
+                self.add(
+                    "table",
+                    table.key,
+                    f"{table.key} no longer inherits {parent}",
+                    [f"ALTER TABLE {name} NO INHERIT {self._parent_name(parent)};"],
+                )
+        for parent in table.parents:
+            if parent not in old.parents:
+                self.add(
+                    "table",
+                    table.key,
+                    f"{table.key} inherits {parent}",
+                    [f"ALTER TABLE {name} INHERIT {self._parent_name(parent)};"],
+                )
+
+    def _add_column(self, table: Table, column: Column, *, replaced: bool) -> None:
+        if not column.is_local and table.parents:
+            return
+        name = ddl.rel(table)
+        key = f"{table.key}.{column.name}"
+        statements = []
+        if replaced:
+            statements.append(f"ALTER TABLE {name} DROP COLUMN {ident(column.name)};")
+        definition = ddl.column_definition(column, self._identity_sequence(self.new, table, column))
+        # NOT NULL with no default on a table with rows would fail: add it nullable, then the safe NOT NULL path.
+        needs_check = (
+            column.not_null and column.default_expr is None and not column.identity and not column.generated
+        )
+        if needs_check:
+            definition = definition.removesuffix(" NOT NULL")
+        statements.append(f"ALTER TABLE {name} ADD COLUMN {definition};")
+        volatile_default = column.default_expr is not None and (
+            "(" in column.default_expr and "::" not in column.default_expr.split("(")[0]
+        )
+        self.add(
+            "column",
+            key,
+            f"{'recreate' if replaced else 'add'} column {key}"
+            + (" (generated: recomputed from its expression)" if column.generated else ""),
+            statements,
+            rewrites=bool(
+                column.generated
+                or column.identity
+                or (volatile_default and not column.default_expr.startswith("nextval"))
+            ),
+            data_loss=replaced and not column.generated,
+        )
+        if needs_check:
+            self._set_not_null(table, column)
+
+    def _set_not_null(self, table: Table, column: Column) -> None:
+        name = ddl.rel(table)
+        check = ddl.helper_name("nn", f"{table.key}.{column.name}")
+        col = ident(column.name)
+        self.add(
+            "column",
+            f"{table.key}.{column.name}",
+            f"set {table.key}.{column.name} NOT NULL through a validated check (no long exclusive lock)",
+            [
+                f"ALTER TABLE {name} ADD CONSTRAINT {ident(check)} CHECK ({col} IS NOT NULL) NOT VALID;",
+                f"ALTER TABLE {name} VALIDATE CONSTRAINT {ident(check)};",
+                f"ALTER TABLE {name} ALTER COLUMN {col} SET NOT NULL;",
+                f"ALTER TABLE {name} DROP CONSTRAINT {ident(check)};",
+            ],
+        )
+
+    def _alter_column(self, old_table: Table, table: Table, before: Column, column: Column) -> None:
+        name = ddl.rel(table)
+        key = f"{table.key}.{column.name}"
+        target = f"ALTER TABLE {name} ALTER COLUMN {ident(column.name)}"
+        if before.generated == "s" and not column.generated:
+            self.add("column", key, f"stop generating {key}", [f"{target} DROP EXPRESSION;"])
+            before = replace(before, generated="", default_expr=None)
+        type_changed = before.type != column.type or before.collation != column.collation
+        if type_changed:
+            rewrites, lossy = type_change_cost(before.type, column.type)
+            if before.type_kind == "e" or column.type_kind == "e":
+                using = f"{ident(column.name)}::text::{column.type}"
+            else:
+                using = f"{ident(column.name)}::{column.type}"
+            collate = f" COLLATE {ident(column.collation)}" if column.collation else ""
+            statements = []
+            if before.default_expr is not None and not before.identity:
+                statements.append(f"{target} DROP DEFAULT;")
+                before = replace(before, default_expr=None)
+            statements.append(f"{target} TYPE {column.type}{collate} USING {using};")
+            self.add(
+                "column",
+                key,
+                f"change type of {key} from {before.type} to {column.type}",
+                statements,
+                rewrites=rewrites and before.type != column.type,
+                data_loss=lossy and before.type != column.type,
+            )
+        if before.identity != column.identity:
+            self._alter_identity(table, before, column, target)
+        elif column.identity:
+            old_seq = self._identity_sequence(self.old, old_table, before)
+            new_seq = self._identity_sequence(self.new, table, column)
+            if old_seq and new_seq:
+                clauses = ddl.identity_alterations(old_seq, new_seq)
+                if old_seq.data_type != new_seq.data_type:
+                    self.add(
+                        "sequence",
+                        new_seq.key,
+                        f"identity sequence type of {key}",
+                        [f"ALTER SEQUENCE {ddl.rel(new_seq)} AS {new_seq.data_type};"],
+                        lock="none",
+                    )
+                if clauses:
+                    self.add("column", key, f"identity options of {key}", [f"{target} {' '.join(clauses)};"])
+        if before.default_expr != column.default_expr and not column.identity and column.generated != "s":
+            if column.default_expr is None:
+                self.add("column", key, f"drop default of {key}", [f"{target} DROP DEFAULT;"])
+            else:
+                self.add(
+                    "column", key, f"set default of {key}", [f"{target} SET DEFAULT {column.default_expr};"]
+                )
+        if before.not_null != column.not_null:
+            if column.not_null:
+                self._set_not_null(table, column)
+            else:
+                self.add("column", key, f"drop NOT NULL of {key}", [f"{target} DROP NOT NULL;"])
+
+    def _alter_identity(self, table: Table, before: Column, column: Column, target: str) -> None:
+        key = f"{table.key}.{column.name}"
+        if not column.identity:
+            self.add("column", key, f"drop identity of {key}", [f"{target} DROP IDENTITY;"])
+        elif not before.identity:
+            seq = self._identity_sequence(self.new, table, column)
+            clause = ddl.identity_clause(column, seq)
+            statements = []
+            if before.default_expr is not None:
+                statements.append(f"{target} DROP DEFAULT;")
+            statements.append(f"{target} ADD {clause};")
+            self.add("column", key, f"make {key} an identity column", statements)
+        else:
+            when = "ALWAYS" if column.identity == "a" else "BY DEFAULT"
+            self.add(
+                "column", key, f"identity of {key} generated {when}", [f"{target} SET GENERATED {when};"]
+            )
+
+    # ---- phase: constraints and indexes -------------------------------------------------------
+
+    def _constraints(self) -> None:
+        wanted = [
+            con
+            for key, con in sorted(self.new.constraints.items())
+            if key not in self.eff.constraints and con.is_local and not con.inherited_from_partition
+        ]
+        for con in sorted(wanted, key=lambda c: (c.kind == "f", c.key)):
+            self._add_constraint(con)
+
+    def _add_constraint(self, con: Constraint) -> None:
+        existing = self.existing_table(con.table_key)
+        table = self.new.tables[con.table_key]
+        if not existing:
+            self.add(
+                "constraint",
+                con.key,
+                f"add constraint {con.key}",
+                [ddl.add_constraint(con, not_valid=False)],
+                lock="SHARE ROW EXCLUSIVE" if con.kind == "f" else "ACCESS EXCLUSIVE",
+            )
+            return
+        if con.kind in ("c", "f") and con.validated:
+            table_of = ddl.table_of(con)
+            self.add(
+                "constraint",
+                con.key,
+                f"add constraint {con.key} NOT VALID (checks new rows only, brief lock)",
+                [ddl.add_constraint(con, not_valid=True)],
+                lock="SHARE ROW EXCLUSIVE" if con.kind == "f" else "ACCESS EXCLUSIVE",
+            )
+            self.add(
+                "constraint",
+                con.key,
+                f"validate constraint {con.key} (scans existing rows without blocking writes)",
+                [f"ALTER TABLE {table_of} VALIDATE CONSTRAINT {ident(con.name)};"],
+                lock="SHARE UPDATE EXCLUSIVE",
+            )
+            return
+        index = self._constraint_index(con)
+        if con.kind in ("p", "u") and index is not None and not table.is_partitioned:
+            self.add(
+                "index",
+                index.key,
+                f"build the index of {con.key} without blocking writes",
+                [concurrent_index(index.definition, if_not_exists=False) + ";"],
+                lock="SHARE UPDATE EXCLUSIVE",
+                no_transaction=True,
+            )
+            self.add(
+                "constraint",
+                con.key,
+                f"add constraint {con.key} using its index",
+                [ddl.constraint_using_index(con, index.name)],
+            )
+            return
+        self.add(
+            "constraint", con.key, f"add constraint {con.key}", [ddl.add_constraint(con, not_valid=False)]
+        )
+
+    def _constraint_index(self, con: Constraint) -> Index | None:
+        return next(
+            (
+                i
+                for i in self.new.indexes.values()
+                if i.table_key == con.table_key and i.constraint_name == con.name
+            ),
+            None,
+        )
+
+    def _indexes(self, *, on_views: bool = False) -> None:
+        for key in sorted(self.new.indexes):
+            index = self.new.indexes[key]
+            if index.constraint_name or index.parent_index or key in self.eff.indexes:
+                continue
+            if (index.table_key in self.new.views) != on_views:
+                continue
+            if index.is_partitioned and self.existing_table(index.table_key):
+                self._partitioned_index(index)
+                continue
+            concurrent = self.existing_table(index.table_key) and not index.is_partitioned
+            concurrent = concurrent or (on_views and index.table_key in self.eff.views)
+            definition = (
+                index.definition.replace(" ON ONLY ", " ON ", 1) if index.is_partitioned else index.definition
+            )
+            if concurrent:
+                definition = concurrent_index(definition, if_not_exists=False)
+            self.add(
+                "index",
+                key,
+                f"create index {key}" + (" without blocking writes" if concurrent else ""),
+                [definition + ";"],
+                lock="SHARE UPDATE EXCLUSIVE" if concurrent else "SHARE",
+                no_transaction=concurrent,
+            )
+
+    def _partitioned_index(self, index: Index) -> None:
+        """Online index on an existing partitioned table: ON ONLY the parent, each partition
+        concurrently, then attach (PostgreSQL cannot build it CONCURRENTLY in one statement)."""
+        self.add(
+            "index",
+            index.key,
+            f"create index {index.key} on the parent only (instant; valid once every partition is attached)",
+            [index.definition + ";"],
+            lock="SHARE",
+        )
+        for key in sorted(self.new.indexes):
+            child = self.new.indexes[key]
+            if child.parent_index != index.key:
+                continue
+            self.add(
+                "index",
+                key,
+                f"create partition index {key} without blocking writes",
+                [concurrent_index(child.definition, if_not_exists=False) + ";"],
+                lock="SHARE UPDATE EXCLUSIVE",
+                no_transaction=True,
+            )
+            self.add(
+                "index",
+                key,
+                f"attach {key} to {index.key}",
+                [f"ALTER INDEX {ddl.rel(index)} ATTACH PARTITION {ddl.rel(child)};"],
+                lock="SHARE UPDATE EXCLUSIVE",
+            )

@@ -1,0 +1,306 @@
+"""Lint a migration file for operations that lock or rewrite busy tables, or lose data.
+
+Statements are parsed with PostgreSQL's own parser (pglast). Rule names follow
+squawk's where the hazard is the same, so findings are easy to compare; tables
+created in the same file are exempt from the lock rules (nobody else uses
+them yet), and SET NOT NULL after a VALIDATE CONSTRAINT on the same table is
+the safe path (PostgreSQL uses the validated check instead of scanning);
+squawk knows neither. Each finding has a rule, a level, the
+line and column of the statement, a message and a fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pglast.enums import AlterTableType, ConstrType, DropBehavior, ObjectType
+
+from senior_backend.common.errors import BadInput
+from senior_backend.dbtool.migration_files import is_no_transaction
+from senior_backend.dbtool.sqltext import Statement, parse_one, read_sql, split_statements
+
+ERROR, WARNING = "error", "warning"
+_TRUE = {"true", "on", "1", "yes"}
+_SAFE_DEFAULT_FUNCTIONS = {"now", "current_timestamp", "statement_timestamp", "transaction_timestamp"}
+
+FIXES = {
+    "require-concurrent-index-creation": "CREATE INDEX CONCURRENTLY in a no-transaction migration",
+    "require-concurrent-index-deletion": "DROP INDEX CONCURRENTLY in a no-transaction migration",
+    "adding-foreign-key-constraint": "add the foreign key NOT VALID, then VALIDATE CONSTRAINT in a later statement",
+    "constraint-missing-not-valid": "add the check NOT VALID, then VALIDATE CONSTRAINT in a later statement",
+    "adding-not-nullable-field": "add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL and drop the check",
+    "changing-column-type": "add a new column, backfill in batches, switch readers, drop the old column",
+    "adding-field-with-default": "add the column without a default, backfill in batches, then SET DEFAULT",
+    "adding-required-field": "add the column nullable (or with a constant default), backfill, then make it NOT NULL",
+    "disallowed-unique-constraint": "CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX",
+    "renaming-column": "add the new column, write to both, backfill, switch readers, then drop the old one",
+    "renaming-table": "create a view with the old name while the application moves over",
+    "ban-drop-column": "stop using the column in the application first; drop it in a later, reviewed migration",
+    "ban-drop-table": "rename the table away first and drop it once nothing uses it",
+    "ban-drop-database": "never drop a database from a migration",
+    "ban-concurrent-index-creation-in-transaction": "start the file with '-- senior-backend: no-transaction'",
+    "require-lock-timeout": "SET lock_timeout = '5s'; at the top of the migration",
+    "require-statement-timeout": "SET statement_timeout = '...'; at the top of the migration",
+    "adding-exclusion-constraint": "build it during a maintenance window: it scans the table under ACCESS EXCLUSIVE",
+    "ban-truncate": "delete the rows in batches, or truncate by hand after a reviewed backup",
+    "ban-drop-schema": "drop the schema's objects one by one (each reviewed), then DROP SCHEMA without CASCADE",
+    "ban-vacuum-full": "use pg_repack (no long lock), or run VACUUM FULL by hand in a maintenance window",
+    "ban-cluster": "use pg_repack (no long lock), or run CLUSTER by hand in a maintenance window",
+}
+MESSAGES = {
+    "require-concurrent-index-creation": "CREATE INDEX without CONCURRENTLY blocks writes to {table} while it builds",
+    "require-concurrent-index-deletion": "DROP INDEX without CONCURRENTLY takes ACCESS EXCLUSIVE on the table",
+    "adding-foreign-key-constraint": "adding a validated foreign key scans {table} while blocking writes on both tables",
+    "constraint-missing-not-valid": "adding a validated check scans {table} under ACCESS EXCLUSIVE",
+    "adding-not-nullable-field": "SET NOT NULL scans {table} under ACCESS EXCLUSIVE",
+    "changing-column-type": "changing a column type usually rewrites {table} under ACCESS EXCLUSIVE",
+    "adding-field-with-default": "a volatile default rewrites {table} under ACCESS EXCLUSIVE",
+    "adding-required-field": "a NOT NULL column without a default fails on a table with rows",
+    "disallowed-unique-constraint": "adding a UNIQUE/PRIMARY KEY constraint builds its index under ACCESS EXCLUSIVE",
+    "renaming-column": "renaming a column breaks the running application",
+    "renaming-table": "renaming a table breaks the running application",
+    "ban-drop-column": "dropping a column loses data",
+    "ban-drop-table": "dropping a table loses data",
+    "ban-drop-database": "dropping a database loses data",
+    "ban-concurrent-index-creation-in-transaction": "CONCURRENTLY cannot run inside a transaction block",
+    "require-lock-timeout": "no lock_timeout is set before the first statement that takes a lock",
+    "require-statement-timeout": "no statement_timeout is set before the first statement that takes a lock",
+    "adding-exclusion-constraint": "adding an exclusion constraint builds its index under ACCESS EXCLUSIVE",
+    "ban-truncate": "TRUNCATE deletes every row of {table} (and takes ACCESS EXCLUSIVE)",
+    "ban-drop-schema": "DROP SCHEMA ... CASCADE drops every object in the schema and its data",
+    "ban-vacuum-full": "VACUUM FULL rewrites {table} under ACCESS EXCLUSIVE: reads and writes wait",
+    "ban-cluster": "CLUSTER rewrites {table} under ACCESS EXCLUSIVE: reads and writes wait",
+}
+LEVELS = {
+    "ban-drop-column": ERROR,
+    "ban-drop-table": ERROR,
+    "ban-drop-database": ERROR,
+    "ban-concurrent-index-creation-in-transaction": ERROR,
+    "adding-required-field": ERROR,
+    "ban-truncate": ERROR,
+    "ban-drop-schema": ERROR,
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    level: str
+    line: int
+    statement: str
+    message: str
+    fix: str
+
+    def to_json(self) -> dict:
+        return self.__dict__.copy()
+
+
+def lint_file(path: Path) -> list[Finding]:
+    if not path.is_file():
+        raise BadInput("no-file", f"{path} is not a file")
+    return lint_sql(read_sql(path), str(path))
+
+
+def lint_targets(path: Path) -> list[Path]:
+    """The files `--lint PATH` reads: the file itself, or a folder's .sql files except `.down.sql` ones.
+
+    Down migrations undo what the up file did, so their drops are expected and not reported.
+    """
+    if path.is_dir():
+        files = sorted(f for f in path.glob("*.sql") if not f.name.endswith(".down.sql"))
+        if not files:
+            raise BadInput("no-migrations", f"{path} holds no .sql migration files")
+        return files
+    if not path.is_file():
+        raise BadInput("no-file", f"{path} does not exist")
+    return [path]
+
+
+def lint_sql(text: str, source: str = "<sql>") -> list[Finding]:
+    """Every hazard of a migration's statements, in file order."""
+    linter = _Linter(is_no_transaction(text))
+    for statement in split_statements(text, source):
+        linter.check(statement)
+    return linter.findings
+
+
+def _name(range_var: object) -> str:
+    schema = getattr(range_var, "schemaname", None)
+    name = getattr(range_var, "relname", "?")
+    return f"{schema}.{name}" if schema else str(name)
+
+
+class _Linter:
+    def __init__(self, no_transaction: bool) -> None:
+        self.no_transaction = no_transaction
+        self.findings: list[Finding] = []
+        self.created: set[str] = set()
+        self.settings: set[str] = set()
+        self.validated: set[str] = set()
+
+    def report(self, rule: str, statement: Statement, table: str = "") -> None:
+        self.findings.append(
+            Finding(
+                rule,
+                LEVELS.get(rule, WARNING),
+                statement.line,
+                statement.first_line,
+                MESSAGES[rule].format(table=table or "the table"),
+                FIXES[rule],
+            )
+        )
+
+    def existing(self, range_var: object) -> bool:
+        return (
+            _name(range_var) not in self.created and getattr(range_var, "relname", None) not in self.created
+        )
+
+    def locking(self, statement: Statement) -> None:
+        for setting, rule in (
+            ("lock_timeout", "require-lock-timeout"),
+            ("statement_timeout", "require-statement-timeout"),
+        ):
+            if setting not in self.settings:
+                self.report(rule, statement)
+                self.settings.add(setting)
+
+    def check(self, statement: Statement) -> None:
+        node = parse_one(statement.text)
+        kind = type(node).__name__
+        handler = getattr(self, f"_{kind}", None)
+        if handler is not None:
+            handler(node, statement)
+
+    def _VariableSetStmt(self, node: object, statement: Statement) -> None:
+        self.settings.add(getattr(node, "name", "") or "")
+
+    def _CreateStmt(self, node: object, statement: Statement) -> None:
+        self.created.add(_name(node.relation))  # type: ignore[attr-defined]
+        self.created.add(node.relation.relname)  # type: ignore[attr-defined]
+
+    def _CreateTableAsStmt(self, node: object, statement: Statement) -> None:
+        self.created.add(_name(node.into.rel))  # type: ignore[attr-defined]
+        self.created.add(node.into.rel.relname)  # type: ignore[attr-defined]
+
+    def _IndexStmt(self, node: object, statement: Statement) -> None:
+        if not self.existing(node.relation) or not node.relation.inh:  # type: ignore[attr-defined]
+            return  # a new table, or ON ONLY a partitioned parent (instant)
+        if node.concurrent:  # type: ignore[attr-defined]
+            if not self.no_transaction:
+                self.report("ban-concurrent-index-creation-in-transaction", statement)
+            return
+        self.locking(statement)
+        self.report("require-concurrent-index-creation", statement, _name(node.relation))  # type: ignore[attr-defined]
+
+    def _DropStmt(self, node: object, statement: Statement) -> None:
+        kind = ObjectType(node.removeType).name  # type: ignore[attr-defined]
+        if kind == "OBJECT_INDEX" and not node.concurrent:  # type: ignore[attr-defined]
+            self.locking(statement)
+            self.report("require-concurrent-index-deletion", statement)
+        elif kind == "OBJECT_INDEX" and not self.no_transaction:
+            self.report("ban-concurrent-index-creation-in-transaction", statement)
+        elif kind == "OBJECT_TABLE":
+            self.report("ban-drop-table", statement)
+        elif kind == "OBJECT_SCHEMA" and DropBehavior(node.behavior) is DropBehavior.DROP_CASCADE:  # type: ignore[attr-defined]
+            self.report("ban-drop-schema", statement)
+
+    def _TruncateStmt(self, node: object, statement: Statement) -> None:
+        existing = [_name(rel) for rel in node.relations if self.existing(rel)]  # type: ignore[attr-defined]
+        if existing:
+            self.report("ban-truncate", statement, ", ".join(existing))
+
+    def _VacuumStmt(self, node: object, statement: Statement) -> None:
+        full = any(
+            getattr(option, "defname", "") == "full" and _enabled(option.arg) for option in node.options or ()
+        )  # type: ignore[attr-defined]
+        tables = [_name(rel.relation) for rel in node.rels or () if self.existing(rel.relation)]  # type: ignore[attr-defined]
+        if full and node.is_vacuumcmd and (tables or not node.rels):  # type: ignore[attr-defined]
+            self.report("ban-vacuum-full", statement, ", ".join(tables) or "every table")
+
+    def _ClusterStmt(self, node: object, statement: Statement) -> None:
+        relation = getattr(node, "relation", None)
+        if relation is None or self.existing(relation):
+            self.report(
+                "ban-cluster", statement, _name(relation) if relation is not None else "every clustered table"
+            )
+
+    def _DropdbStmt(self, node: object, statement: Statement) -> None:
+        self.report("ban-drop-database", statement)
+
+    def _RenameStmt(self, node: object, statement: Statement) -> None:
+        kind = ObjectType(node.renameType).name  # type: ignore[attr-defined]
+        if kind == "OBJECT_COLUMN":
+            self.report("renaming-column", statement)
+        elif kind == "OBJECT_TABLE":
+            self.report("renaming-table", statement)
+
+    def _AlterTableStmt(self, node: object, statement: Statement) -> None:
+        table = _name(node.relation)  # type: ignore[attr-defined]
+        if not self.existing(node.relation):  # type: ignore[attr-defined]
+            return
+        for cmd in node.cmds or ():  # type: ignore[attr-defined]
+            subtype = AlterTableType(cmd.subtype).name
+            if subtype in (
+                "AT_AddConstraint",
+                "AT_AddColumn",
+                "AT_AlterColumnType",
+                "AT_SetNotNull",
+                "AT_DropColumn",
+            ):
+                self.locking(statement)
+            if subtype == "AT_AddConstraint":
+                self._constraint(cmd.def_, statement, table)
+            elif subtype == "AT_AlterColumnType":
+                self.report("changing-column-type", statement, table)
+            elif subtype == "AT_ValidateConstraint":
+                self.validated.add(table)
+            elif subtype == "AT_SetNotNull" and table not in self.validated:
+                self.report("adding-not-nullable-field", statement, table)
+            elif subtype == "AT_DropColumn":
+                self.report("ban-drop-column", statement, table)
+            elif subtype == "AT_AddColumn":
+                self._add_column(cmd.def_, statement, table)
+
+    def _constraint(self, con: object, statement: Statement, table: str) -> None:
+        contype = ConstrType(con.contype).name  # type: ignore[attr-defined]
+        not_valid = bool(getattr(con, "skip_validation", False))
+        if contype == "CONSTR_FOREIGN" and not not_valid:
+            self.report("adding-foreign-key-constraint", statement, table)
+        elif contype == "CONSTR_CHECK" and not not_valid:
+            self.report("constraint-missing-not-valid", statement, table)
+        elif contype in ("CONSTR_UNIQUE", "CONSTR_PRIMARY") and not getattr(con, "indexname", None):
+            self.report("disallowed-unique-constraint", statement, table)
+        elif contype == "CONSTR_EXCLUSION":
+            self.report("adding-exclusion-constraint", statement, table)
+
+    def _add_column(self, column: object, statement: Statement, table: str) -> None:
+        constraints = [ConstrType(c.contype).name for c in (column.constraints or ())]  # type: ignore[attr-defined]
+        defaults = [
+            c.raw_expr for c in (column.constraints or ()) if ConstrType(c.contype).name == "CONSTR_DEFAULT"
+        ]  # type: ignore[attr-defined]
+        if "CONSTR_NOTNULL" in constraints and not defaults and "CONSTR_IDENTITY" not in constraints:
+            self.report("adding-required-field", statement, table)
+        for expr in defaults:
+            if _volatile(expr):
+                self.report("adding-field-with-default", statement, table)
+        if "CONSTR_GENERATED" in constraints or "CONSTR_IDENTITY" in constraints:
+            self.report("adding-field-with-default", statement, table)
+
+
+def _enabled(arg: object | None) -> bool:
+    """A boolean option's value: bare (`FULL`), or true/on/1 (`FULL true`, `FULL 1`)."""
+    if arg is None:
+        return True
+    value = getattr(arg, "sval", None) or getattr(arg, "ival", None) or getattr(arg, "boolval", False)
+    return str(value).lower() in _TRUE
+
+
+def _volatile(expr: object) -> bool:
+    """True when a default expression calls a function other than the transaction-stable clock ones."""
+    if type(expr).__name__ == "FuncCall":
+        name = str(expr.funcname[-1].sval).lower()  # type: ignore[attr-defined]
+        return name not in _SAFE_DEFAULT_FUNCTIONS
+    if type(expr).__name__ == "TypeCast":
+        return _volatile(expr.arg)  # type: ignore[attr-defined]
+    return False
