@@ -1,4 +1,8 @@
-"""Problems as values: a level, a stable code, a message and where it happened.
+"""Problems as values: a level, a stable rule name, a message, where it happened and a hint.
+
+Every tool's `--json` speaks this vocabulary for its problems (warnings,
+refusals, notes, findings): the keys `rule`, `level`, `message`, `where`,
+`hint`, and `level` one of `info`, `warning`, `error`.
 
 Parsers and analysers collect `Diagnostic`s instead of printing or raising; a CLI
 decides how to show them. A problem that has to stop the run is raised as one
@@ -25,10 +29,10 @@ class Level(str, Enum):
 
 @dataclass(frozen=True)
 class Diagnostic:
-    """One problem found in an input (spec, schema, migration file, ...)."""
+    """One problem found in an input (spec, schema, migration file, ...) or refused in a plan."""
 
     level: Level
-    code: str
+    rule: str
     message: str
     where: str | None = None
     hint: str | None = None
@@ -49,11 +53,16 @@ class Diagnostic:
         return data
 
 
-def error(code: str, message: str, where: str | None = None, hint: str | None = None) -> Diagnostic:
+def error(rule: str, message: str, where: str | None = None, hint: str | None = None) -> Diagnostic:
     """Shorthand for an error-level diagnostic."""
-    return Diagnostic(Level.ERROR, code, message, where, hint)
+    return Diagnostic(Level.ERROR, rule, message, where, hint)
 
 
-def warning(code: str, message: str, where: str | None = None, hint: str | None = None) -> Diagnostic:
+def warning(rule: str, message: str, where: str | None = None, hint: str | None = None) -> Diagnostic:
     """Shorthand for a warning-level diagnostic."""
-    return Diagnostic(Level.WARNING, code, message, where, hint)
+    return Diagnostic(Level.WARNING, rule, message, where, hint)
+
+
+def info(rule: str, message: str, where: str | None = None, hint: str | None = None) -> Diagnostic:
+    """Shorthand for an info-level diagnostic (a note)."""
+    return Diagnostic(Level.INFO, rule, message, where, hint)

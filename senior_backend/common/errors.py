@@ -12,10 +12,10 @@ from senior_backend.common.diagnostics import Diagnostic, Level
 
 
 class ToolError(Exception):
-    """A problem that ends the run, carrying one error-level diagnostic (code, message, where, hint)."""
+    """A problem that ends the run, carrying one error-level diagnostic (rule, message, where, hint)."""
 
-    def __init__(self, code: str, message: str, where: str | None = None, hint: str | None = None) -> None:
-        self.diagnostic = Diagnostic(Level.ERROR, code, message, where, hint)
+    def __init__(self, rule: str, message: str, where: str | None = None, hint: str | None = None) -> None:
+        self.diagnostic = Diagnostic(Level.ERROR, rule, message, where, hint)
         super().__init__(self.diagnostic.one_line())
 
 

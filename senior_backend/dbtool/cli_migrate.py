@@ -213,6 +213,9 @@ def _compare(
             if warning:
                 click.echo(f"warning: {warning}", err=True)
             title = f"{mask_password(connection)} -> {first}"  # type: ignore[arg-type]
+        skipped = desired_sources.warnings + (current_sources.warnings if current_sources else [])
+        for warning in skipped + shadow.warnings:
+            click.echo(f"warning: {warning}", err=True)
     return migration_plans(old, new, with_privileges=with_privileges), title
 
 
@@ -221,11 +224,11 @@ def _emit_plan(
 ) -> int:
     up, down = plans
     for warning in up.warnings + [w for w in down.warnings if w not in up.warnings]:
-        out.log(f"warning: {warning}")
+        out.log(f"warning: {warning.message}")
     if up.refusals:
         raise Refused(
             "unsupported-change",
-            f"{len(up.refusals)} change(s) have no safe migration: {'; '.join(up.refusals)}",
+            f"{len(up.refusals)} change(s) have no safe migration: {'; '.join(r.message for r in up.refusals)}",
             hint="make those changes in a separate, hand-written migration first",
         )
     lossy = up.data_loss
@@ -247,7 +250,7 @@ def _emit_plan(
             {
                 "changes": [change.to_json() for change in up.changes],
                 "summary": up.summary(),
-                "warnings": up.warnings,
+                "warnings": [warning.to_json() for warning in up.warnings],
                 "no_transaction": split,
                 "up_sql": up_sql,
                 "down_sql": down_sql,

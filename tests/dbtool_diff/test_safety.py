@@ -114,8 +114,8 @@ def test_uncovered_objects_are_reported(db_pool):
     desired = "CREATE TABLE t (v int);\nCREATE RULE r AS ON INSERT TO t DO ALSO NOTIFY t;\nCREATE AGGREGATE mysum(int) (SFUNC = int4pl, STYPE = int);"
     with db_pool.databases(2) as (work, target):
         plan = diff_snapshots(load(work, ""), load(target, desired))
-    assert any("rule public.t.r" in w for w in plan.warnings)
-    assert any("aggregate public.mysum" in w for w in plan.warnings)
+    assert any("rule public.t.r" in w for w in (d.message for d in plan.warnings))
+    assert any("aggregate public.mysum" in w for w in (d.message for d in plan.warnings))
 
 
 def test_output_is_deterministic(db_pool):

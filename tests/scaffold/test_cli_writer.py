@@ -101,11 +101,11 @@ def test_hostile_spec_writes_only_sanitized_files_inside_output(tmp_path: Path) 
     modules = sorted(p.name for p in (out / "routes").iterdir())
     assert modules == ["class.ts", "etc-evil.ts", "proto.ts", "windows.ts"]
     report = json.loads(result.stdout)
-    renamed = [w for w in report["warnings"] if w["code"] == "renamed-operation"]
+    renamed = [w for w in report["warnings"] if w["rule"] == "renamed-operation"]
     assert renamed and renamed[0]["where"].endswith("hostile.yaml#/paths/~1items/post")
-    patterns = [w["where"] for w in report["warnings"] if w["code"] == "bad-pattern"]
+    patterns = [w["where"] for w in report["warnings"] if w["rule"] == "bad-pattern"]
     assert patterns == [f"{SPECS['hostile']}#/paths/~1signed/get/parameters/2/schema/pattern"]
-    keywords = [w["where"].split("#")[1] for w in report["warnings"] if w["code"] == "bad-keyword"]
+    keywords = [w["where"].split("#")[1] for w in report["warnings"] if w["rule"] == "bad-keyword"]
     assert keywords == [
         "/components/schemas/Loose/required",
         "/components/schemas/Loose/enum",
@@ -201,6 +201,6 @@ def test_server_variables_give_the_base_path_and_missing_defaults_warn(tmp_path:
     spec.write_text(yaml.safe_dump(document))
     result = generate(spec, "express", tmp_path / "out", "--json")
     assert result.returncode == 0, result.stdout
-    warnings = [w for w in json.loads(result.stdout)["warnings"] if w["code"] == "server-variable"]
+    warnings = [w for w in json.loads(result.stdout)["warnings"] if w["rule"] == "server-variable"]
     assert [w["where"].split("#")[1] for w in warnings] == ["/servers/0/variables/host"]
     assert 'app.use("/api/v2", ' in (tmp_path / "out" / "app.ts").read_text()

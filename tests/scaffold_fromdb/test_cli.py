@@ -104,7 +104,7 @@ def test_schema_include_and_exclude_select_resources(
         ("POST", "/billing/events"),
         ("POST", "/billing/events/batch"),
     }
-    assert [w["code"] for w in report["warnings"]] == ["no-primary-key"]
+    assert [w["rule"] for w in report["warnings"]] == ["no-primary-key"]
     assert paths(
         "--schema", "public", "--schema", "billing", "--include", "billing.invoices", "--include", "orders"
     ) == {

@@ -36,7 +36,7 @@ def _warnings(report: dict[str, Any]) -> dict[str, str]:
     out = {}
     for item in report["warnings"]:
         path, _, line = item["where"].rpartition(":")
-        out[f"{Path(path).name}:{line}"] = item["code"]
+        out[f"{Path(path).name}:{line}"] = item["rule"]
     return out
 
 

@@ -137,5 +137,5 @@ def test_syntax_error_is_a_warning_with_file_and_line_and_other_files_still_coun
     assert [op.path for op in model.operations] == ["/ok", "/x"] or "/ok" in [
         op.path for op in model.operations
     ]
-    errors = [w for w in model.warnings if w.code == "syntax-error"]
+    errors = [w for w in model.warnings if w.rule == "syntax-error"]
     assert len(errors) == 1 and errors[0].where.endswith("bad.ts:4")

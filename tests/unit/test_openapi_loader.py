@@ -26,7 +26,7 @@ def expect_error(path: Path, code: str, **kwargs) -> ToolError:
     with pytest.raises(ToolError) as info:
         load_openapi(path, **kwargs)
     assert isinstance(info.value, BadInput)
-    assert info.value.diagnostic.code == code
+    assert info.value.diagnostic.rule == code
     assert "\n" not in info.value.diagnostic.one_line()
     return info.value
 
@@ -247,7 +247,7 @@ def test_non_openapi_documents_are_rejected(tmp_path, text):
     with pytest.raises(ToolError) as info:
         load_openapi(spec)
     assert isinstance(info.value, BadInput)
-    assert info.value.diagnostic.code in {"not-openapi", "unsupported-version"}
+    assert info.value.diagnostic.rule in {"not-openapi", "unsupported-version"}
 
 
 def test_missing_file_and_folder(tmp_path):

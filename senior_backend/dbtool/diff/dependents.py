@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 
+from senior_backend.common.diagnostics import error
 from senior_backend.common.pg.model import Column, Function, FunctionDependent, Table
 from senior_backend.common.pg.quoting import ident
 from senior_backend.dbtool.diff import ddl
@@ -92,9 +93,12 @@ class FunctionDependentPhases(DifferBase):
                     )
             else:
                 self.refusals.append(
-                    f"{dep.kind} {dep.dependent_key} uses function {function}, which must be dropped and "
-                    "recreated (its signature or result changes): change or drop that object in a migration "
-                    "of its own first"
+                    error(
+                        "function-in-use",
+                        f"{dep.kind} {dep.dependent_key} uses function {function}, which must be dropped and "
+                        "recreated (its signature or result changes): change or drop that object in a "
+                        "migration of its own first",
+                    )
                 )
 
     def _drop_column_part(self, kind: str, table: Table, column: Column, function: str) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from senior_backend.common.diagnostics import error
 from senior_backend.common.pg.model import Column, Enum
 from senior_backend.common.pg.quoting import ident, literal, qualified, qualify
 from senior_backend.dbtool.diff import ddl
@@ -71,7 +72,7 @@ class EnumPhases(DifferBase):
         key = enum.key
         refused = self._enum_refusals(old, enum)
         if refused:
-            self.refusals.extend(refused)
+            self.refusals.extend(error("enum-in-use", reason) for reason in refused)
             return
         name = ddl.rel(enum)
         old_name = f"{enum.name}__old"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from senior_backend.common.diagnostics import error
 from senior_backend.common.pg.model import (
     Extension,
     Privilege,
@@ -62,7 +63,10 @@ class ObjectPhases(DifferBase):
             self.add("extension", ext.name, f"recreate {change} (no update path)", statements, lock="none")
         else:
             self.refusals.append(
-                f"{change}: PostgreSQL has no update path and objects outside the extension use it"
+                error(
+                    "extension-no-update-path",
+                    f"{change}: PostgreSQL has no update path and objects outside the extension use it",
+                )
             )
 
     def _collations(self) -> None:

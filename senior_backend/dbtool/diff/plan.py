@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 from dataclasses import fields
 
+from senior_backend.common.diagnostics import warning
 from senior_backend.common.gcpause import paused_gc
 from senior_backend.common.pg.model import (
     Column,
@@ -65,7 +66,14 @@ def migration_plans(old: Snapshot, new: Snapshot, *, with_privileges: bool = Fal
     the caller refuses on the up plan's refusals)."""
     up = diff_snapshots(old, new, with_privileges=with_privileges)
     down = diff_snapshots(new, old, with_privileges=with_privileges)
-    down.warnings.extend(f"not reversed by this down migration: {refusal}" for refusal in down.refusals)
+    down.warnings.extend(
+        warning(
+            "not-reversed",
+            f"not reversed by this down migration: {refusal.message}",
+            hint="write that step of the down migration by hand",
+        )
+        for refusal in down.refusals
+    )
     down.refusals = []
     for forward, backward in ((up, down), (down, up)):
         undo: dict[tuple[str, str], list[str]] = {}
@@ -152,7 +160,7 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
             self._privileges()
         self._drop_removed()
         for item in sorted(self.new.uncovered):
-            self.warnings.append(f"not covered by the diff: {item}")
+            self.warnings.append(warning("not-covered", f"not covered by the diff: {item}"))
         return Plan(self.changes, self.warnings, self.refusals)
 
     # ---- what must be recreated ------------------------------------------------------------

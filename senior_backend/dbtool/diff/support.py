@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
+from senior_backend.common.diagnostics import Diagnostic
 from senior_backend.common.pg.model import (
     Column,
     Constraint,
@@ -82,13 +83,13 @@ class DifferBase:
         self.new = new
         self.with_privileges = with_privileges
         self.changes: list[Change] = []
-        self.warnings: list[str] = []
+        self.warnings: list[Diagnostic] = []
         self.recreated_relations: set[str] = set()
         self.recreated_functions: set[str] = set()
         self.recreated_enums: set[str] = set()
         self.recreated_columns: set[tuple[str, str]] = set()
         self.function_replaces: dict[str, Function] = {}
-        self.refusals: list[str] = []
+        self.refusals: list[Diagnostic] = []
         self._identity_index: dict[int, dict[str, Sequence]] = {}
         self._old_columns: dict[str, tuple[Table, Column]] | None = None
 
