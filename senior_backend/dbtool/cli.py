@@ -14,7 +14,8 @@ from senior_backend.common.console import Output
 from senior_backend.common.diagnostics import Level
 from senior_backend.dbtool.analyze.findings import at_least
 from senior_backend.dbtool.analyze.run import AnalyzeOptions
-from senior_backend.dbtool.cli_migrate import migrate_options, run_migrate_mode
+from senior_backend.dbtool.diff.cli import compare_options, run_compare_mode
+from senior_backend.dbtool.migrate.cli import migrate_options, run_migrate_mode
 
 EXAMPLES = """
 \b
@@ -105,6 +106,7 @@ _ANALYZE_LIVE = "-"
     type=click.Choice([level.value for level in Level]),
     help="Exit 1 when there are findings of this severity or worse (for CI).",
 )
+@compare_options
 @migrate_options
 @output_options
 def command(
@@ -141,7 +143,9 @@ def command(
             top=top,
         )
         return run_analyze_mode(out, options, fail_on)
-    result = run_migrate_mode(out, connection, paths, output=output, **modes)  # type: ignore[arg-type]
+    result = run_migrate_mode(out, connection, **modes)  # type: ignore[arg-type]
+    if result is None:
+        result = run_compare_mode(out, connection, paths, output=output, **modes)  # type: ignore[arg-type]
     if result is None:
         raise click.UsageError(
             "choose a mode: --analyze, --suggest-indexes, --compare, --compare-url, --lint or --migrate"

@@ -1,6 +1,7 @@
 """CI checks computed from results: thresholds, expected status, expected rate limiting, baseline regressions.
 
-Each check is a value (`Check`) with a one-line reason; the CLI exits 1 when
+Each check is a value (`Check`): a stable `rule` (the kind of check), whether
+it passed, a one-line reason and the numbers behind it; the CLI exits 1 when
 any fails. Option values are parsed here, and a malformed one is bad input
 (exit 2) before any request is sent.
 """
@@ -11,9 +12,10 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from senior_backend.common.diagnostics import Level
 from senior_backend.common.errors import BadInput
 from senior_backend.loadtest.results import Results
-from senior_backend.loadtest.stats import compare, summarize
+from senior_backend.loadtest.stats import Measured, compare
 
 _THRESHOLD = re.compile(
     r"^\s*(?P<metric>p\d+(?:\.\d+)?|mean|min|max|rps|errors|non2xx)\s*(?P<op><=|>=|<|>)\s*"
@@ -24,17 +26,25 @@ _UNIT_MS = {"us": 0.001, "µs": 0.001, "ms": 1.0, "s": 1000.0, None: 1.0}
 _EXPECT = re.compile(r"^\s*(?P<code>[1-5]\d\d)\s*(?::\s*(?P<share>\d+(?:\.\d+)?)\s*%?)?\s*$")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Check:
-    """One verdict: what was checked, whether it passed, and the numbers behind it."""
+    """One verdict: what was checked (`rule`: the kind of check), whether it passed, and the numbers behind it.
 
+    A failed check is an error (the run exits 1), a passed one a note: `level` says which.
+    """
+
+    rule: str
     name: str
     passed: bool
     reason: str
     evidence: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def level(self) -> Level:
+        return Level.INFO if self.passed else Level.ERROR
+
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "level": self.level.value}
 
 
 @dataclass(frozen=True)
@@ -77,8 +87,8 @@ def _holds(actual: float, op: str, limit: float) -> bool:
     return {"<": actual < limit, "<=": actual <= limit, ">": actual > limit, ">=": actual >= limit}[op]
 
 
-def check_threshold(threshold: Threshold, results: Results) -> Check:
-    summary = summarize(results)
+def check_threshold(threshold: Threshold, run: Measured) -> Check:
+    summary, results = run.summary, run.results
     metric = threshold.metric
     if metric == "rps":
         actual, shown = summary["rps"], f"{summary['rps']:.1f} req/s"
@@ -99,10 +109,13 @@ def check_threshold(threshold: Threshold, results: Results) -> Check:
             value = histogram.percentile(float(metric[1:]))
         actual, shown = value / 1000, f"{value / 1000:.2f} ms"
     if metric not in ("rps", "errors", "non2xx") and results.latency.total == 0:
-        return Check(f"threshold {threshold.text}", False, f"{threshold.text}: no responses to measure")
+        return Check(
+            "threshold", f"threshold {threshold.text}", False, f"{threshold.text}: no responses to measure"
+        )
     passed = _holds(actual, threshold.op, threshold.value)
     verdict = "met" if passed else "FAILED"
     return Check(
+        "threshold",
         f"threshold {threshold.text}",
         passed,
         f"{threshold.text} {verdict}: {metric} was {shown}",
@@ -125,8 +138,8 @@ def parse_expect_status(text: str) -> tuple[int, float]:
     return int(match["code"]), share
 
 
-def check_status(code: int, share: float, results: Results) -> Check:
-    summary = summarize(results)
+def check_status(code: int, share: float, run: Measured) -> Check:
+    summary = run.summary
     attempts = summary["requests"] + summary["errors"]
     got = summary["statuses"].get(str(code), 0)
     actual = 100 * got / attempts if attempts else 0.0
@@ -137,12 +150,13 @@ def check_status(code: int, share: float, results: Results) -> Check:
     reason = f"expected status {code} for {share:g}% of requests: got {actual:.2f}% ({got} of {attempts})"
     if not passed and others:
         reason += "; others: " + ", ".join(f"{k}: {v}" for k, v in others.items())
-    return Check(f"expect-status {code}", passed, reason, {"code": code, "share": actual, "required": share})
+    evidence = {"code": code, "share": actual, "required": share}
+    return Check("expect-status", f"expect-status {code}", passed, reason, evidence)
 
 
-def check_any_success(results: Results) -> Check:
+def check_any_success(run: Measured) -> Check:
     """The implicit check of a run given no explicit one: at least one request got a 2xx or 3xx."""
-    summary = summarize(results)
+    summary = run.summary
     succeeded = sum(n for code, n in summary["statuses"].items() if code[:1] in ("2", "3"))
     attempts = summary["requests"] + summary["errors"] + summary["unfinished"]
     reason = f"{succeeded} of {attempts} requests got a 2xx or 3xx response"
@@ -154,7 +168,8 @@ def check_any_success(results: Results) -> Check:
         reason = f"no request succeeded (no 2xx or 3xx) in {summary['elapsed_s']:g} s: " + (
             ", ".join(outcomes) or "no response at all"
         )
-    return Check("any-success", succeeded > 0, reason, {"succeeded": succeeded, "attempts": attempts})
+    evidence = {"succeeded": succeeded, "attempts": attempts}
+    return Check("any-success", "any-success", succeeded > 0, reason, evidence)
 
 
 def rate_limit_evidence(results: Results) -> dict[str, Any]:
@@ -175,11 +190,12 @@ def rate_limit_evidence(results: Results) -> dict[str, Any]:
     }
 
 
-def check_rate_limit(results: Results) -> Check:
-    evidence = rate_limit_evidence(results)
+def check_rate_limit(run: Measured) -> Check:
+    evidence = rate_limit_evidence(run.results)
     if not evidence["responses_429"]:
-        summary = summarize(results)
+        summary = run.summary
         return Check(
+            "expect-rate-limit",
             "expect-rate-limit",
             False,
             f"no 429 responses in {summary['requests']} requests at {summary['rps']:.0f} req/s: "
@@ -191,10 +207,10 @@ def check_rate_limit(results: Results) -> Check:
         f"rate limited: {evidence['responses_429']} responses 429, first at {evidence['began_at_s']:.2f} s "
         f"while sending {evidence['rps_then']} req/s; headers seen: {headers}"
     )
-    return Check("expect-rate-limit", True, reason, evidence)
+    return Check("expect-rate-limit", "expect-rate-limit", True, reason, evidence)
 
 
-def check_baseline(baseline: Results, current: Results, tolerance_pct: float) -> list[Check]:
+def check_baseline(baseline: Measured, current: Measured, tolerance_pct: float) -> list[Check]:
     """Regressions of the current run against a saved one: worse than the tolerance and not noise."""
     checks = []
     worse_if_higher = {"mean", "p50", "p90", "p99"}
@@ -215,5 +231,5 @@ def check_baseline(baseline: Results, current: Results, tolerance_pct: float) ->
         if interval:
             detail += f", 95% CI of the difference [{interval[0]:.3f}, {interval[1]:.3f}]"
         label = f"regression beyond {tolerance_pct:g}%" if regressed else "within tolerance"
-        checks.append(Check(f"baseline {name}", not regressed, f"{detail}: {label}", metric))
+        checks.append(Check("baseline", f"baseline {name}", not regressed, f"{detail}: {label}", metric))
     return checks

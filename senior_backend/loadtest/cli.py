@@ -1,14 +1,12 @@
 """Command line of the load tester (`api-load-tester`, `scripts/api_load_tester.py`).
 
-Parses and validates every option before a request is sent, builds one load
-plan per (URL, concurrency level), runs them, then derives checks, advice,
-comparisons and reports from the results.
+Parses the option texts into `LoadTestOptions` (which validate themselves
+before any request), calls `run_load_test`, renders its result (terminal or
+JSON on stdout, `--save`, `--report`) and turns it into the exit code.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import re
 from pathlib import Path
@@ -18,24 +16,11 @@ import click
 from senior_backend.common.cli import ExitCode, output_options, resolve_format, run_main
 from senior_backend.common.console import Output
 from senior_backend.common.errors import BadInput, Unreachable
-from senior_backend.loadtest.advice import recommend, sweep_advice
-from senior_backend.loadtest.checks import (
-    Check,
-    check_any_success,
-    check_baseline,
-    check_rate_limit,
-    check_status,
-    check_threshold,
-    parse_expect_status,
-    parse_threshold,
-)
+from senior_backend.loadtest.checks import parse_expect_status, parse_threshold
 from senior_backend.loadtest.html import write_html
-from senior_backend.loadtest.plan import LoadPlan, Target, parse_target, resolve
-from senior_backend.loadtest.report import ProgressLine, Report, Run, print_report
-from senior_backend.loadtest.results import SCHEMA, Results, Second, load_results, load_saved
-from senior_backend.loadtest.runner import run_plan
-from senior_backend.loadtest.stats import compare as compare_runs
-from senior_backend.loadtest.stats import summarize
+from senior_backend.loadtest.report import LiveLog, show
+from senior_backend.loadtest.results import save_results
+from senior_backend.loadtest.run import LoadTestOptions, bad_header, run_load_test
 
 EXAMPLES = """
 \b
@@ -57,20 +42,7 @@ Exit codes: 0 ok, 1 a check failed (with no check given: no request got a 2xx/3x
 2 bad input, 4 host unreachable, 130 interrupted.
 """
 
-_METHOD = re.compile(r"^[A-Z][A-Z-]*$")
-_HEADER = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 COMPARE_URLS = "__urls__"
-CONNECT_ERRORS = {"refused", "dns", "tls", "connect", "connect-timeout"}
-
-
-def _positive(value: float | None, name: str) -> None:
-    if value is not None and not (0 < value < math.inf):
-        raise BadInput("bad-option", f"{name} must be a number greater than 0 (got {value:g})")
-
-
-def _non_negative(value: float, name: str) -> None:
-    if not (0 <= value < math.inf):
-        raise BadInput("bad-option", f"{name} must be a number of at least 0 (got {value:g})")
 
 
 def _writable(path: str | None, option: str) -> None:
@@ -87,25 +59,21 @@ def _writable(path: str | None, option: str) -> None:
         raise BadInput("bad-option", f"{option} {path}: not writable")
 
 
-def _concurrency_levels(text: str) -> list[int]:
+def _concurrency_levels(text: str) -> tuple[int, ...]:
     try:
-        levels = [int(part) for part in text.split(",") if part.strip()]
+        levels = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        levels = []
-    if not levels or any(level < 1 for level in levels):
+        levels = ()
+    if not levels:
         raise BadInput("bad-option", f"--concurrency must be N or N,N,... with N >= 1 (got {text!r})")
     return levels
 
 
-def _headers(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    headers = []
-    for value in values:
-        name, sep, content = value.partition(":")
-        if not sep or not _HEADER.match(name.strip()) or any(c in content for c in "\r\n"):
-            shown = name.split()[0] if name.split() else ""  # never the value: it may be a secret
-            raise BadInput("bad-header", f"invalid --header {shown!r}...", hint="use 'Name: value'")
-        headers.append((name.strip(), content.strip()))
-    return tuple(headers)
+def _header(value: str) -> tuple[str, str]:
+    name, sep, content = value.partition(":")
+    if not sep:
+        raise bad_header(name)
+    return name.strip(), content.strip()
 
 
 def _body(value: str | None) -> bytes:
@@ -117,52 +85,6 @@ def _body(value: str | None) -> bytes:
         except OSError as exc:
             raise BadInput("bad-body", f"cannot read --body file {value[1:]}: {exc.strerror}") from exc
     return value.encode("utf-8")
-
-
-def _save(path: str, kind: str, runs: list[Run]) -> None:
-    if len(runs) == 1:
-        document = runs[0].results.to_json()
-    else:
-        document = {
-            "schema": SCHEMA + "-set",
-            "kind": kind,
-            "runs": [{"label": r.label, "results": r.results.to_json()} for r in runs],
-        }
-    Path(path).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-
-
-def _resolve_all(urls: list[str]) -> tuple[list[Target], dict[str, str]]:
-    """Parse and resolve every URL; an unresolvable host is kept, with its reason, to be reported (exit 4)."""
-    targets, unresolved = [], {}
-    for url in urls:
-        target = parse_target(url)
-        try:
-            target = resolve(target)
-        except Unreachable as exc:
-            unresolved[target.url] = exc.diagnostic.message
-        targets.append(target)
-    return targets, unresolved
-
-
-def _unresolved_results(plan: LoadPlan) -> Results:
-    """The run that did not happen: the one name lookup, failed, counted as a `dns` error."""
-    results = Results(plan.describe())
-    results.series.append(Second(0, errors={"dns": 1}))
-    return results
-
-
-def _unreachable(runs: list[Run], unresolved: dict[str, str]) -> str | None:
-    """A message when no request of a run ever got a response and every error was a connection failure."""
-    for run in runs:
-        if run.results.plan.get("url") in unresolved:
-            return unresolved[run.results.plan["url"]]
-        s = summarize(run.results)
-        kinds = set(s["errors_by_kind"])
-        if s["requests"] == 0 and s["errors"] and kinds <= CONNECT_ERRORS and not run.results.interrupted:
-            detail = ", ".join(f"{k}: {v}" for k, v in sorted(s["errors_by_kind"].items()))
-            hint = " (hint: --insecure accepts self-signed certificates)" if "tls" in kinds else ""
-            return f"could not reach {s['url']}: no response to {s['errors']} attempts ({detail}){hint}"
-    return None
 
 
 @click.command(
@@ -261,148 +183,44 @@ def command(
     if compare and compare != COMPARE_URLS and re.match(r"^https?://", compare):
         urls.append(compare)
         compare = COMPARE_URLS
-    levels = _concurrency_levels(concurrency)
-    for value, name in (
-        (rate, "--rate"),
-        (duration, "--duration"),
-        (timeout, "--timeout"),
-        (workers, "--workers"),
-    ):
-        _positive(value, name)
-    if request_count is not None and request_count < 1:
-        raise BadInput("bad-option", "--requests must be at least 1")
-    _non_negative(warmup, "--warmup")
-    _non_negative(tolerance, "--tolerance")
     _writable(save_path, "--save")
     _writable(report_path, "--report")
-    method = method.upper()
-    if not _METHOD.match(method):
-        raise BadInput("bad-option", f"invalid --method {method!r}")
-    if method == "HEAD":
-        raise BadInput("bad-option", "--method HEAD is not supported yet (use GET)")
-    parsed_thresholds = [parse_threshold(t) for t in thresholds]
-    expected = [parse_expect_status(e) for e in expect_status]
-    baseline = load_results(compare) if compare and compare != COMPARE_URLS else None
-    if compare == COMPARE_URLS and len(urls) != 2:
-        raise BadInput("bad-usage", "--compare without a file needs exactly two URLs")
-    if len(urls) > 2 or (len(urls) == 2 and compare != COMPARE_URLS):
-        raise BadInput("bad-usage", "give one URL, or two URLs with --compare")
-    if len(urls) == 2 and len(levels) > 1:
-        raise BadInput("bad-usage", "a concurrency sweep takes one URL")
-
-    if len(urls) == 1 and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", urls[0]) and urls[0].endswith(".json"):
-        kind, saved = load_saved(urls[0])
-        runs = [Run(label, results) for label, results in saved]
-        unresolved: dict[str, str] = {}
-    else:
-        kind = "compare" if compare == COMPARE_URLS else "sweep" if len(levels) > 1 else "run"
-        targets, unresolved = _resolve_all(urls)
-        base = dict(
-            method=method,
-            headers=_headers(header_values),
-            body=_body(body),
-            rate=rate,
-            duration=duration if duration or request_count else 10.0,
-            requests=request_count,
-            warmup=warmup,
-            timeout=timeout,
-            workers=workers or os.cpu_count() or 1,
-            insecure=insecure,
-        )
-        plans = [
-            (f"{'AB'[i]}" if len(targets) == 2 else f"c={level}", LoadPlan(target, concurrency=level, **base))
-            for i, target in enumerate(targets)
-            for level in levels
-        ]
-        runs = _execute(out, plans, unresolved)
-
-    for run in runs:
-        run.advice = recommend(run.results)
-    report = Report(runs)
-    if kind == "sweep":
-        report.sweep = sweep_advice([(r.results.plan["concurrency"], r.results) for r in runs])
-    if len(runs) == 2 and kind == "compare":
-        a, b = runs[0].results, runs[1].results
-        report.comparison = {"a": a.plan["url"], "b": b.plan["url"], "metrics": compare_runs(a, b)}
-    if baseline is not None:
-        report.comparison = {
-            "a": f"baseline {compare}",
-            "b": runs[0].results.plan.get("url"),
-            "metrics": compare_runs(baseline, runs[0].results),
-        }
-    report.checks = _checks(runs, parsed_thresholds, expected, expect_rate_limit, baseline, tolerance)
+    options = LoadTestOptions(
+        urls=tuple(urls),
+        concurrency=_concurrency_levels(concurrency),
+        rate=rate,
+        duration=duration,
+        requests=request_count,
+        warmup=warmup,
+        timeout=timeout,
+        workers=workers,
+        method=method,
+        headers=tuple(_header(value) for value in header_values),
+        body=_body(body),
+        insecure=insecure,
+        compare_urls=compare == COMPARE_URLS,
+        baseline=Path(compare) if compare and compare != COMPARE_URLS else None,
+        tolerance=tolerance,
+        thresholds=tuple(parse_threshold(t) for t in thresholds),
+        expect_status=tuple(parse_expect_status(e) for e in expect_status),
+        expect_rate_limit=expect_rate_limit,
+    )
+    result = run_load_test(options, LiveLog(out))
 
     if save_path:
-        _save(save_path, kind, runs)
+        save_results(save_path, result.kind, [(run.label, run.results) for run in result.runs])
     if report_path:
-        write_html(report, report_path)
-    if out.is_json:
-        out.json(report.to_json())
-    else:
-        print_report(out, report)
-    if any(run.results.interrupted for run in runs):
+        write_html(result, report_path)
+    show(out, result)
+    if result.interrupted:
         out.log("error: interrupted: the report above is partial")
         return ExitCode.INTERRUPTED
-    unreachable = _unreachable(runs, unresolved)
-    if unreachable:
-        raise Unreachable("unreachable", unreachable)
-    failed = [c for c in report.checks if not c.passed]
-    if failed:
-        for check in failed:
-            out.log(f"error: check failed: {check.reason}")
-        return ExitCode.CHECK_FAILED
-    return ExitCode.OK
-
-
-def _execute(out: Output, plans: list[tuple[str, LoadPlan]], unresolved: dict[str, str]) -> list[Run]:
-    runs = []
-    progress = ProgressLine()
-    for label, plan in plans:
-        if plan.target.url in unresolved:
-            runs.append(Run(label, _unresolved_results(plan)))
-            continue
-        bound = f"{plan.duration:g} s" if plan.duration else f"{plan.requests} requests"
-        model = f"rate {plan.rate:g}/s" if plan.rate else "closed model"
-        out.log(
-            f"{label}: {plan.target.url}: {plan.concurrency} connections, {model}, {bound}, "
-            f"{min(plan.workers, plan.concurrency)} workers"
-        )
-        try:
-            results = run_plan(plan, progress)
-        finally:
-            progress.clear()
-        runs.append(Run(label, results))
-        if results.interrupted:
-            break
-    return runs
-
-
-def _checks(
-    runs: list[Run],
-    thresholds: list,
-    expected: list[tuple[int, float]],
-    expect_rate_limit: bool,
-    baseline: Results | None,
-    tolerance: float,
-) -> list[Check]:
-    checks: list[Check] = []
-    many = len(runs) > 1
-    explicit = bool(thresholds or expected or expect_rate_limit or baseline is not None)
-    for run in runs:
-        found = [check_threshold(t, run.results) for t in thresholds]
-        found += [check_status(code, share, run.results) for code, share in expected]
-        if expect_rate_limit:
-            found.append(check_rate_limit(run.results))
-        if not explicit:  # only its failure is shown: a run in which no request succeeded
-            found += [c for c in [check_any_success(run.results)] if not c.passed]
-        if many:
-            for check in found:
-                check.name = f"{run.label}: {check.name}"
-                check.reason = f"{run.label}: {check.reason}"
-        checks += found
-    if baseline is not None:
-        checks += check_baseline(baseline, runs[0].results, tolerance)
-    return checks
+    if result.unreachable:
+        problem = result.unreachable
+        raise Unreachable(problem.rule, problem.message, problem.where, problem.hint)
+    for check in result.failed_checks:
+        out.log(f"error: check failed: {check.reason}")
+    return ExitCode.CHECK_FAILED if result.failed_checks else ExitCode.OK
 
 
 def main() -> None:

@@ -12,8 +12,8 @@ from html import escape
 from pathlib import Path
 
 from senior_backend.loadtest.histogram import bucket_value
-from senior_backend.loadtest.report import Report, Run
-from senior_backend.loadtest.stats import PERCENTILES, percentile_key, series_rows, summarize
+from senior_backend.loadtest.run import LoadTestResult, RunResult
+from senior_backend.loadtest.stats import PERCENTILES, percentile_key
 
 WIDTH, HEIGHT, PAD = 640, 220, 48
 COLORS = ("#2563eb", "#dc2626", "#16a34a", "#9333ea")
@@ -86,7 +86,7 @@ def line_chart(
     return "".join(parts) + f'<div class="legend">{"".join(legend)}</div>'
 
 
-def _distribution(run: Run) -> str:
+def _distribution(run: RunResult) -> str:
     histogram = run.results.latency
     if not histogram.total:
         return "<p>no responses</p>"
@@ -106,9 +106,9 @@ def _table(headers: list[str], rows: list[list[object]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _run_section(run: Run) -> str:
-    s = summarize(run.results)
-    rows = series_rows(run.results)
+def _run_section(run: RunResult) -> str:
+    s = run.summary
+    rows = run.measured.series
     latency = s["latency_ms"]
     keys = ["min", "mean", *(percentile_key(p) for p in PERCENTILES), "max"]
     parts = [
@@ -134,19 +134,19 @@ def _run_section(run: Run) -> str:
         ),
         _distribution(run),
     ]
-    if run.advice:
+    if run.recommendations:
         parts.append("<h3>Recommendations</h3><ul>")
-        parts += [f"<li>{escape(a.message)}</li>" for a in run.advice]
+        parts += [f"<li>{escape(a.text())}</li>" for a in run.recommendations]
         parts.append("</ul>")
     return "".join(parts)
 
 
-def render_html(report: Report) -> str:
+def render_html(result: LoadTestResult) -> str:
     """The whole page as a string."""
-    body = [_run_section(run) for run in report.runs]
-    if report.sweep:
-        body.append(f"<h2>Concurrency sweep</h2><p>{escape(report.sweep.message)}</p>")
-    if report.comparison:
+    body = [_run_section(run) for run in result.runs]
+    if result.sweep:
+        body.append(f"<h2>Concurrency sweep</h2><p>{escape(result.sweep.text())}</p>")
+    if result.comparison:
         rows = [
             [
                 m["metric"],
@@ -157,17 +157,17 @@ def render_html(report: Report) -> str:
                 f"[{m['ci95'][0]}, {m['ci95'][1]}]" if m["ci95"] else "n/a",
                 "yes" if m["significant"] else "no",
             ]
-            for m in report.comparison["metrics"]
+            for m in result.comparison["metrics"]
         ]
         body.append(
             "<h2>Comparison (B - A)</h2>"
             + _table(["metric", "unit", "A", "B", "B-A", "95% CI", "significant"], rows)
         )
-    if report.checks:
+    if result.checks:
         body.append("<h2>Checks</h2><ul>")
         body += [
             f'<li class="{"pass" if c.passed else "fail"}">{"PASS" if c.passed else "FAIL"}: {escape(c.reason)}</li>'
-            for c in report.checks
+            for c in result.checks
         ]
         body.append("</ul>")
     return (
@@ -176,5 +176,5 @@ def render_html(report: Report) -> str:
     )
 
 
-def write_html(report: Report, path: str | Path) -> None:
-    Path(path).write_text(render_html(report), encoding="utf-8")
+def write_html(result: LoadTestResult, path: str | Path) -> None:
+    Path(path).write_text(render_html(result), encoding="utf-8")

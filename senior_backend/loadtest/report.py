@@ -1,63 +1,41 @@
-"""Reporters: the live progress line, the terminal report, and the one JSON document of `--format json`.
+"""Reporters: the live lines on stderr, the terminal report, and the one JSON document of `--format json`.
 
-They read results, summaries, checks and advice; they compute nothing of
-their own beyond formatting.
+They read a `LoadTestResult` (summaries, checks and recommendations computed
+once by the use case); they compute nothing of their own beyond formatting.
+The JSON document is published as `senior_backend/schemas/loadtest-run.v1.json`.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from senior_backend.common.console import Output
-from senior_backend.loadtest.advice import Advice
-from senior_backend.loadtest.checks import Check
-from senior_backend.loadtest.results import Results
+from senior_backend.loadtest.plan import LoadPlan
+from senior_backend.loadtest.run import LoadTestResult, RunResult
 from senior_backend.loadtest.runner import Progress
-from senior_backend.loadtest.stats import PERCENTILES, percentile_key, series_rows, summarize
+from senior_backend.loadtest.stats import PERCENTILES, percentile_key
 
 
-@dataclass
-class Run:
-    """One measured run and what was concluded from it."""
-
-    label: str
-    results: Results
-    advice: list[Advice] = field(default_factory=list)
-
-
-@dataclass
-class Report:
-    """Everything a run of the CLI produced."""
-
-    runs: list[Run]
-    checks: list[Check] = field(default_factory=list)
-    comparison: dict[str, Any] | None = None
-    sweep: Advice | None = None
-
-    @property
-    def passed(self) -> bool:
-        return all(check.passed for check in self.checks)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "passed": self.passed,
-            "interrupted": any(run.results.interrupted for run in self.runs),
-            "runs": [
-                {
-                    "label": run.label,
-                    "summary": summarize(run.results),
-                    "series": series_rows(run.results),
-                    "recommendations": [a.to_json() for a in run.advice],
-                    "results": run.results.to_json(),
-                }
-                for run in self.runs
-            ],
-            "comparison": self.comparison,
-            "sweep": self.sweep.to_json() if self.sweep else None,
-            "checks": [c.to_json() for c in self.checks],
-        }
+def to_json(result: LoadTestResult) -> dict[str, Any]:
+    """The `--json` document."""
+    return {
+        "passed": result.passed,
+        "interrupted": result.interrupted,
+        "runs": [
+            {
+                "label": run.label,
+                "summary": run.summary,
+                "series": run.measured.series,
+                "recommendations": [a.to_json() for a in run.recommendations],
+                "results": run.results.to_json(),
+            }
+            for run in result.runs
+        ],
+        "comparison": result.comparison,
+        "sweep": result.sweep.to_json() if result.sweep else None,
+        "checks": [c.to_json() for c in result.checks],
+    }
 
 
 class ProgressLine:
@@ -86,12 +64,34 @@ class ProgressLine:
             self.drawn = False
 
 
+class LiveLog:
+    """What the CLI shows on stderr while a load test runs: one line per run, then its progress line."""
+
+    def __init__(self, out: Output) -> None:
+        self.out = out
+        self.line = ProgressLine()
+
+    def started(self, label: str, plan: LoadPlan) -> None:
+        bound = f"{plan.duration:g} s" if plan.duration else f"{plan.requests} requests"
+        model = f"rate {plan.rate:g}/s" if plan.rate else "closed model"
+        self.out.log(
+            f"{label}: {plan.target.url}: {plan.concurrency} connections, {model}, {bound}, "
+            f"{min(plan.workers, plan.concurrency)} workers"
+        )
+
+    def progress(self, progress: Progress) -> None:
+        self.line(progress)
+
+    def finished(self) -> None:
+        self.line.clear()
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.2f}%"
 
 
-def print_run(out: Output, run: Run) -> None:
-    s = summarize(run.results)
+def print_run(out: Output, run: RunResult) -> None:
+    s = run.summary
     plan = run.results.plan
     model = f"open model at {plan['rate']:g} req/s" if plan.get("rate") else "closed model"
     out.line(
@@ -112,19 +112,27 @@ def print_run(out: Output, run: Run) -> None:
         rows = [[code, n] for code, n in s["statuses"].items()]
         rows += [[f"error: {kind}", n] for kind, n in sorted(s["errors_by_kind"].items())]
         out.table("responses", ["status", "count"], rows)
-    for advice in run.advice:
-        out.line(f"- {advice.message}")
+    for advice in run.recommendations:
+        out.line(f"- {advice.text()}")
 
 
-def print_report(out: Output, report: Report) -> None:
+def show(out: Output, result: LoadTestResult) -> None:
+    """The report on stdout in the chosen format: the JSON document, or the human report."""
+    if out.is_json:
+        out.json(to_json(result))
+    else:
+        print_report(out, result)
+
+
+def print_report(out: Output, result: LoadTestResult) -> None:
     """The human report on stdout."""
-    for run in report.runs:
+    for run in result.runs:
         print_run(out, run)
         out.line()
-    if report.sweep:
+    if result.sweep:
         rows = []
-        for run in report.runs:
-            s = summarize(run.results)
+        for run in result.runs:
+            s = run.summary
             rows.append(
                 [
                     s["concurrency"],
@@ -135,16 +143,16 @@ def print_report(out: Output, report: Report) -> None:
                 ]
             )
         out.table("concurrency sweep", ["concurrency", "req/s", "p50 ms", "p99 ms", "errors"], rows)
-        out.line(f"- {report.sweep.message}")
-    if report.comparison:
-        out.line(f"comparison: B = {report.comparison['b']} vs A = {report.comparison['a']} (B - A, 95% CI)")
+        out.line(f"- {result.sweep.text()}")
+    if result.comparison:
+        out.line(f"comparison: B = {result.comparison['b']} vs A = {result.comparison['a']} (B - A, 95% CI)")
         rows = []
-        for m in report.comparison["metrics"]:
+        for m in result.comparison["metrics"]:
             ci = f"[{m['ci95'][0]:+.3f}, {m['ci95'][1]:+.3f}]" if m["ci95"] else "n/a (too few seconds)"
             pct = f"{m['diff_pct']:+.1f}%" if m["diff_pct"] is not None else ""
             verdict = "significant" if m["significant"] else "within noise"
             rows.append([m["metric"], m["unit"], m["a"], m["b"], f"{m['diff']:+.3f}", pct, ci, verdict])
         out.table(None, ["metric", "unit", "A", "B", "B-A", "%", "95% CI", ""], rows)
-    for check in report.checks:
+    for check in result.checks:
         mark = "[green]PASS[/green]" if check.passed else "[red]FAIL[/red]"
         out.line(f"{mark} {check.reason}")

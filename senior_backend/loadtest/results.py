@@ -2,7 +2,8 @@
 
 Everything a report, check or recommendation says is computed from this
 object, so a saved run (`--save results.json`) can be re-reported and compared
-later. Schema (version 1, all times in seconds, latencies in microseconds):
+later. Schema (version 1, all times in seconds, latencies in microseconds; published as
+`senior_backend/schemas/loadtest-result.v1.json`):
 
     {"schema": "senior-backend/loadtest-result", "version": 1,
      "plan": {...the options of the run...},
@@ -179,6 +180,19 @@ class Results:
             rate_limit_headers={k: list(v) for k, v in (rate_limit.get("headers") or {}).items()},
             latency=Histogram.from_json(data.get("latency", {})),
         )
+
+
+def save_results(path: str | Path, kind: str, runs: list[tuple[str, Results]]) -> None:
+    """Write `--save`: one run as a result document, several (a sweep, an A/B comparison) as a set."""
+    if len(runs) == 1:
+        document = runs[0][1].to_json()
+    else:
+        document = {
+            "schema": SCHEMA + "-set",
+            "kind": kind,
+            "runs": [{"label": label, "results": results.to_json()} for label, results in runs],
+        }
+    Path(path).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
 
 
 def load_saved(path: str | Path) -> tuple[str, list[tuple[str, Results]]]:

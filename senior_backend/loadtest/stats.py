@@ -1,5 +1,8 @@
 """Statistics computed from a `Results` object: summary, per-second series, and differences with 95 % CIs.
 
+`measure` computes a run's summary and series once; checks, advice, comparisons
+and reports read that `Measured` value instead of summarizing again.
+
 Confidence intervals:
 - throughput: Welch's t interval over the per-second rates of the full seconds;
 - mean latency: normal interval from each histogram's mean and variance;
@@ -11,6 +14,7 @@ Confidence intervals:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from senior_backend.loadtest.histogram import Histogram
@@ -110,6 +114,20 @@ def series_rows(results: Results) -> list[dict[str, Any]]:
     return rows
 
 
+@dataclass(frozen=True)
+class Measured:
+    """One run's raw results and the numbers derived from them once: what checks, advice and reports read."""
+
+    results: Results
+    summary: dict[str, Any]
+    series: list[dict[str, Any]]
+
+
+def measure(results: Results) -> Measured:
+    """Summarize a run and tabulate its seconds, once."""
+    return Measured(results, summarize(results), series_rows(results))
+
+
 def full_second_rates(results: Results) -> list[float]:
     return [
         entry.requests / length
@@ -159,10 +177,11 @@ def _metric(name: str, unit: str, a: float, b: float, interval: tuple[float, flo
     }
 
 
-def compare(a: Results, b: Results) -> list[dict[str, Any]]:
+def compare(run_a: Measured, run_b: Measured) -> list[dict[str, Any]]:
     """Differences B - A with 95 % confidence intervals for throughput, latency and error rate."""
+    a, b = run_a.results, run_b.results
     rates_a, rates_b = full_second_rates(a), full_second_rates(b)
-    sa, sb = summarize(a), summarize(b)
+    sa, sb = run_a.summary, run_b.summary
     metrics = [_metric("rps", "req/s", sa["rps"], sb["rps"], _welch(rates_a, rates_b))]
     ha, hb = a.latency, b.latency
     if ha.total and hb.total:

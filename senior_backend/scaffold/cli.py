@@ -1,4 +1,9 @@
-"""Command line of the API scaffolder (`api-scaffolder`, `scripts/api_scaffolder.py`)."""
+"""Command line of the API scaffolder (`api-scaffolder`, `scripts/api_scaffolder.py`).
+
+It only parses: each mode is one use case (spec -> code: run.py; `--from-db`: fromdb/run.py;
+`--generate-spec`: tospec/run.py through tospec/cli.py), called with typed options, its typed
+result shown by one renderer (report.py, tospec/report.py).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,12 @@ import click
 
 from senior_backend.common.cli import ExitCode, output_options, resolve_format, run_main
 from senior_backend.common.console import Output
-from senior_backend.common.errors import BadInput, Refused
-from senior_backend.common.openapi import load_openapi
-from senior_backend.scaffold.fromdb.run import project_from_db, spec_yaml
-from senior_backend.scaffold.ir import ApiModel, build_model
-from senior_backend.scaffold.render import FRAMEWORKS, RenderedFile, base_path, render
-from senior_backend.scaffold.tospec.cli import write_spec
-from senior_backend.scaffold.writer import apply_plan, plan_write
+from senior_backend.common.errors import BadInput
+from senior_backend.scaffold.fromdb.run import FromDbOptions, run_from_db
+from senior_backend.scaffold.render import FRAMEWORKS, STUBS
+from senior_backend.scaffold.report import show
+from senior_backend.scaffold.run import ScaffoldOptions, run_scaffold
+from senior_backend.scaffold.tospec.cli import generate_spec_mode
 
 EXAMPLES = """
 \b
@@ -56,7 +60,7 @@ Exit codes: 0 ok, 2 bad spec or usage, 3 refused to overwrite an edited generate
 )
 @click.option(
     "--stubs",
-    type=click.Choice(["example", "not-implemented"]),
+    type=click.Choice(STUBS),
     default="example",
     show_default=True,
     help="example: handlers answer the spec's example response (a working mock); not-implemented: 501.",
@@ -114,101 +118,33 @@ def command(
     (or, with --generate-spec, existing route files into an OpenAPI spec)."""
     out = Output(resolve_format(output_format, json_flag))
     if generate_spec:
-        if from_db is not None or source is None:
-            raise BadInput(
-                "missing-source",
-                "--generate-spec needs a route file or folder (and no --from-db)",
-            )
-        return write_spec(Path(source), Path(output), out, force=force, dry_run=dry_run)
+        return generate_spec_mode(out, source, output, from_db=from_db, force=force, dry_run=dry_run)
     if from_db is not None:
         if source is not None:
             raise BadInput("two-sources", "give either an OpenAPI file or --from-db, not both")
-        model, files = _from_db(from_db, framework, schemas, include, exclude, spec_out, dry_run)
+        result = run_from_db(
+            FromDbOptions(
+                from_db,
+                Path(output),
+                framework,
+                schemas=schemas,
+                include=include,
+                exclude=exclude,
+                spec_out=Path(spec_out) if spec_out else None,
+                force=force,
+                dry_run=dry_run,
+            )
+        )
     else:
         if spec_out or include or exclude or schemas != ("public",):
             raise BadInput("needs-from-db", "--spec-out, --schema, --include and --exclude need --from-db")
-        model, files = _from_spec(source, framework, stubs)
-    target = Path(output)
-    if target.exists() and not target.is_dir():
-        raise BadInput("not-a-folder", f"{target} exists and is not a folder")
-    operations = [f"{op.method.upper()} {op.path} {op.operation_id}" for op in model.operations]
-    plan = plan_write(target, files, operations, framework, force)
-    if plan.conflicts:
-        raise Refused(
-            "edited-generated-files",
-            f"{len(plan.conflicts)} generated file(s) were edited since the last run: "
-            + ", ".join(plan.conflicts[:5]),
-            hint="move your changes into handlers/, or rerun with --force to overwrite",
+        if source is None:
+            raise BadInput("missing-source", "give an OpenAPI file, or --from-db URL")
+        result = run_scaffold(
+            ScaffoldOptions(Path(source), Path(output), framework, stubs=stubs, force=force, dry_run=dry_run)
         )
-    if not dry_run:
-        apply_plan(target, files, plan, operations, framework)
-    for diagnostic in model.warnings:
-        out.log(diagnostic.one_line())
-    summary = (
-        f"Generated {len(model.operations)} route handlers, validation middleware, and TypeScript types"
-        f" ({framework}, {len(model.groups)} route modules) in {target}"
-    )
-    if out.is_json:
-        out.json(
-            {
-                "framework": framework,
-                "output": str(target),
-                "dry_run": dry_run,
-                "operations": [
-                    {
-                        "operationId": op.operation_id,
-                        "method": op.method.upper(),
-                        "path": op.path,
-                        "handler": op.name,
-                    }
-                    for op in model.operations
-                ],
-                "files": plan.to_json(),
-                "warnings": [diagnostic.to_json() for diagnostic in model.warnings],
-                "summary": summary,
-            }
-        )
-        return ExitCode.OK
-    prefix = "Would write" if dry_run else "Wrote"
-    rows = [(path, "create") for path in plan.created] + [(path, "update") for path in plan.updated]
-    rows += [(path, "kept (yours)") for path in plan.kept] + [(path, "delete") for path in plan.deleted]
-    out.table(f"{prefix} {len(plan.created) + len(plan.updated)} file(s)", ["file", "action"], rows)
-    for name in plan.added_operations:
-        out.line(f"added operation: {name}")
-    for name in plan.removed_operations:
-        out.line(f"removed operation: {name} (its handler code is kept; delete it when you are ready)")
-    out.line(("Dry run: " if dry_run else "") + summary)
+    show(out, result)
     return ExitCode.OK
-
-
-def _from_spec(source: str | None, framework: str, stubs: str) -> tuple[ApiModel, list[RenderedFile]]:
-    if source is None:
-        raise BadInput("missing-source", "give an OpenAPI file, or --from-db URL")
-    if Path(source).is_dir():
-        raise BadInput("not-a-spec", f"{source} is a folder; pass a spec file (or --generate-spec)")
-    document = load_openapi(source)
-    model = build_model(document)
-    if not model.operations:
-        raise BadInput("no-operations", "the spec defines no operations", where=f"{source}#/paths")
-    return model, render(model, framework, stubs=stubs, prefix=base_path(document.root.get("servers")))
-
-
-def _from_db(
-    url: str,
-    framework: str,
-    schemas: tuple[str, ...],
-    include: tuple[str, ...],
-    exclude: tuple[str, ...],
-    spec_out: str | None,
-    dry_run: bool,
-) -> tuple[ApiModel, list[RenderedFile]]:
-    project = project_from_db(url, framework, schemas, include, exclude)
-    project.model.warnings[:] = project.warnings
-    if spec_out and not dry_run:
-        text = spec_yaml(project.document)
-        Path(spec_out).parent.mkdir(parents=True, exist_ok=True)
-        Path(spec_out).write_text(text, encoding="utf-8")
-    return project.model, project.files
 
 
 def main() -> None:

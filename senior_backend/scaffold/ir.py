@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
 
 from senior_backend.common.diagnostics import Diagnostic, warning
 from senior_backend.common.errors import BadInput
@@ -149,6 +150,7 @@ class ApiModel:
     operations: list[Operation]
     groups: list[Group]
     warnings: list[Diagnostic]
+    base_path: str = ""  # where the routes are mounted: the path of the first server URL ('' = the root)
 
 
 def normalize_schema(
@@ -302,6 +304,7 @@ class _Builder:
             operations=operations,
             groups=groups,
             warnings=self.warnings,
+            base_path=base_path(self.root.get("servers")),
         )
 
     def _check_server(self) -> None:
@@ -522,6 +525,24 @@ def server_defaults(server: dict[str, Any]) -> dict[str, str]:
         for name, variable in variables.items()
         if isinstance(variable, dict) and isinstance(variable.get("default"), (str, int, float))
     }
+
+
+def base_path(servers: Any) -> str:
+    """The path prefix of the first server URL (`https://x/v1` -> `/v1`), '' when none.
+
+    Server variables (`https://{host}/api/{version}`) take their `default`; a path
+    that still holds a variable without one cannot be mounted, and is '' (the builder warns).
+    """
+    if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
+        return ""
+    defaults = server_defaults(servers[0])
+    url = re.sub(
+        r"\{([^}]*)\}", lambda match: defaults.get(match[1], match[0]), str(servers[0].get("url", ""))
+    )
+    path = urlparse(url).path.rstrip("/")
+    if "{" in path or not re.fullmatch(r"[A-Za-z0-9._~/-]*", path):
+        return ""
+    return path
 
 
 def build_model(document: OpenAPIDocument) -> ApiModel:

@@ -10,19 +10,21 @@ import json
 import re
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
 import jinja2
 
 from senior_backend.common.diagnostics import Diagnostic, warning
+from senior_backend.common.errors import BadInput
 from senior_backend.scaffold.examples import Examples
-from senior_backend.scaffold.ir import ApiModel, Operation, Parameter, server_defaults
+from senior_backend.scaffold.ir import ApiModel, Operation, Parameter
 from senior_backend.scaffold.naming import identifier, ts_comment, ts_string, ts_template
 from senior_backend.scaffold.resources import template_environment
 from senior_backend.scaffold.tstypes import UNKNOWN, Node, TypeBuilder, union
 from senior_backend.scaffold.zodgen import ZodBuilder
 
 FRAMEWORKS = ("express", "fastify", "koa")
+STUBS = ("example", "not-implemented")  # handlers answer the spec's example response, or 501
 LOCATIONS = ("path", "query", "header", "cookie")
 DEPENDENCIES = {
     "express": {"express": "5.3.0", "zod": "4.6.7"},
@@ -44,24 +46,6 @@ class RenderedFile:
     path: str
     content: str
     kind: str  # "derived" or "user"
-
-
-def base_path(servers: Any) -> str:
-    """The path prefix of the first server URL (`https://x/v1` -> `/v1`), '' when none.
-
-    Server variables (`https://{host}/api/{version}`) take their `default`; a path
-    that still holds a variable without one cannot be mounted, and is '' (ir.py warns).
-    """
-    if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
-        return ""
-    defaults = server_defaults(servers[0])
-    url = re.sub(
-        r"\{([^}]*)\}", lambda match: defaults.get(match[1], match[0]), str(servers[0].get("url", ""))
-    )
-    path = urlparse(url).path.rstrip("/")
-    if "{" in path or not re.fullmatch(r"[A-Za-z0-9._~/-]*", path):
-        return ""
-    return path
 
 
 def route_path(operation: Operation, framework: str) -> str:
@@ -91,11 +75,10 @@ def typescript_macros() -> Any:
 
 
 class _Renderer:
-    def __init__(self, model: ApiModel, framework: str, stubs: str, prefix: str) -> None:
+    def __init__(self, model: ApiModel, framework: str, stubs: str) -> None:
         self.model = model
         self.framework = framework
         self.stubs = stubs
-        self.prefix = prefix
         self.types = TypeBuilder(model.type_names, schemas=model.schemas)
         self.handler_types = TypeBuilder(model.type_names, prefix="T.", schemas=model.schemas)
         self.zod = ZodBuilder(model.type_names)
@@ -124,7 +107,7 @@ class _Renderer:
             "schemas": self.schema_views(),
             "operations": operations,
             "groups": groups,
-            "base_path": self.prefix,
+            "base_path": self.model.base_path,
             "has_form": "form" in kinds,
             "has_multipart": "multipart" in kinds,
             "dependencies": self.dependencies("multipart" in kinds),
@@ -333,6 +316,12 @@ def _for_ajv(node: Any) -> Any:
     return node
 
 
-def render(model: ApiModel, framework: str, stubs: str = "example", prefix: str = "") -> list[RenderedFile]:
-    """Every file of the generated project for one framework."""
-    return _Renderer(model, framework, stubs, prefix).files()
+def render(model: ApiModel, framework: str, stubs: str = "example") -> list[RenderedFile]:
+    """Every file of the generated project for one framework, its routes mounted under `model.base_path`."""
+    if framework not in FRAMEWORKS:
+        raise BadInput(
+            "unknown-framework", f"unknown framework {framework!r}", hint="one of " + ", ".join(FRAMEWORKS)
+        )
+    if stubs not in STUBS:
+        raise BadInput("unknown-stubs", f"unknown stubs {stubs!r}", hint="one of " + ", ".join(STUBS))
+    return _Renderer(model, framework, stubs).files()

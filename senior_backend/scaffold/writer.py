@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from senior_backend.common.errors import BadInput, Refused
+from senior_backend.scaffold.ir import Operation
 from senior_backend.scaffold.render import RenderedFile
 
 MANIFEST = ".api-scaffolder.json"
@@ -41,9 +42,6 @@ class Plan:
     removed_operations: list[str] = field(default_factory=list)
     first_run: bool = True
 
-    def to_json(self) -> dict[str, Any]:
-        return {key: value for key, value in self.__dict__.items()}
-
 
 def safe_target(output: Path, relative: str) -> Path:
     """`output/relative`, refusing anything that would land outside `output` (also through symlinks)."""
@@ -61,7 +59,9 @@ def read_manifest(output: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise BadInput("bad-manifest", f"{path} is not a valid manifest", hint="delete it to start over") from None
+        raise BadInput(
+            "bad-manifest", f"{path} is not a valid manifest", hint="delete it to start over"
+        ) from None
     return data if isinstance(data, dict) else {}
 
 
@@ -125,3 +125,36 @@ def apply_plan(
         },
     }
     safe_target(output, MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def operation_key(operation: Operation) -> str:
+    """How the manifest and the report name an operation: `GET /users/{id} getUser`."""
+    return f"{operation.method.upper()} {operation.path} {operation.operation_id}"
+
+
+def write_project(
+    output: Path,
+    files: list[RenderedFile],
+    operations: list[Operation],
+    framework: str,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+) -> Plan:
+    """Plan the generated project's files in `output` and, unless `dry_run`, write them and the manifest.
+
+    Nothing is written when a derived file was edited since the last run (`Refused`), unless `force`."""
+    if output.exists() and not output.is_dir():
+        raise BadInput("not-a-folder", f"{output} exists and is not a folder")
+    keys = [operation_key(operation) for operation in operations]
+    plan = plan_write(output, files, keys, framework, force)
+    if plan.conflicts:
+        raise Refused(
+            "edited-generated-files",
+            f"{len(plan.conflicts)} generated file(s) were edited since the last run: "
+            + ", ".join(plan.conflicts[:5]),
+            hint="move your changes into handlers/, or rerun with --force to overwrite",
+        )
+    if not dry_run:
+        apply_plan(output, files, plan, keys, framework)
+    return plan

@@ -13,12 +13,14 @@ a sequence at 93% of integer; a tiny table with an unindexed foreign key
 Workload: two N+1 patterns (one child unindexed, bound with two integer
 widths; one child covered by a primary key), a filter on an unindexed column
 (customers.email) and an ORDER BY ... LIMIT on the partitioned table that
-needs (customer_id, created_at).
+needs (customer_id, created_at). Every `--json` report the tests read goes through `report_of`,
+which checks it against the published schema `dbtool-analyze.v1.json`.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,9 +30,17 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
+from senior_backend.common.json_schemas import validation_errors
 from tests.conftest import run_script
 
 HERE = Path(__file__).resolve().parent
+
+
+def report_of(result: subprocess.CompletedProcess[str]) -> dict:
+    """The `--json` document a run printed, after checking it against its published schema."""
+    report = json.loads(result.stdout)
+    assert validation_errors(report, "dbtool-analyze") == []
+    return report
 
 
 def with_database(url: str, database: str) -> str:
@@ -152,7 +162,7 @@ def shop(shop_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
             "--json",
         )
         assert result.returncode == 0, result.stderr
-        yield Analysed(shop_server_url, name, url, json.loads(result.stdout), output, result.stderr, hypopg)
+        yield Analysed(shop_server_url, name, url, report_of(result), output, result.stderr, hypopg)
     finally:
         drop_database(shop_server_url, name)
 

@@ -3,13 +3,12 @@ reported, no false positives, N+1 pairs, proven suggestions with composite order
 
 from __future__ import annotations
 
-import json
-
 import psycopg
 import pytest
 
 from senior_backend.common.pg.catalog import load_snapshot
 from tests.conftest import run_script
+from tests.dbtool_analyze.conftest import report_of
 
 pytestmark = [pytest.mark.pg, pytest.mark.slow]
 TOOL_NAME = "database_migration_tool"
@@ -42,12 +41,10 @@ def test_every_planted_problem_is_reported(shop):
     }
     missing = expected - found(shop)
     assert not missing, missing
-    severities = {f["rule"]: f["severity"] for f in shop.report["findings"]}
-    assert severities["invalid-index"] == "error"
-    assert severities["sequence-near-max"] == "error"
-    assert shop.report["summary"]["error"] == sum(
-        1 for f in shop.report["findings"] if f["severity"] == "error"
-    )
+    levels = {f["rule"]: f["level"] for f in shop.report["findings"]}
+    assert levels["invalid-index"] == "error"
+    assert levels["sequence-near-max"] == "error"
+    assert shop.report["summary"]["error"] == sum(1 for f in shop.report["findings"] if f["level"] == "error")
 
 
 def test_no_false_positives(shop):
@@ -56,7 +53,9 @@ def test_no_false_positives(shop):
     assert ("unindexed-foreign-key", "order_items_order_id_fkey") not in reported
     assert ("unindexed-foreign-key", "shipments_order_id_product_id_fkey") not in reported
     assert not any(obj == "public.tiny_notes" for _, obj in reported)
-    assert any("under 1000 rows were ignored" in note for note in shop.report["notes"])
+    (tiny,) = [note for note in shop.report["notes"] if note["rule"] == "small-tables-ignored"]
+    assert "under 1000 rows were ignored" in tiny["message"] and tiny["level"] == "info"
+    assert tiny["hint"] == "--min-rows to change"
     # the only index of a foreign key is not "unused" garbage
     assert ("unused-index", "public.shipments_product_order_idx") not in reported
     # the index kept in place of a duplicate/covered one is not also proposed for dropping
@@ -134,7 +133,7 @@ def test_suggest_from_a_queries_file(shop, tmp_path):
         "--json",
     )
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    report = report_of(result)
     got = {(f["objects"][0], tuple(f["evidence"]["columns"])) for f in report["findings"]}
     # the join gets one index per side; status/created_at is already served by an index
     assert got == {
@@ -153,7 +152,7 @@ def test_analyze_needs_only_pg_monitor(shop):
         url = shop.url.replace("postgres@", f"{role}@", 1)
         result = run_script(TOOL_NAME, "--connection", url, "--analyze", "--json")
         assert result.returncode == 0, result.stderr
-        report = json.loads(result.stdout)
+        report = report_of(result)
         as_monitor = {(f["rule"], tuple(f["objects"])) for f in report["findings"]}
         as_owner = {
             (f["rule"], tuple(f["objects"]))
@@ -162,7 +161,9 @@ def test_analyze_needs_only_pg_monitor(shop):
         }
         # PostgreSQL 15 hides sequence values from roles without SELECT/USAGE on them: said, not guessed
         assert as_monitor == as_owner - {("sequence-near-max", ("public.ticket_seq",))}
-        assert any("sequence(s) are not readable" in message for message in report["skipped"])
+        (unreadable,) = [check for check in report["skipped"] if check["rule"] == "sequences-unreadable"]
+        assert "sequence(s) are not readable" in unreadable["message"] and unreadable["level"] == "warning"
+        assert unreadable["hint"].startswith("GRANT SELECT ON ALL SEQUENCES")
     finally:
         with psycopg.connect(shop.server_url, autocommit=True) as admin:
             admin.execute(f"DROP ROLE IF EXISTS {role}")

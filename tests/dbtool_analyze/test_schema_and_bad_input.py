@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import psycopg
 import pytest
 
 from tests.conftest import REPO, run_script
+from tests.dbtool_analyze.conftest import report_of
 
 TOOL = "database_migration_tool"
 NO_DB = {"DATABASE_URL": ""}
@@ -17,7 +16,7 @@ NO_DB = {"DATABASE_URL": ""}
 def test_schema_file_structural_checks():
     result = run_script(TOOL, "--analyze", str(REPO / "examples" / "schema.sql"), "--json", env=NO_DB)
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    report = report_of(result)
     assert report["live"] is False
     got = {
         (f["rule"], f["objects"][1] if len(f["objects"]) > 1 else f["objects"][0]) for f in report["findings"]
@@ -33,7 +32,9 @@ def test_schema_file_structural_checks():
     } <= got
     # order_items.order_id leads the primary key: no false positive
     assert ("unindexed-foreign-key", "order_items_order_id_fkey") not in got
-    assert any("needs a live database" in note and "N+1" in note for note in report["notes"])
+    (skipped,) = [note for note in report["notes"] if note["rule"] == "live-checks-skipped"]
+    assert "needs a live database" in skipped["message"] and "N+1" in skipped["message"]
+    assert skipped["level"] == "info"
 
 
 @pytest.mark.pg
@@ -45,6 +46,8 @@ def test_schema_folder_and_fail_on(tmp_path):
     warn = run_script(TOOL, "--analyze", str(tmp_path), "--fail-on", "warning", env=NO_DB)
     assert warn.returncode == 1, warn.stderr
     assert "unindexed-foreign-key" in warn.stdout and "posts_user_id_fkey" in warn.stdout
+    assert "\nlevel\trule\tobjects\tmessage\tfix\n" in warn.stdout
+    assert "\nnote: needs a live database (--connection), skipped for a schema file: " in warn.stdout
     error = run_script(TOOL, "--analyze", str(tmp_path), "--fail-on", "error", env=NO_DB)
     assert error.returncode == 0, error.stderr
 
@@ -104,11 +107,15 @@ def test_missing_extensions_are_explained_and_suggestions_unverified(pg_url, tmp
         TOOL, "--connection", pg_url, "--analyze", "--suggest-indexes", "--queries", str(queries), "--json"
     )
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
-    skipped = " ".join(report["skipped"])
-    assert "CREATE EXTENSION hypopg" in skipped
-    assert "CREATE EXTENSION pg_stat_statements" in skipped and "N+1" in skipped
-    assert "note: hypopg is not installed" in result.stderr
+    report = report_of(result)
+    skipped = {check["rule"]: check for check in report["skipped"]}
+    assert set(skipped) == {"hypopg-missing", "pg-stat-statements-missing"}
+    assert all(check["level"] == "warning" for check in skipped.values())
+    assert "CREATE EXTENSION hypopg" in skipped["hypopg-missing"]["hint"]
+    statements = skipped["pg-stat-statements-missing"]
+    assert "CREATE EXTENSION pg_stat_statements" in statements["hint"] and "N+1" in statements["message"]
+    hypopg = skipped["hypopg-missing"]
+    assert f"note: {hypopg['message']} (to enable: {hypopg['hint']})" in result.stderr
     suggestions = [f for f in report["findings"] if f["rule"] == "suggested-index"]
     assert [(s["objects"][0], s["evidence"]["columns"], s["evidence"]["verified"]) for s in suggestions] == [
         ("public.items", ["sku"], False)

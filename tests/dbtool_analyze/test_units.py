@@ -1,4 +1,5 @@
-"""Pure units of the analyser: statement shapes, grouping by shape, migration file naming, index SQL."""
+"""Pure units of the analyser: statement shapes, grouping by shape, migration file naming, index SQL, and
+the report (its JSON against the published schema, its plain lines)."""
 
 from __future__ import annotations
 
@@ -190,3 +191,67 @@ def test_one_concurrent_index_rewrite_for_the_diff_and_the_fixes():
     assert concurrent_index(plain, if_not_exists=False) == (
         'CREATE INDEX CONCURRENTLY "CREATE INDEX x" ON public.t USING btree (a)'
     )
+
+
+def _analysis():
+    from senior_backend.common.diagnostics import Level, info, warning
+    from senior_backend.dbtool.analyze.findings import Finding, Fix
+    from senior_backend.dbtool.analyze.run import AnalysisResult
+
+    finding = Finding(
+        rule="unindexed-foreign-key",
+        level=Level.WARNING,
+        message="foreign key orders_user_id_fkey has no index",
+        objects=("public.orders", "orders_user_id_fkey"),
+        evidence={"columns": ["user_id"]},
+        fix=Fix("index_orders_user_id", "CREATE INDEX ...;", "DROP INDEX ...;", no_transaction=True),
+    )
+    return AnalysisResult(
+        source="postgresql://app:***@db/app",
+        live=True,
+        findings=[finding],
+        notes=[
+            info(
+                "small-tables-ignored", "2 table(s) under 1000 rows were ignored", hint="--min-rows to change"
+            )
+        ],
+        skipped=[warning("hypopg-missing", "hypopg is not installed", hint="run CREATE EXTENSION hypopg")],
+    )
+
+
+def test_the_json_report_matches_its_schema_and_the_old_keys_do_not():
+    from senior_backend.common.json_schemas import validation_errors
+    from senior_backend.dbtool.analyze.report import to_json
+
+    report = to_json(_analysis())
+    assert validation_errors(report, "dbtool-analyze") == []
+    finding = report["findings"][0]
+    assert list(finding) == ["rule", "level", "message", "objects", "evidence", "fix", "advice"]
+    assert report["notes"][0] == {
+        "rule": "small-tables-ignored",
+        "level": "info",
+        "message": "2 table(s) under 1000 rows were ignored",
+        "where": None,
+        "hint": "--min-rows to change",
+    }
+    renamed = {
+        **report,
+        "findings": [{**{k: v for k, v in finding.items() if k != "level"}, "severity": "warning"}],
+    }
+    assert any("'level' is a required property" in e for e in validation_errors(renamed, "dbtool-analyze"))
+    bare = {**report, "skipped": ["hypopg is not installed"]}
+    assert validation_errors(bare, "dbtool-analyze")
+    assert validation_errors({**report, "extra": 1}, "dbtool-analyze")
+
+
+def test_plain_report_prints_notes_and_skipped_checks_as_sentences():
+    import io
+
+    from senior_backend.common.console import Output
+    from senior_backend.dbtool.analyze.report import show
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    show(Output("table", stdout, stderr), _analysis())
+    assert "level\trule\tobjects\tmessage\tfix\n" in stdout.getvalue()
+    assert "note: 2 table(s) under 1000 rows were ignored (--min-rows to change)\n" in stdout.getvalue()
+    assert stderr.getvalue() == "note: hypopg is not installed (to enable: run CREATE EXTENSION hypopg)\n"

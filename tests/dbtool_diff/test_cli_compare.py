@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import psycopg
 import pytest
 
 from tests.dbtool_diff.convergence import CASES
+from tests.dbtool_diff.test_runner import json_document
 from tests.support.second_major import fresh_database, major_of
 
 pytestmark = pytest.mark.pg
@@ -49,7 +49,7 @@ def test_two_files_in_the_embedded_shadow_server_refuse_data_loss_then_write_bot
         "--json",
     )
     assert result.returncode == 0, result.stderr
-    document = json.loads(result.stdout)
+    document = json_document(result.stdout, "dbtool-compare")
     up_path, down_path = (Path(p) for p in document["files"])
     assert re.fullmatch(r"\d{14}_add_age\.up\.sql", up_path.name) and down_path.name == up_path.name.replace(
         ".up.", ".down."
@@ -75,7 +75,7 @@ def test_grants_to_roles_unknown_to_the_embedded_shadow_are_compared(schemas, tm
     result = run_tool(TOOL, "--compare", str(v1), str(granted), "--with-privileges", "--json")
     assert result.returncode == 0, result.stderr
     assert (
-        json.loads(result.stdout)["up_sql"].count(
+        json_document(result.stdout, "dbtool-compare")["up_sql"].count(
             'GRANT SELECT ("email") ON TABLE public.users TO "reporting role" WITH GRANT OPTION;'
         )
         == 1
@@ -92,13 +92,13 @@ def test_live_database_compare_migrate_and_converge(pg_url, pg_server_url, tmp_p
     assert made.returncode == 0, made.stderr
     applied = run_tool(TOOL, "--connection", pg_url, "--migrate", str(out), "--json")
     assert applied.returncode == 0, applied.stderr
-    assert len(json.loads(applied.stdout)["applied"]) == 1
+    assert len(json_document(applied.stdout, "dbtool-migrate")["applied"]) == 1
     again = run_tool(TOOL, *common, "--compare", str(case / "desired.sql"), "--json")
-    assert json.loads(again.stdout)["changes"] == []
+    assert json_document(again.stdout, "dbtool-compare")["changes"] == []
     back = run_tool(TOOL, "--connection", pg_url, "--migrate", str(out), "--down", "1")
     assert back.returncode == 0, back.stderr
     reverse = run_tool(TOOL, *common, "--compare", str(case / "current.sql"), "--json")
-    assert json.loads(reverse.stdout)["changes"] == []
+    assert json_document(reverse.stdout, "dbtool-compare")["changes"] == []
 
 
 def test_compare_url_against_a_second_database(make_database, run_tool):
@@ -109,7 +109,7 @@ def test_compare_url_against_a_second_database(make_database, run_tool):
         conn.execute(V1 + "ALTER TABLE users ADD COLUMN nickname text;")
     result = run_tool(TOOL, "--connection", current, "--compare-url", desired, "--json")
     assert result.returncode == 0, result.stderr
-    assert [c["description"] for c in json.loads(result.stdout)["changes"]] == [
+    assert [c["description"] for c in json_document(result.stdout, "dbtool-compare")["changes"]] == [
         "add column public.users.nickname"
     ]
 
@@ -136,7 +136,9 @@ def test_lint_mode_exit_codes(tmp_path, run_tool):
     unsafe.write_text("DROP TABLE users;\n")
     result = run_tool(TOOL, "--lint", str(unsafe), "--json")
     assert result.returncode == 1
-    assert json.loads(result.stdout)["findings"][0]["rule"] == "ban-drop-table"
+    finding = json_document(result.stdout, "dbtool-lint")["findings"][0]
+    assert finding["rule"] == "ban-drop-table" and finding["level"] == "error"
+    assert finding["where"] == f"{unsafe}:1" and finding["hint"] == finding["fix"]
     safe = tmp_path / "s.sql"
     safe.write_text("SET lock_timeout = '5s';\nCREATE TABLE t (id int);\n")
     assert run_tool(TOOL, "--lint", str(safe)).returncode == 0
@@ -149,9 +151,10 @@ def test_embedded_shadow_of_another_major_version_is_warned_about(second_major_s
         assert result.returncode == 0, result.stderr
         assert "shadow: the embedded PostgreSQL 18" in result.stderr
         assert f"warning: the shadow server is PostgreSQL 18 but the target is {major_of(target)}" in result.stderr
-        assert "CREATE TABLE" in json.loads(result.stdout)["up_sql"]
+        assert "CREATE TABLE" in json_document(result.stdout, "dbtool-compare")["up_sql"]
         same = run_tool(TOOL, "--connection", target, "--compare", str(v2), "--json")
         assert same.returncode == 0, same.stderr
+        json_document(same.stdout, "dbtool-compare")
         assert "shadow: a temporary database on the target's server" in same.stderr
         assert "warning: the shadow server is PostgreSQL" not in same.stderr
 
@@ -174,14 +177,15 @@ def test_views_of_a_target_on_another_major_are_not_recreated(second_major_serve
         result = run_tool(TOOL, "--connection", target, "--compare", str(same), "--shadow", "embedded", "--json")
         assert result.returncode == 0, result.stderr
         assert "views are compared as the shadow server spells them" in result.stderr
-        assert json.loads(result.stdout)["changes"] == [], result.stdout
+        assert json_document(result.stdout, "dbtool-compare")["changes"] == [], result.stdout
         changed = tmp_path / "changed.sql"
         changed.write_text(VIEWS.replace("WHERE x > 0", "WHERE x > 1"))
         result = run_tool(
             TOOL, "--connection", target, "--compare", str(changed), "--shadow", "embedded", "--json"
         )
         assert result.returncode == 0, result.stderr
-        assert {c["key"] for c in json.loads(result.stdout)["changes"]} == {"public.positive"}
+        changes = json_document(result.stdout, "dbtool-compare")["changes"]
+        assert {c["key"] for c in changes} == {"public.positive"}
 
 
 def test_restating_keeps_only_spellings_the_shadow_compiles_to_the_same_text(pg_url):
@@ -228,4 +232,4 @@ def test_compare_url_across_majors_restates_views(second_major_server_url, run_t
         result = run_tool(TOOL, "--connection", first, "--compare-url", second, "--json")
         assert result.returncode == 0, result.stderr
         assert "views are compared as the second one spells them" in result.stderr
-        assert json.loads(result.stdout)["changes"] == [], result.stdout
+        assert json_document(result.stdout, "dbtool-compare")["changes"] == [], result.stdout

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from senior_backend.dbtool.migrate.lint import ERROR, lint_sql
+from senior_backend.common.diagnostics import Level
+from senior_backend.common.json_schemas import validation_errors
+from senior_backend.dbtool.migrate.lint import RULES, lint_sql
+from senior_backend.dbtool.migrate.run import LintReport
 from senior_backend.dbtool.migration_files import NO_TRANSACTION_MARKER
 
 UNSAFE = """\
@@ -60,16 +63,28 @@ EXPECTED = {
 
 @pytest.mark.quick
 def test_every_hazard_is_found_with_its_line_and_a_fix():
-    findings = lint_sql(UNSAFE)
+    findings = lint_sql(UNSAFE, "unsafe.sql")
     assert {(f.line, f.rule) for f in findings} == EXPECTED
     assert all(f.fix and f.message for f in findings)
-    assert {f.rule for f in findings if f.level == ERROR} >= {
+    assert all(f.where == f"unsafe.sql:{f.line}" and f.diagnostic.hint == f.fix for f in findings)
+    assert {f.rule for f in findings if f.level is Level.ERROR} >= {
         "ban-drop-table",
         "ban-drop-column",
         "adding-required-field",
         "ban-truncate",
         "ban-drop-schema",
     }
+
+
+@pytest.mark.quick
+def test_findings_speak_the_problem_vocabulary_and_every_rule_is_one_table_row():
+    document = LintReport([Path("unsafe.sql")], lint_sql(UNSAFE, "unsafe.sql")).to_json()
+    assert validation_errors(document, "dbtool-lint") == []
+    assert document["errors"] == 6
+    first = document["findings"][0]
+    assert set(first) == {"rule", "level", "message", "where", "hint", "file", "line", "statement", "fix"}
+    assert {rule for _, rule in EXPECTED} <= RULES.keys()
+    assert all(rule.message and rule.fix for rule in RULES.values())
 
 
 @pytest.mark.quick

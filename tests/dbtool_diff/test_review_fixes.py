@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.dbtool_diff.test_runner import TOOL, tracked_versions, write
+from tests.dbtool_diff.test_runner import TOOL, json_document, tracked_versions, write
 
 pytestmark = pytest.mark.pg
 
@@ -141,7 +140,7 @@ def test_database_compared_with_its_own_pg_dump_has_no_changes(pg_url, tmp_path,
         dump.write_text("\\restrict abc123\n" + text + "\\unrestrict abc123\n")
         result = run_tool(TOOL, "--connection", pg_url, "--compare", str(dump), "--json")
         assert result.returncode == 0, f"{pg_dump}: {result.stderr}"
-        report = json.loads(result.stdout)
+        report = json_document(result.stdout, "dbtool-compare")
         assert report["changes"] == [], (pg_dump, [c["description"] for c in report["changes"]])
         assert "skipped psql meta-command \\restrict" in result.stderr
 
@@ -152,9 +151,10 @@ def test_a_files_session_settings_do_not_reach_the_next_file(pg_url, tmp_path, r
     folder = tmp_path / "m"
     write(folder, "20240101000000_sets_path", "SET search_path = other;\nCREATE TABLE first_t (id int);\n")
     write(folder, "20240102000000_default_path", "CREATE TABLE second_t (id int);\n")
-    for args in (("--dry-run", "--json"), ()):
+    for args in (("--dry-run", "--json"), ("--json",)):
         result = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder), *args)
         assert result.returncode == 0, result.stderr
+        json_document(result.stdout, "dbtool-migrate-dry-run" if "--dry-run" in args else "dbtool-migrate")
     with psycopg.connect(pg_url, autocommit=True) as conn:
         found = conn.execute(
             "SELECT schemaname, tablename FROM pg_tables WHERE tablename IN ('first_t', 'second_t') ORDER BY 2"
@@ -199,9 +199,11 @@ def test_digit_versions_run_and_target_in_numeric_order(pg_url, tmp_path, run_to
     assert tracked_versions(pg_url) == ["1", "2"], "--target 2 does not include 10"
     result = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder), "--json")
     assert result.returncode == 0, result.stderr
-    assert [m["version"] for m in json.loads(result.stdout)["applied"]] == ["10"]
+    assert [m["version"] for m in json_document(result.stdout, "dbtool-migrate")["applied"]] == ["10"]
     down = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder), "--down", "1", "--json")
     assert down.returncode == 0, down.stderr
+    ran = json_document(down.stdout, "dbtool-migrate")["applied"]
+    assert [(m["version"], m["direction"]) for m in ran] == [("10", "down")]
     assert sorted(tracked_versions(pg_url)) == ["1", "2"], "the last applied is 10, not 2"
 
 
@@ -226,7 +228,7 @@ def test_dry_run_reports_advanced_sequences_and_never_sets_them_back(pg_url, tmp
     write(folder, "20240101000000_rows", "INSERT INTO items (v) SELECT 'x' FROM generate_series(1, 5);\n")
     result = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder), "--dry-run", "--json")
     assert result.returncode == 0, result.stderr
-    advanced = json.loads(result.stdout)["sequences_advanced"]
+    advanced = json_document(result.stdout, "dbtool-migrate-dry-run")["sequences_advanced"]
     assert advanced == [{"sequence": "public.items_id_seq", "before": 1, "after": 6}]
     with psycopg.connect(pg_url, autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM items").fetchone()[0] == 1

@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from senior_backend.common.json_schemas import validation_errors
 from senior_backend.common.pg.catalog import load_snapshot
 from senior_backend.dbtool.diff.plan import snapshot_differences
 from tests.conftest import REPO
@@ -17,6 +18,13 @@ from tests.conftest import REPO
 pytestmark = pytest.mark.pg
 
 TOOL = "database_migration_tool"
+
+
+def json_document(stdout: str, kind: str) -> dict:
+    """A run's `--json` stdout, checked against the published schema of its kind (`dbtool-migrate`, ...)."""
+    document = json.loads(stdout)
+    assert validation_errors(document, kind) == [], stdout
+    return document
 
 
 def write(folder: Path, name: str, up: str, down: str | None = None) -> Path:
@@ -88,7 +96,7 @@ def test_two_runners_at_once_apply_each_migration_exactly_once(pg_url, migration
     ]
     results = [proc.communicate(timeout=120) for proc in procs]
     assert [proc.returncode for proc in procs] == [0, 0], results
-    applied = [len(json.loads(out)["applied"]) for out, _ in results]
+    applied = [len(json_document(out, "dbtool-migrate")["applied"]) for out, _ in results]
     assert sorted(applied) == [0, 3], "one runner applies all three, the other waits and finds nothing to do"
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT step FROM run_log ORDER BY id").fetchall() == [("one",), ("two",)]
@@ -109,9 +117,12 @@ def test_failed_migration_is_rolled_back_and_not_tracked(pg_url, tmp_path, run_t
         "20240102000000_breaks",
         "CREATE TABLE half (id int);\nINSERT INTO keep VALUES (2);\n\nINSERT INTO missing_table VALUES (3);\nCREATE TABLE never (id int);\n",
     )
-    result = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder))
+    result = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder), "--json")
     assert result.returncode == 1
     assert "20240102000000_breaks.up.sql failed at statement 3 (line 4" in result.stderr
+    failed = json_document(result.stdout, "dbtool-migrate")
+    assert failed["rolled_back"] is True and failed["failed"]["statement_index"] == 3
+    assert failed["failed"]["line"] == 4 and failed["failed"]["sqlstate"] == "42P01"
     assert "missing_table" in result.stderr and "Traceback" not in result.stderr
     after = state(pg_url)
     assert snapshot_differences(before[0], after[0]) == []
@@ -131,7 +142,7 @@ def test_dry_run_changes_nothing_and_reports_statements_locks_and_schema_diff(pg
     before = state(pg_url)
     result = run_tool(TOOL, "--connection", pg_url, "--migrate", str(migrations), "--dry-run", "--json")
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    report = json_document(result.stdout, "dbtool-migrate-dry-run")
     after = state(pg_url)
     assert snapshot_differences(before[0], after[0]) == [] and before[1:] == after[1:]
     assert report["committed"] is False
@@ -162,8 +173,9 @@ def test_status_checksums_down_and_target(pg_url, migrations, run_tool):
         == 0
     )
     assert tracked_versions(pg_url) == ["20240101000000", "20240102000000"]
-    status = json.loads(
-        run_tool(TOOL, "--connection", pg_url, "--migrate", str(migrations), "--status", "--json").stdout
+    status = json_document(
+        run_tool(TOOL, "--connection", pg_url, "--migrate", str(migrations), "--status", "--json").stdout,
+        "dbtool-migrate-status",
     )
     assert [r["state"] for r in status["migrations"]] == ["applied", "applied", "pending"]
 
@@ -181,8 +193,9 @@ def test_status_checksums_down_and_target(pg_url, migrations, run_tool):
 
     first = migrations / "20240101000000_create_log.up.sql"
     first.write_text(first.read_text() + "-- edited\n")
-    status = json.loads(
-        run_tool(TOOL, "--connection", pg_url, "--migrate", str(migrations), "--status", "--json").stdout
+    status = json_document(
+        run_tool(TOOL, "--connection", pg_url, "--migrate", str(migrations), "--status", "--json").stdout,
+        "dbtool-migrate-status",
     )
     assert status["migrations"][0]["state"] == "modified"
     refused = run_tool(TOOL, "--connection", pg_url, "--migrate", str(migrations))
@@ -218,7 +231,8 @@ def test_enum_value_added_and_used_in_one_migration(pg_url, tmp_path, run_tool):
     )
     dry = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder), "--dry-run", "--json")
     assert dry.returncode == 0, dry.stderr
-    notes = [s.get("note", "") for s in json.loads(dry.stdout)["migrations"][0]["statements"]]
+    dry_report = json_document(dry.stdout, "dbtool-migrate-dry-run")
+    notes = [s.get("note", "") for s in dry_report["migrations"][0]["statements"]]
     assert any("enum value added in this run" in note for note in notes)
     assert run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder)).returncode == 0
     with psycopg.connect(pg_url) as conn:

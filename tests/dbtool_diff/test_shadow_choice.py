@@ -8,7 +8,6 @@ SIGKILLed run is removed by the next run, which says so.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -21,6 +20,7 @@ import psycopg
 import pytest
 
 from senior_backend.common.pg.scratch import PREFIX
+from tests.dbtool_diff.test_runner import json_document
 
 pytestmark = [pytest.mark.pg, pytest.mark.slow]
 
@@ -84,7 +84,7 @@ def test_a_live_target_lends_its_own_server_and_gets_it_back(pg_url, pg_server_u
     result = run_tool(TOOL, "--connection", pg_url, "--compare", str(desired), "--json")
     assert result.returncode == 0, result.stderr
     assert "shadow: a temporary database on the target's server" in result.stderr
-    assert "CREATE TABLE" in json.loads(result.stdout)["up_sql"]
+    assert "CREATE TABLE" in json_document(result.stdout, "dbtool-compare")["up_sql"]
     assert _shadow_databases(pg_server_url) == before
 
 
@@ -111,7 +111,7 @@ def test_an_extension_only_the_target_server_has_converges_there_and_is_named_el
         conn.execute(up_file.read_text())
     again = run_tool(TOOL, "--connection", pg_url, "--compare", str(desired), "--json")
     assert again.returncode == 0, again.stderr
-    assert json.loads(again.stdout)["changes"] == []
+    assert json_document(again.stdout, "dbtool-compare")["changes"] == []
 
     embedded = run_tool(TOOL, "--connection", pg_url, "--compare", str(desired), "--shadow", "embedded")
     assert embedded.returncode == 2
@@ -144,6 +144,7 @@ def test_a_role_that_may_not_create_databases_gets_the_embedded_server(
         desired.write_text(TABLE)
         result = run_tool(TOOL, "--connection", url, "--compare", str(desired), "--json")
         assert result.returncode == 0, result.stderr
+        json_document(result.stdout, "dbtool-compare")
         assert "shadow: the embedded PostgreSQL 18" in result.stderr
         assert f"role {role} may not create databases" in result.stderr
         refused = run_tool(TOOL, "--connection", url, "--compare", str(desired), "--shadow", "target")
@@ -190,6 +191,7 @@ def test_a_killed_run_leaves_a_database_the_next_run_removes_and_names(
     while True:  # the server notices the killed client's closed socket within moments
         result = run_tool(TOOL, "--connection", pg_url, "--compare", str(quick), "--json")
         assert result.returncode == 0, result.stderr
+        json_document(result.stdout, "dbtool-compare")
         if left in result.stderr or time.monotonic() > deadline:
             break
         time.sleep(0.5)
@@ -210,6 +212,7 @@ def test_a_running_comparison_keeps_its_database_while_another_run_sweeps(
         quick.write_text(TABLE)
         result = run_tool(TOOL, "--connection", pg_url, "--compare", str(quick), "--json")
         assert result.returncode == 0, result.stderr
+        json_document(result.stdout, "dbtool-compare")
         assert "removed the shadow database" not in result.stderr
         assert running in _shadow_databases(pg_server_url)
     finally:

@@ -15,6 +15,10 @@ REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 PROBE = "from senior_backend.scaffold.resources import find_templates; print(find_templates()[0])"
+SCHEMAS = (
+    "from senior_backend.common.json_schemas import SCHEMA_DIR; "
+    "print(sorted(p.name for p in SCHEMA_DIR.glob('*.json')))"
+)
 
 
 def make_venv(path: Path) -> Path:
@@ -63,6 +67,10 @@ def test_wheel_install_uses_packaged_templates(tmp_path):
         [str(bin_dir / "python"), "-c", PROBE], capture_output=True, text=True, cwd=tmp_path
     )
     assert mode.stdout.strip() == "package", mode.stderr
+    shipped = subprocess.run(
+        [str(bin_dir / "python"), "-c", SCHEMAS], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert "'problem.v1.json'" in shipped.stdout, shipped.stderr
     for script in ("api-scaffolder", "database-migration-tool", "api-load-tester"):
         result = subprocess.run(
             [str(bin_dir / script), "--help"], capture_output=True, text=True, cwd=tmp_path

@@ -9,7 +9,7 @@ import pytest
 from senior_backend.loadtest.histogram import Histogram
 from senior_backend.loadtest.plan import LoadPlan, parse_target, resolve
 from senior_backend.loadtest.runner import run_plan
-from tests.loadtest.conftest import advice_kinds, load_tester_json, summary
+from tests.loadtest.conftest import advice_rules, load_tester_json, summary
 
 pytestmark = pytest.mark.slow
 
@@ -55,8 +55,8 @@ def test_open_model_reports_stalls_that_the_closed_model_hides(fault_server_fact
     closed_run = load_tester_json(url, "-c", "10", "-d", "5", "-w", "1")
     closed = summary(closed_run)["latency_ms"]
     assert closed["p99"] < 100 and closed["max"] >= 700, closed
-    assert "closed-model-hides-stalls" in advice_kinds(closed_run)
-    assert "closed-model-hides-stalls" not in advice_kinds(open_run)
+    assert "closed-model-hides-stalls" in advice_rules(closed_run)
+    assert "closed-model-hides-stalls" not in advice_rules(open_run)
 
 
 def test_open_model_holds_the_rate(fault_server):

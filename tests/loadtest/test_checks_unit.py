@@ -7,6 +7,7 @@ import random
 import pytest
 
 from senior_backend.common.errors import BadInput, ToolError
+from senior_backend.common.json_schemas import validation_errors
 from senior_backend.loadtest.advice import recommend, sweep_advice
 from senior_backend.loadtest.checks import (
     check_baseline,
@@ -18,7 +19,7 @@ from senior_backend.loadtest.checks import (
 )
 from senior_backend.loadtest.histogram import SERIES_BITS, Histogram
 from senior_backend.loadtest.results import Results, Second
-from senior_backend.loadtest.stats import compare, summarize
+from senior_backend.loadtest.stats import compare, measure, summarize
 
 pytestmark = pytest.mark.quick
 
@@ -64,9 +65,11 @@ def normal(mean: float, sd: float, n: int, seed: int) -> list[float]:
 )
 def test_thresholds(text, passes):
     results = make_results(normal(20, 2, 8000, 1))
-    check = check_threshold(parse_threshold(text), results)
+    check = check_threshold(parse_threshold(text), measure(results))
     assert check.passed is passes, check.reason
     assert text in check.reason
+    shown = check.to_json()
+    assert shown["rule"] == "threshold" and shown["level"] == ("info" if passes else "error")
 
 
 @pytest.mark.parametrize(
@@ -79,7 +82,7 @@ def test_bad_thresholds_are_bad_input(text):
 
 
 def test_expect_status_share():
-    results = make_results(normal(5, 1, 1000, 2), statuses={"400": 990, "500": 10})
+    results = measure(make_results(normal(5, 1, 1000, 2), statuses={"400": 990, "500": 10}))
     assert check_status(*parse_expect_status("400:99%"), results).passed
     failed = check_status(*parse_expect_status("400"), results)
     assert not failed.passed and "99.00%" in failed.reason and "500: 10" in failed.reason
@@ -91,19 +94,19 @@ def test_rate_limit_check_reports_onset_and_headers():
     results = make_results(normal(5, 1, 400, 3), statuses={"200": 300, "429": 100})
     results.first_429_at = 2.3
     results.rate_limit_headers = {"Retry-After": ["1"]}
-    check = check_rate_limit(results)
+    check = check_rate_limit(measure(results))
     assert (
         check.passed
         and "2.30 s" in check.reason
         and "100 req/s" in check.reason
         and "Retry-After: 1" in check.reason
     )
-    assert not check_rate_limit(make_results(normal(5, 1, 400, 3))).passed
+    assert not check_rate_limit(measure(make_results(normal(5, 1, 400, 3)))).passed
 
 
 def test_comparison_detects_a_real_difference_and_not_noise():
     fast, slow, fast_again = (
-        make_results(normal(m, 2, 4000, seed)) for m, seed in ((20, 4), (25, 5), (20, 6))
+        measure(make_results(normal(m, 2, 4000, seed))) for m, seed in ((20, 4), (25, 5), (20, 6))
     )
     by_metric = {m["metric"]: m for m in compare(fast, slow)}
     assert by_metric["p50"]["significant"] and by_metric["p50"]["ci95"][0] < 5 < by_metric["p50"]["ci95"][1]
@@ -113,32 +116,39 @@ def test_comparison_detects_a_real_difference_and_not_noise():
 
 
 def test_baseline_regression_beyond_tolerance():
-    base = make_results(normal(20, 2, 4000, 7))
-    worse = make_results(normal(30, 2, 4000, 8))
+    base = measure(make_results(normal(20, 2, 4000, 7)))
+    worse = measure(make_results(normal(30, 2, 4000, 8)))
     failed = [c for c in check_baseline(base, worse, 10) if not c.passed]
     assert {c.name for c in failed} >= {"baseline p50", "baseline p99"}
-    assert all(c.passed for c in check_baseline(base, make_results(normal(20, 2, 4000, 9)), 10))
+    assert {c.rule for c in failed} == {"baseline"}
+    assert all(c.passed for c in check_baseline(base, measure(make_results(normal(20, 2, 4000, 9))), 10))
+
+
+def rules(results: Results) -> set[str]:
+    return {a.problem.rule for a in recommend(measure(results))}
 
 
 def test_advice_from_evidence():
-    tail = make_results(normal(5, 0.5, 3000, 10) + [200.0] * 40)
-    assert "long-tail" in {a.kind for a in recommend(tail)}
-    stall = make_results(normal(5, 0.5, 3000, 11) + [1000.0] * 3)
-    kinds = {a.kind for a in recommend(stall)}
-    assert "closed-model-hides-stalls" in kinds
-    errors = make_results(normal(5, 0.5, 1000, 12), statuses={"200": 900, "503": 100})
-    assert "server-errors" in {a.kind for a in recommend(errors)}
-    assert not {a.kind for a in recommend(make_results(normal(5, 0.5, 1000, 13)))}
+    assert "long-tail" in rules(make_results(normal(5, 0.5, 3000, 10) + [200.0] * 40))
+    assert "closed-model-hides-stalls" in rules(make_results(normal(5, 0.5, 3000, 11) + [1000.0] * 3))
+    errors = recommend(measure(make_results(normal(5, 0.5, 1000, 12), statuses={"200": 900, "503": 100})))
+    server = next(a for a in errors if a.problem.rule == "server-errors")
+    assert server.evidence == {"count": 100, "share": 0.1}
+    shown = server.to_json()
+    assert shown["level"] == "error" and shown["hint"] == "check its logs and resource limits"
+    assert validation_errors(shown, "problem") == []
+    assert server.text() == shown["message"] + "; " + shown["hint"]
+    assert not rules(make_results(normal(5, 0.5, 1000, 13)))
 
 
 def test_sweep_finds_the_knee():
     levels = [
-        (1, make_results(normal(10, 1, 400, 14))),
-        (4, make_results(normal(10, 1, 1600, 15))),
-        (16, make_results(normal(40, 1, 1650, 16))),
+        measure(make_results(normal(10, 1, 400, 14), concurrency=1)),
+        measure(make_results(normal(10, 1, 1600, 15), concurrency=4)),
+        measure(make_results(normal(40, 1, 1650, 16), concurrency=16)),
     ]
     advice = sweep_advice(levels)
-    assert advice.kind == "stops-scaling" and advice.evidence["knee"] == 4
+    assert advice.problem.rule == "stops-scaling" and advice.evidence["knee"] == 4
 
 
 def test_summary_counts_errors_and_statuses():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import shutil
 import signal
 import subprocess
@@ -16,7 +15,14 @@ import pytest
 from senior_backend.loadtest.report import ProgressLine
 from senior_backend.loadtest.runner import Progress
 from tests.conftest import REPO
-from tests.loadtest.conftest import load_tester, load_tester_json, summary
+from tests.loadtest.conftest import (
+    advice_rules,
+    json_document,
+    load_tester,
+    load_tester_json,
+    saved_document,
+    summary,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +74,7 @@ def test_expect_rate_limit(fault_server):
         and "RateLimit-Limit" in check["evidence"]["headers"]
     )
     assert check["evidence"]["rps_then"] > 50
-    assert "rate-limited" in {a["kind"] for a in limited["runs"][0]["recommendations"]}
+    assert "rate-limited" in advice_rules(limited)
     free = load_tester(fault_server.base_url + "/free", "-c", "4", "-d", "1", "--expect-rate-limit")
     assert free.returncode == 1 and "no rate limiting seen" in free.stderr
 
@@ -86,10 +92,7 @@ def test_two_urls_compared_with_confidence_intervals(fault_server):
 def test_baseline_regression(fault_server, tmp_json):
     url = fault_server.base_url + "/base?delay_ms=10"
     saved = load_tester(url, "-c", "5", "-d", "1.5", "-w", "1", "--save", str(tmp_json))
-    assert (
-        saved.returncode == 0
-        and json.loads(tmp_json.read_text())["schema"] == "senior-backend/loadtest-result"
-    )
+    assert saved.returncode == 0 and saved_document(tmp_json)["schema"] == "senior-backend/loadtest-result"
     same = load_tester(
         url, "-c", "5", "-d", "1.5", "-w", "1", "--compare", str(tmp_json), "--tolerance", "60"
     )
@@ -126,7 +129,7 @@ def test_concurrency_sweep_finds_where_throughput_stops(precise_server_factory):
     server = precise_server_factory("--delay-ms", "10", "--serial")
     document = load_tester_json(server.base_url + "/", "-c", "1,4,8", "-d", "1.5", "-w", "1")
     assert [summary(document, i)["concurrency"] for i in range(3)] == [1, 4, 8]
-    assert document["sweep"]["kind"] == "stops-scaling" and document["sweep"]["evidence"]["knee"] == 1
+    assert document["sweep"]["rule"] == "stops-scaling" and document["sweep"]["evidence"]["knee"] == 1
 
 
 def test_html_report_is_self_contained(fault_server, tmp_path):
@@ -151,7 +154,7 @@ def test_html_report_is_self_contained(fault_server, tmp_path):
 
 def test_json_output_is_one_document_and_progress_stays_off_stdout(fault_server):
     done = load_tester(fault_server.base_url + "/j", "-n", "100", "--json")
-    document = json.loads(done.stdout)
+    document = json_document(done.stdout)
     assert done.returncode == 0 and summary(document)["requests"] == 100
     assert document["runs"][0]["results"]["latency"]["total"] == 100
 
@@ -232,7 +235,7 @@ def test_ctrl_c_prints_the_partial_report(fault_server):
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=15)
     assert process.returncode == 130, err
-    document = json.loads(out)
+    document = json_document(out)
     assert document["interrupted"] and summary(document)["requests"] > 50
     assert summary(document)["elapsed_s"] < 10 and "partial" in err
 
@@ -265,7 +268,11 @@ def test_url_credentials_are_sent_as_basic_auth_and_never_printed(precise_server
     )
     for text in (done.stdout, done.stderr, saved.read_text(), html.read_text()):
         assert "s3cret" not in text
-    assert summary(json.loads(done.stdout))["url"] == f"http://u:***@127.0.0.1:{server.running.port}/private"
+    masked = f"http://u:***@127.0.0.1:{server.running.port}/private"
+    assert (
+        summary(json_document(done.stdout))["url"] == masked
+        and saved_document(saved)["plan"]["url"] == masked
+    )
     bad = load_tester("http://u:s3cret@127.0.0.1:99999/", "-d", "1")
     assert bad.returncode == 2 and "s3cret" not in bad.stderr and "u:***@" in bad.stderr
     bad = load_tester(url, "-d", "1", "-H", "Authorization Bearer tok-123")
@@ -288,7 +295,7 @@ def test_an_explicit_authorization_header_wins_and_secret_headers_are_masked(
     assert headers["authorization"] == "Bearer tok-123" and headers["cookie"] == "sid=cookie-456"
     for text in (done.stdout, done.stderr, saved.read_text(), html.read_text()):
         assert "tok-123" not in text and "cookie-456" not in text and "s3cret" not in text
-    plan_headers = json.loads(done.stdout)["runs"][0]["results"]["plan"]["headers"]
+    plan_headers = json_document(done.stdout)["runs"][0]["results"]["plan"]["headers"]
     assert ["X-Trace", "visible"] in plan_headers and ["Authorization", "***"] in plan_headers
 
 
@@ -296,6 +303,7 @@ def test_saved_sweep_and_ab_runs_are_re_reported_in_full(fault_server, tmp_path)
     url = fault_server.base_url + "/set?delay_ms=2"
     sweep_file, ab_file = tmp_path / "sweep.json", tmp_path / "ab.json"
     sweep = load_tester_json(url, "-c", "1,2", "-d", "1", "-w", "1", "--save", str(sweep_file))
+    assert saved_document(sweep_file)["kind"] == "sweep"
     again = load_tester_json(str(sweep_file))
     assert [r["label"] for r in again["runs"]] == [r["label"] for r in sweep["runs"]] == ["c=1", "c=2"]
     assert [summary(again, i) for i in range(2)] == [summary(sweep, i) for i in range(2)]
@@ -303,6 +311,7 @@ def test_saved_sweep_and_ab_runs_are_re_reported_in_full(fault_server, tmp_path)
     ab = load_tester_json(
         url, url + "&x=b", "--compare", "-c", "2", "-d", "1", "-w", "1", "--save", str(ab_file)
     )
+    assert saved_document(ab_file)["kind"] == "compare"
     again = load_tester_json(str(ab_file))
     assert [r["label"] for r in again["runs"]] == ["A", "B"]
     assert again["comparison"] is not None and again["comparison"] == ab["comparison"]

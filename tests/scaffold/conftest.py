@@ -1,16 +1,21 @@
 """Session fixtures for the scaffolder: every test spec generated once per framework, one tsc
-run per framework over all of them, and each generated server booted at most once."""
+run per framework over all of them, and each generated server booted at most once. Every
+`--format json` document the helpers see is checked against its published schema."""
 
 from __future__ import annotations
 
 import contextlib
+import itertools
+import json
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from senior_backend.common.json_schemas import validation_errors
 from senior_backend.scaffold.cli import command
 from tests.support.node import Booted, NodeProject
 
@@ -27,13 +32,29 @@ FRAMEWORKS = ("express", "fastify", "koa")
 BASE_PATHS = {"features31": "/api/v1", "swagger2": "/v1"}
 
 
+def wants_json(args: Sequence[str]) -> bool:
+    """True when a command line asks for the JSON document."""
+    return "--json" in args or any(a == "--format" and b == "json" for a, b in itertools.pairwise(args))
+
+
+def valid_document(document: Any, kind: str) -> dict[str, Any]:
+    """`document`, after asserting it is valid against `senior_backend/schemas/<kind>.v1.json`."""
+    errors = validation_errors(document, kind)
+    assert errors == [], f"{kind}: " + "; ".join(errors)
+    return document
+
+
+def check_json_output(args: Sequence[str], exit_code: int, stdout: str, kind: str) -> None:
+    """A successful `--format json` run printed one document valid against its schema."""
+    if exit_code == 0 and wants_json(args):
+        valid_document(json.loads(stdout), kind)
+
+
 def generate(spec: Path, framework: str, output: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """Run the scaffolder in-process through click (fast), as a finished-process-like result."""
-    result = CliRunner().invoke(
-        command,
-        [str(spec), "--framework", framework, "--output", str(output), *extra],
-        catch_exceptions=False,
-    )
+    args = [str(spec), "--framework", framework, "--output", str(output), *extra]
+    result = CliRunner().invoke(command, args, catch_exceptions=False)
+    check_json_output(args, result.exit_code, result.stdout, "scaffold-generate")
     return subprocess.CompletedProcess([], result.exit_code, result.stdout, "")
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from senior_backend.scaffold.examples import Examples
-from senior_backend.scaffold.ir import normalize_schema
+from senior_backend.scaffold.ir import base_path, normalize_schema
 from senior_backend.scaffold.naming import (
     NameTable,
     file_stem,
@@ -17,7 +17,7 @@ from senior_backend.scaffold.naming import (
     ts_string,
     ts_template,
 )
-from senior_backend.scaffold.render import base_path, typescript_macros
+from senior_backend.scaffold.render import typescript_macros
 from senior_backend.scaffold.tstypes import TypeBuilder
 from senior_backend.scaffold.zodgen import ZodBuilder
 

@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 
 from senior_backend.scaffold.cli import command
 from tests.conftest import _with_database
+from tests.scaffold.conftest import check_json_output
 from tests.support.node import Booted, NodeProject
 
 SHOP_SQL = Path(__file__).with_name("shop.sql")
@@ -23,8 +24,10 @@ FRAMEWORKS = ("express", "fastify", "koa")
 
 
 def scaffold(*args: str) -> Result:
-    """Run the scaffolder in-process through click."""
-    return CliRunner().invoke(command, list(args), catch_exceptions=False)
+    """Run the scaffolder in-process through click; a JSON document is checked against its schema."""
+    result = CliRunner().invoke(command, list(args), catch_exceptions=False)
+    check_json_output(args, result.exit_code, result.stdout, "scaffold-from-db")
+    return result
 
 
 @dataclass

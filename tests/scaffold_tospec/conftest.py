@@ -8,14 +8,15 @@ import pytest
 from click.testing import CliRunner
 
 from senior_backend.scaffold.cli import command
-from tests.scaffold.conftest import FRAMEWORKS, SPECS, generate
+from tests.scaffold.conftest import FRAMEWORKS, SPECS, check_json_output, generate
 
 
 def recover(source: Path, output: Path, *extra: str) -> tuple[int, str, str]:
-    """Run `--generate-spec` in-process: (exit code, stdout, stderr)."""
-    result = CliRunner().invoke(
-        command, [str(source), "--generate-spec", "--output", str(output), *extra], catch_exceptions=False
-    )
+    """Run `--generate-spec` in-process: (exit code, stdout, stderr); a JSON document is checked
+    against its schema."""
+    args = [str(source), "--generate-spec", "--output", str(output), *extra]
+    result = CliRunner().invoke(command, args, catch_exceptions=False)
+    check_json_output(args, result.exit_code, result.stdout, "scaffold-generate-spec")
     return result.exit_code, result.stdout, result.stderr
 
 

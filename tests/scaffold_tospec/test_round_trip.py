@@ -8,7 +8,6 @@ import pytest
 
 from senior_backend.common.openapi import load_openapi
 from senior_backend.scaffold.ir import build_model
-from senior_backend.scaffold.render import base_path
 from tests.scaffold.conftest import FRAMEWORKS, SPECS
 from tests.scaffold_tospec.compare import View
 from tests.scaffold_tospec.conftest import recover
@@ -17,8 +16,8 @@ CASES = [(framework, spec) for framework in FRAMEWORKS for spec in SPECS]
 
 
 def _views(framework: str, spec: str, recovered: Path) -> tuple[View, View]:
-    document = load_openapi(SPECS[spec])
-    original = View(build_model(document), framework, base_path(document.root.get("servers")))
+    model = build_model(load_openapi(SPECS[spec]))
+    original = View(model, framework, model.base_path)
     return original, View(build_model(load_openapi(recovered)), framework)
 
 

@@ -1,4 +1,9 @@
-"""What the analyser reports: a `Finding` per problem, with its evidence and the SQL that fixes it."""
+"""What the analyser reports: a `Finding` per problem, with its evidence and the SQL that fixes it.
+
+A finding speaks the common problem vocabulary (`rule`, `level`, `message`, see
+`senior_backend.common.diagnostics`) plus what only the analyser has: the
+objects involved, the numbers behind it, the fix and advice.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +35,7 @@ class Fix:
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: a stable rule code, how bad it is, the objects involved, numbers behind it, the fix."""
+    """One problem: a stable rule name, its level, the objects involved, the numbers behind it, the fix."""
 
     rule: str
     level: Level
@@ -41,9 +46,10 @@ class Finding:
     advice: str | None = None
 
     def to_json(self) -> dict[str, Any]:
+        """The finding in `--json`: a problem (`rule`, `level`, `message`) plus objects, evidence, fix, advice."""
         return {
             "rule": self.rule,
-            "severity": self.level.value,
+            "level": self.level.value,
             "message": self.message,
             "objects": list(self.objects),
             "evidence": self.evidence,
@@ -57,6 +63,6 @@ def at_least(findings: list[Finding], level: Level) -> list[Finding]:
     return [finding for finding in findings if finding.level.rank >= level.rank]
 
 
-def sort_by_severity(findings: list[Finding]) -> list[Finding]:
+def sort_by_level(findings: list[Finding]) -> list[Finding]:
     """Worst first, then by rule and objects so output is stable."""
     return sorted(findings, key=lambda f: (-f.level.rank, f.rule, f.objects))

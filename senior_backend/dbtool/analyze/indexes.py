@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
+from senior_backend.common.diagnostics import Diagnostic, warning
 from senior_backend.common.pg.quoting import ident, qualified
 from senior_backend.dbtool.analyze.advisor import Context
 
@@ -114,11 +115,11 @@ def candidates(ctx: Context, shape: QueryShape) -> list[tuple[str, tuple[str, ..
 
 def prove(
     ctx: Context, conn: psycopg.Connection, workloads: list[Workload], min_reduction: float
-) -> tuple[list[Suggestion], list[str]]:
+) -> tuple[list[Suggestion], list[Diagnostic]]:
     """Hypothetical-index proof for each statement; returns merged suggestions and per-statement problems."""
     explainer = Explainer(conn)
     suggestions: dict[tuple[str, tuple[str, ...]], Suggestion] = {}
-    problems: list[str] = []
+    problems: list[Diagnostic] = []
     for work in workloads:
         options = candidates(ctx, work.shape)
         if not options:
@@ -127,7 +128,10 @@ def prove(
             chosen, before, after = _best_set(ctx, conn, explainer, work.shape, options)
         except psycopg.Error as exc:
             problems.append(
-                f"could not explain {_short(work.shape.text)}: {str(exc).strip().splitlines()[0]}"
+                warning(
+                    "explain-failed",
+                    f"could not explain {_short(work.shape.text)}: {str(exc).strip().splitlines()[0]}",
+                )
             )
             conn.execute("SELECT hypopg_reset()")
             continue

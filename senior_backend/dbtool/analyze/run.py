@@ -8,7 +8,7 @@ from pathlib import Path
 
 import psycopg
 
-from senior_backend.common.diagnostics import Level
+from senior_backend.common.diagnostics import Diagnostic, Level, info, warning
 from senior_backend.common.errors import BadInput, Unreachable
 from senior_backend.common.masking import mask_password
 from senior_backend.common.pg.catalog import TOOL_SCHEMA, load_kind, load_snapshot
@@ -16,7 +16,7 @@ from senior_backend.common.pg.connect import connect
 from senior_backend.common.pg.model import Index
 from senior_backend.dbtool.analyze import indexes
 from senior_backend.dbtool.analyze.advisor import Context, run_rules, tiny_note
-from senior_backend.dbtool.analyze.findings import Finding, sort_by_severity
+from senior_backend.dbtool.analyze.findings import Finding, sort_by_level
 from senior_backend.dbtool.analyze.stats import load_statistics
 from senior_backend.dbtool.analyze.workload import from_file
 from senior_backend.dbtool.index_ddl import create_index_fix, index_name
@@ -44,14 +44,15 @@ class AnalyzeOptions:
 
 @dataclass
 class AnalysisResult:
-    """Everything the report shows."""
+    """Everything the report shows: `notes` and `skipped` are problems (info, or warning where results are
+    reduced); `warnings` are what loading a schema file skipped, as its lines."""
 
     source: str
     live: bool
     findings: list[Finding] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Diagnostic] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[Diagnostic] = field(default_factory=list)
     migrations: list[Path] = field(default_factory=list)
 
 
@@ -73,7 +74,7 @@ def run_analysis(options: AnalyzeOptions) -> AnalysisResult:
         with connect(options.connection) as conn:
             conn.execute(f"SET lock_timeout = '{ANALYSIS_LOCK_TIMEOUT}'")
             result = _analyse(conn, options, live=True, source=mask_password(options.connection))
-    result.findings = sort_by_severity(result.findings)
+    result.findings = sort_by_level(result.findings)
     if options.output is not None:
         result.migrations = _write_fixes(options.output, result.findings)
     return result
@@ -134,13 +135,16 @@ def _suggest(
         workloads = from_file(options.queries, ctx.snapshot)
     elif not ctx.stats.live:
         result.notes.append(
-            "index suggestions need a live database (--connection) or statements (--queries FILE)"
+            warning(
+                "suggestions-need-statements",
+                "index suggestions need a live database (--connection) or statements (--queries FILE)",
+            )
         )
         return []
     else:
         workloads = ctx.workload()[: options.top]
     if not workloads:
-        result.notes.append("no statements on known tables to suggest indexes for")
+        result.notes.append(info("no-statements", "no statements on known tables to suggest indexes for"))
         return []
     if ctx.stats.live and ctx.stats.has_hypopg:
         suggestions, problems = indexes.prove(ctx, conn, workloads, options.min_cost_reduction)
@@ -149,7 +153,10 @@ def _suggest(
         suggestions = indexes.heuristic(ctx, workloads)
         if not ctx.stats.live:
             result.notes.append(
-                "suggestions from a schema file cannot be proven (no hypopg, no data): unverified"
+                info(
+                    "suggestions-unverified",
+                    "suggestions from a schema file cannot be proven (no hypopg, no data): unverified",
+                )
             )
     return [_suggestion_finding(ctx, s) for s in suggestions]
 

@@ -1,7 +1,8 @@
 """Statistics views read beside the catalog snapshot: one query per kind, never one per table.
 
 Everything here is readable with the `pg_monitor` role. Missing extensions are
-not errors: `Statistics.skipped` says which checks cannot run and how to enable them.
+not errors: `Statistics.skipped` holds a warning-level problem per check that
+cannot run, its hint how to enable it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from senior_backend.common.diagnostics import Diagnostic, warning
 from senior_backend.common.pg import keyquote
 from senior_backend.common.pg.quoting import qualify
 
@@ -124,7 +126,7 @@ class Statistics:
     tables: dict[str, TableStats] = field(default_factory=dict)
     indexes: dict[str, IndexStats] = field(default_factory=dict)
     statements: list[Statement] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[Diagnostic] = field(default_factory=list)
 
     @property
     def has_statements(self) -> bool:
@@ -173,9 +175,12 @@ def load_statistics(
             _check_extensions(stats, db, cur.connection.info.server_version // 10000)
             if db.get("unreadable_sequences"):
                 stats.skipped.append(
-                    f"{db['unreadable_sequences']} sequence(s) are not readable by this role, so how close they are "
-                    f"to their maximum is not checked (to enable: GRANT SELECT ON ALL SEQUENCES IN SCHEMA ... "
-                    f"TO this role)"
+                    warning(
+                        "sequences-unreadable",
+                        f"{db['unreadable_sequences']} sequence(s) are not readable by this role, so how close "
+                        f"they are to their maximum is not checked",
+                        hint="GRANT SELECT ON ALL SEQUENCES IN SCHEMA ... TO this role",
+                    )
                 )
         if live and stats.has_statements:
             schema = _extension_schema(cur, "pg_stat_statements")
@@ -214,8 +219,12 @@ def _check_extensions(stats: Statistics, db: dict[str, Any], major: int) -> None
         else:
             how = "run CREATE EXTENSION pg_stat_statements in this database"
         stats.skipped.append(
-            f"pg_stat_statements is not enabled: N+1 detection and query-based index suggestions "
-            f"are skipped (to enable: {how})"
+            warning(
+                "pg-stat-statements-missing",
+                "pg_stat_statements is not enabled: N+1 detection and query-based index suggestions "
+                "are skipped",
+                hint=how,
+            )
         )
     if not stats.has_hypopg:
         how = (
@@ -225,8 +234,11 @@ def _check_extensions(stats: Statistics, db: dict[str, Any], major: int) -> None
             "then run CREATE EXTENSION hypopg"
         )
         stats.skipped.append(
-            f"hypopg is not installed: index suggestions cannot be proven and are marked unverified "
-            f"(to enable: {how})"
+            warning(
+                "hypopg-missing",
+                "hypopg is not installed: index suggestions cannot be proven and are marked unverified",
+                hint=how,
+            )
         )
 
 

@@ -5,98 +5,180 @@ squawk's where the hazard is the same, so findings are easy to compare; tables
 created in the same file are exempt from the lock rules (nobody else uses
 them yet), and SET NOT NULL after a VALIDATE CONSTRAINT on the same table is
 the safe path (PostgreSQL uses the validated check instead of scanning);
-squawk knows neither. Each finding has a rule, a level, the
-line and column of the statement, a message and a fix.
+squawk knows neither. Every rule is one row of `RULES` (level, message, fix);
+a finding speaks the common problem vocabulary (rule, level, message, where
+as `file:line`, hint) and also carries the line, the statement and the fix.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pglast.enums import AlterTableType, ConstrType, DropBehavior, ObjectType
 
+from senior_backend.common.diagnostics import Diagnostic, Level
 from senior_backend.common.errors import BadInput
 from senior_backend.dbtool.migration_files import is_no_transaction
 from senior_backend.dbtool.sqltext import Statement, parse_one, read_sql, split_statements
 
-ERROR, WARNING = "error", "warning"
 _TRUE = {"true", "on", "1", "yes"}
 _SAFE_DEFAULT_FUNCTIONS = {"now", "current_timestamp", "statement_timestamp", "transaction_timestamp"}
 
-FIXES = {
-    "require-concurrent-index-creation": "CREATE INDEX CONCURRENTLY in a no-transaction migration",
-    "require-concurrent-index-deletion": "DROP INDEX CONCURRENTLY in a no-transaction migration",
-    "adding-foreign-key-constraint": "add the foreign key NOT VALID, then VALIDATE CONSTRAINT in a later statement",
-    "constraint-missing-not-valid": "add the check NOT VALID, then VALIDATE CONSTRAINT in a later statement",
-    "adding-not-nullable-field": "add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL and drop the check",
-    "changing-column-type": "add a new column, backfill in batches, switch readers, drop the old column",
-    "adding-field-with-default": "add the column without a default, backfill in batches, then SET DEFAULT",
-    "adding-required-field": "add the column nullable (or with a constant default), backfill, then make it NOT NULL",
-    "disallowed-unique-constraint": "CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX",
-    "renaming-column": "add the new column, write to both, backfill, switch readers, then drop the old one",
-    "renaming-table": "create a view with the old name while the application moves over",
-    "ban-drop-column": "stop using the column in the application first; drop it in a later, reviewed migration",
-    "ban-drop-table": "rename the table away first and drop it once nothing uses it",
-    "ban-drop-database": "never drop a database from a migration",
-    "ban-concurrent-index-creation-in-transaction": "start the file with '-- senior-backend: no-transaction'",
-    "require-lock-timeout": "SET lock_timeout = '5s'; at the top of the migration",
-    "require-statement-timeout": "SET statement_timeout = '...'; at the top of the migration",
-    "adding-exclusion-constraint": "build it during a maintenance window: it scans the table under ACCESS EXCLUSIVE",
-    "ban-truncate": "delete the rows in batches, or truncate by hand after a reviewed backup",
-    "ban-drop-schema": "drop the schema's objects one by one (each reviewed), then DROP SCHEMA without CASCADE",
-    "ban-vacuum-full": "use pg_repack (no long lock), or run VACUUM FULL by hand in a maintenance window",
-    "ban-cluster": "use pg_repack (no long lock), or run CLUSTER by hand in a maintenance window",
+
+@dataclass(frozen=True)
+class Rule:
+    """One lint rule: how bad it is, what it says (`{table}` is filled in) and the safe way instead."""
+
+    level: Level
+    message: str
+    fix: str
+
+
+_W, _E = Level.WARNING, Level.ERROR
+RULES: dict[str, Rule] = {
+    "require-concurrent-index-creation": Rule(
+        _W,
+        "CREATE INDEX without CONCURRENTLY blocks writes to {table} while it builds",
+        "CREATE INDEX CONCURRENTLY in a no-transaction migration",
+    ),
+    "require-concurrent-index-deletion": Rule(
+        _W,
+        "DROP INDEX without CONCURRENTLY takes ACCESS EXCLUSIVE on the table",
+        "DROP INDEX CONCURRENTLY in a no-transaction migration",
+    ),
+    "adding-foreign-key-constraint": Rule(
+        _W,
+        "adding a validated foreign key scans {table} while blocking writes on both tables",
+        "add the foreign key NOT VALID, then VALIDATE CONSTRAINT in a later statement",
+    ),
+    "constraint-missing-not-valid": Rule(
+        _W,
+        "adding a validated check scans {table} under ACCESS EXCLUSIVE",
+        "add the check NOT VALID, then VALIDATE CONSTRAINT in a later statement",
+    ),
+    "adding-not-nullable-field": Rule(
+        _W,
+        "SET NOT NULL scans {table} under ACCESS EXCLUSIVE",
+        "add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL and drop the check",
+    ),
+    "changing-column-type": Rule(
+        _W,
+        "changing a column type usually rewrites {table} under ACCESS EXCLUSIVE",
+        "add a new column, backfill in batches, switch readers, drop the old column",
+    ),
+    "adding-field-with-default": Rule(
+        _W,
+        "a volatile default rewrites {table} under ACCESS EXCLUSIVE",
+        "add the column without a default, backfill in batches, then SET DEFAULT",
+    ),
+    "adding-required-field": Rule(
+        _E,
+        "a NOT NULL column without a default fails on a table with rows",
+        "add the column nullable (or with a constant default), backfill, then make it NOT NULL",
+    ),
+    "disallowed-unique-constraint": Rule(
+        _W,
+        "adding a UNIQUE/PRIMARY KEY constraint builds its index under ACCESS EXCLUSIVE",
+        "CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX",
+    ),
+    "renaming-column": Rule(
+        _W,
+        "renaming a column breaks the running application",
+        "add the new column, write to both, backfill, switch readers, then drop the old one",
+    ),
+    "renaming-table": Rule(
+        _W,
+        "renaming a table breaks the running application",
+        "create a view with the old name while the application moves over",
+    ),
+    "ban-drop-column": Rule(
+        _E,
+        "dropping a column loses data",
+        "stop using the column in the application first; drop it in a later, reviewed migration",
+    ),
+    "ban-drop-table": Rule(
+        _E, "dropping a table loses data", "rename the table away first and drop it once nothing uses it"
+    ),
+    "ban-drop-database": Rule(_E, "dropping a database loses data", "never drop a database from a migration"),
+    "ban-concurrent-index-creation-in-transaction": Rule(
+        _E,
+        "CONCURRENTLY cannot run inside a transaction block",
+        "start the file with '-- senior-backend: no-transaction'",
+    ),
+    "require-lock-timeout": Rule(
+        _W,
+        "no lock_timeout is set before the first statement that takes a lock",
+        "SET lock_timeout = '5s'; at the top of the migration",
+    ),
+    "require-statement-timeout": Rule(
+        _W,
+        "no statement_timeout is set before the first statement that takes a lock",
+        "SET statement_timeout = '...'; at the top of the migration",
+    ),
+    "adding-exclusion-constraint": Rule(
+        _W,
+        "adding an exclusion constraint builds its index under ACCESS EXCLUSIVE",
+        "build it during a maintenance window: it scans the table under ACCESS EXCLUSIVE",
+    ),
+    "ban-truncate": Rule(
+        _E,
+        "TRUNCATE deletes every row of {table} (and takes ACCESS EXCLUSIVE)",
+        "delete the rows in batches, or truncate by hand after a reviewed backup",
+    ),
+    "ban-drop-schema": Rule(
+        _E,
+        "DROP SCHEMA ... CASCADE drops every object in the schema and its data",
+        "drop the schema's objects one by one (each reviewed), then DROP SCHEMA without CASCADE",
+    ),
+    "ban-vacuum-full": Rule(
+        _W,
+        "VACUUM FULL rewrites {table} under ACCESS EXCLUSIVE: reads and writes wait",
+        "use pg_repack (no long lock), or run VACUUM FULL by hand in a maintenance window",
+    ),
+    "ban-cluster": Rule(
+        _W,
+        "CLUSTER rewrites {table} under ACCESS EXCLUSIVE: reads and writes wait",
+        "use pg_repack (no long lock), or run CLUSTER by hand in a maintenance window",
+    ),
 }
-MESSAGES = {
-    "require-concurrent-index-creation": "CREATE INDEX without CONCURRENTLY blocks writes to {table} while it builds",
-    "require-concurrent-index-deletion": "DROP INDEX without CONCURRENTLY takes ACCESS EXCLUSIVE on the table",
-    "adding-foreign-key-constraint": "adding a validated foreign key scans {table} while blocking writes on both tables",
-    "constraint-missing-not-valid": "adding a validated check scans {table} under ACCESS EXCLUSIVE",
-    "adding-not-nullable-field": "SET NOT NULL scans {table} under ACCESS EXCLUSIVE",
-    "changing-column-type": "changing a column type usually rewrites {table} under ACCESS EXCLUSIVE",
-    "adding-field-with-default": "a volatile default rewrites {table} under ACCESS EXCLUSIVE",
-    "adding-required-field": "a NOT NULL column without a default fails on a table with rows",
-    "disallowed-unique-constraint": "adding a UNIQUE/PRIMARY KEY constraint builds its index under ACCESS EXCLUSIVE",
-    "renaming-column": "renaming a column breaks the running application",
-    "renaming-table": "renaming a table breaks the running application",
-    "ban-drop-column": "dropping a column loses data",
-    "ban-drop-table": "dropping a table loses data",
-    "ban-drop-database": "dropping a database loses data",
-    "ban-concurrent-index-creation-in-transaction": "CONCURRENTLY cannot run inside a transaction block",
-    "require-lock-timeout": "no lock_timeout is set before the first statement that takes a lock",
-    "require-statement-timeout": "no statement_timeout is set before the first statement that takes a lock",
-    "adding-exclusion-constraint": "adding an exclusion constraint builds its index under ACCESS EXCLUSIVE",
-    "ban-truncate": "TRUNCATE deletes every row of {table} (and takes ACCESS EXCLUSIVE)",
-    "ban-drop-schema": "DROP SCHEMA ... CASCADE drops every object in the schema and its data",
-    "ban-vacuum-full": "VACUUM FULL rewrites {table} under ACCESS EXCLUSIVE: reads and writes wait",
-    "ban-cluster": "CLUSTER rewrites {table} under ACCESS EXCLUSIVE: reads and writes wait",
-}
-LEVELS = {
-    "ban-drop-column": ERROR,
-    "ban-drop-table": ERROR,
-    "ban-drop-database": ERROR,
-    "ban-concurrent-index-creation-in-transaction": ERROR,
-    "adding-required-field": ERROR,
-    "ban-truncate": ERROR,
-    "ban-drop-schema": ERROR,
-}
+"""Every lint rule by name (squawk's names where the hazard is the same)."""
 
 
 @dataclass(frozen=True)
 class Finding:
+    """One hazard in one statement of a file: a problem (`where` = `file:line`, `hint` = the fix)."""
+
     rule: str
-    level: str
+    level: Level
+    message: str
+    file: str
     line: int
     statement: str
-    message: str
     fix: str
 
-    def to_json(self) -> dict:
-        return self.__dict__.copy()
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    @property
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic(self.level, self.rule, self.message, self.where, self.fix)
+
+    def to_json(self) -> dict[str, Any]:
+        """The problem keys (rule, level, message, where, hint) plus file, line, statement and fix."""
+        return {
+            **self.diagnostic.to_json(),
+            "file": self.file,
+            "line": self.line,
+            "statement": self.statement,
+            "fix": self.fix,
+        }
 
 
 def lint_file(path: Path) -> list[Finding]:
+    """Every hazard of one migration file."""
     if not path.is_file():
         raise BadInput("no-file", f"{path} is not a file")
     return lint_sql(read_sql(path), str(path))
@@ -119,7 +201,7 @@ def lint_targets(path: Path) -> list[Path]:
 
 def lint_sql(text: str, source: str = "<sql>") -> list[Finding]:
     """Every hazard of a migration's statements, in file order."""
-    linter = _Linter(is_no_transaction(text))
+    linter = _Linter(is_no_transaction(text), source)
     for statement in split_statements(text, source):
         linter.check(statement)
     return linter.findings
@@ -132,23 +214,19 @@ def _name(range_var: object) -> str:
 
 
 class _Linter:
-    def __init__(self, no_transaction: bool) -> None:
+    def __init__(self, no_transaction: bool, source: str) -> None:
         self.no_transaction = no_transaction
+        self.source = source
         self.findings: list[Finding] = []
         self.created: set[str] = set()
         self.settings: set[str] = set()
         self.validated: set[str] = set()
 
     def report(self, rule: str, statement: Statement, table: str = "") -> None:
+        found = RULES[rule]
+        message = found.message.format(table=table or "the table")
         self.findings.append(
-            Finding(
-                rule,
-                LEVELS.get(rule, WARNING),
-                statement.line,
-                statement.first_line,
-                MESSAGES[rule].format(table=table or "the table"),
-                FIXES[rule],
-            )
+            Finding(rule, found.level, message, self.source, statement.line, statement.first_line, found.fix)
         )
 
     def existing(self, range_var: object) -> bool:

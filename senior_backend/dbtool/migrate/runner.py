@@ -18,8 +18,9 @@ import getpass
 import hashlib
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -87,31 +88,150 @@ class MigrationFile:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
 
+@dataclass(frozen=True)
+class FailedStatement:
+    """The statement a migration failed at: where it is, what PostgreSQL said, and the one-line message."""
+
+    migration: str
+    statement_index: int
+    line: int
+    position: str | None
+    statement: str
+    error: str
+    sqlstate: str | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["message"]
+        return data
+
+
 class MigrationFailed(Exception):
     """A statement failed; the message names the file, the statement and its line."""
 
     def __init__(self, migration: str, statement: Statement, index: int, error: psycopg.Error) -> None:
-        self.migration = migration
-        self.statement = statement
-        self.index = index
-        self.error = error
         position = getattr(error.diag, "statement_position", None)
         where = f", position {position}" if position else ""
         reason = (error.diag.message_primary or str(error)).strip()
-        super().__init__(
+        message = (
             f"{migration} failed at statement {index + 1} (line {statement.line}{where}): {reason} "
             f"[{statement.first_line}]"
         )
+        super().__init__(message)
+        self.failure = FailedStatement(
+            migration, index + 1, statement.line, position, statement.text, reason, error.sqlstate, message
+        )
 
-    def to_json(self) -> dict:
+
+@dataclass(frozen=True)
+class StatementTiming:
+    """One statement a script ran: its line, its first line of text and how long it took."""
+
+    line: int
+    statement: str
+    ms: float
+
+
+@dataclass(frozen=True)
+class TrackedMigration:
+    """One row of the tracking table."""
+
+    version: str
+    name: str
+    checksum: str
+    applied_at: str
+    ms: float
+    applied_by: str
+
+
+@dataclass(frozen=True)
+class MigrationState:
+    """One line of `--status`: `state` is applied, pending, modified (file changed since) or missing (no file)."""
+
+    version: str
+    name: str
+    state: str
+    applied_at: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RanMigration:
+    """A migration applied (`up`, with its statement count) or rolled back (`down`)."""
+
+    version: str
+    name: str
+    direction: str
+    ms: float
+    statements: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.statements is None:
+            del data["statements"]
+        return data
+
+
+@dataclass(frozen=True)
+class DryStatement:
+    """One statement of a dry run: executed (with its time and the locks it added) or only reported (a note)."""
+
+    line: int
+    statement: str
+    executed: bool
+    ms: float | None = None
+    locks: list[str] | None = None
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+
+@dataclass
+class DryRunMigration:
+    """A pending migration as the dry run executed it."""
+
+    version: str
+    name: str
+    statements: list[DryStatement] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
         return {
-            "migration": self.migration,
-            "statement_index": self.index + 1,
-            "line": self.statement.line,
-            "position": getattr(self.error.diag, "statement_position", None),
-            "statement": self.statement.text,
-            "error": (self.error.diag.message_primary or str(self.error)).strip(),
-            "sqlstate": self.error.sqlstate,
+            "version": self.version,
+            "name": self.name,
+            "statements": [statement.to_json() for statement in self.statements],
+        }
+
+
+@dataclass(frozen=True)
+class AdvancedSequence:
+    """A sequence whose value the rolled-back dry run moved (a rollback does not undo nextval)."""
+
+    sequence: str
+    before: int | None
+    after: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class DryRunReport:
+    """What the pending migrations did inside the transaction that was rolled back (nothing is committed)."""
+
+    migrations: list[DryRunMigration] = field(default_factory=list)
+    schema_changes: list[str] = field(default_factory=list)
+    sequences_advanced: list[AdvancedSequence] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "migrations": [migration.to_json() for migration in self.migrations],
+            "schema_changes": self.schema_changes,
+            "committed": False,
+            "sequences_advanced": [sequence.to_json() for sequence in self.sequences_advanced],
         }
 
 
@@ -143,7 +263,7 @@ def discover(path: Path) -> list[MigrationFile]:
 
 def execute_script(
     conn: psycopg.Connection, text: str, label: str, *, no_transaction: bool | None = None
-) -> list[dict]:
+) -> list[StatementTiming]:
     """Run a migration's statements on an autocommit connection; returns per-statement timings.
 
     Transactional scripts run in one transaction (their own BEGIN/COMMIT are
@@ -152,23 +272,16 @@ def execute_script(
     """
     no_tx = is_no_transaction(text) if no_transaction is None else no_transaction
     statements = split_statements(text, label)
-    timings: list[dict] = []
     if no_tx:
-        _run_statements(conn, statements, label, timings, skip_control=False)
-    else:
-        with conn.transaction():
-            _run_statements(conn, statements, label, timings, skip_control=True)
-    return timings
+        return _run_statements(conn, statements, label, skip_control=False)
+    with conn.transaction():
+        return _run_statements(conn, statements, label, skip_control=True)
 
 
 def _run_statements(
-    conn: psycopg.Connection,
-    statements: list[Statement],
-    label: str,
-    timings: list[dict],
-    *,
-    skip_control: bool,
-) -> None:
+    conn: psycopg.Connection, statements: list[Statement], label: str, *, skip_control: bool
+) -> list[StatementTiming]:
+    timings: list[StatementTiming] = []
     for index, statement in enumerate(statements):
         if skip_control and transaction_control(parse_one(statement.text)):
             continue
@@ -179,7 +292,8 @@ def _run_statements(
             if not skip_control and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                 conn.execute("ROLLBACK")
             raise MigrationFailed(label, statement, index, exc) from exc
-        timings.append({"line": statement.line, "statement": statement.first_line, "ms": _ms(started)})
+        timings.append(StatementTiming(statement.line, statement.first_line, _ms(started)))
+    return timings
 
 
 def _ms(started: float) -> float:
@@ -191,7 +305,6 @@ class Runner:
     """Applies migrations to one database; one connection, autocommit, held advisory lock while working."""
 
     url: str
-    log: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.conn = connect(self.url)
@@ -213,7 +326,8 @@ class Runner:
             self.conn.execute("ROLLBACK")
         self.conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
 
-    def applied(self) -> dict[str, dict]:
+    def applied(self) -> dict[str, TrackedMigration]:
+        """The tracking table's rows by version (empty before the first run)."""
         exists = self.conn.execute("SELECT to_regclass(%s) IS NOT NULL", (TRACKING_TABLE,)).fetchone()[0]
         if not exists:
             return {}
@@ -221,70 +335,42 @@ class Runner:
             f"SELECT version, name, checksum, applied_at, extract(epoch FROM duration) * 1000, applied_by "
             f"FROM {TRACKING_TABLE} ORDER BY version"
         ).fetchall()
-        return {
-            r[0]: {
-                "version": r[0],
-                "name": r[1],
-                "checksum": r[2],
-                "applied_at": r[3].isoformat(),
-                "ms": float(r[4]),
-                "applied_by": r[5],
-            }
-            for r in rows
-        }
+        return {r[0]: TrackedMigration(r[0], r[1], r[2], r[3].isoformat(), float(r[4]), r[5]) for r in rows}
 
-    def status(self, migrations: list[MigrationFile]) -> list[dict]:
+    def status(self, migrations: list[MigrationFile]) -> list[MigrationState]:
         """applied / pending / modified for every file, and `missing` for applied versions with no file."""
         applied = self.applied()
         rows = []
         for m in migrations:
             record = applied.pop(m.version, None)
-            state = (
-                "pending"
-                if record is None
-                else ("applied" if record["checksum"] == m.checksum else "modified")
-            )
-            rows.append(
-                {
-                    "version": m.version,
-                    "name": m.name,
-                    "state": state,
-                    "applied_at": record and record["applied_at"],
-                }
-            )
-        for version, record in applied.items():
-            rows.append(
-                {
-                    "version": version,
-                    "name": record["name"],
-                    "state": "missing",
-                    "applied_at": record["applied_at"],
-                }
-            )
-        return sorted(rows, key=lambda r: version_key(r["version"]))
+            if record is None:
+                rows.append(MigrationState(m.version, m.name, "pending", None))
+            else:
+                state = "applied" if record.checksum == m.checksum else "modified"
+                rows.append(MigrationState(m.version, m.name, state, record.applied_at))
+        rows += [MigrationState(v, r.name, "missing", r.applied_at) for v, r in applied.items()]
+        return sorted(rows, key=lambda row: version_key(row.version))
 
     def _refuse_modified(self, migrations: list[MigrationFile]) -> None:
-        modified = [r for r in self.status(migrations) if r["state"] == "modified"]
+        modified = [row for row in self.status(migrations) if row.state == "modified"]
         if modified:
             raise Refused(
                 "checksum-mismatch",
-                f"applied migration {modified[0]['version']}_{modified[0]['name']} was modified after it was applied",
+                f"applied migration {modified[0].version}_{modified[0].name} was modified after it was applied",
                 hint="never edit an applied migration; write a new one",
             )
 
     # ---- apply and roll back -----------------------------------------------------------------
 
-    def migrate(self, migrations: list[MigrationFile], target: str | None = None) -> list[dict]:
+    def migrate(self, migrations: list[MigrationFile], target: str | None = None) -> list[RanMigration]:
         """Apply pending migrations up to `target` (rolling back applied ones above it); returns what ran."""
         self._lock()
         try:
             self._refuse_modified(migrations)
             applied = self.applied()
-            for m in migrations:
+            for m in migrations:  # a file that does not parse stops the run before any applies
                 if m.version not in applied:
-                    split_statements(
-                        m.text, m.path.name
-                    )  # a file that does not parse stops the run before any
+                    split_statements(m.text, m.path.name)
             done = []
             if target is not None:
                 above = [
@@ -304,7 +390,7 @@ class Runner:
         finally:
             self._unlock()
 
-    def _apply(self, m: MigrationFile) -> dict:
+    def _apply(self, m: MigrationFile) -> RanMigration:
         text = m.text
         self.conn.execute(RESET_SESSION)
         started = time.perf_counter()
@@ -317,15 +403,9 @@ class Runner:
             with self.conn.transaction():
                 timings = execute_script_in_transaction(self.conn, text, m.path.name)
                 self.conn.execute(record, (m.version, m.name, m.checksum, _ms(started), who))
-        return {
-            "version": m.version,
-            "name": m.name,
-            "direction": "up",
-            "ms": _ms(started),
-            "statements": len(timings),
-        }
+        return RanMigration(m.version, m.name, "up", _ms(started), len(timings))
 
-    def down(self, migrations: list[MigrationFile], count: int) -> list[dict]:
+    def down(self, migrations: list[MigrationFile], count: int) -> list[RanMigration]:
         """Roll back the last `count` applied migrations with their .down.sql files."""
         self._lock()
         try:
@@ -335,7 +415,7 @@ class Runner:
         finally:
             self._unlock()
 
-    def _down_versions(self, migrations: list[MigrationFile], versions: list[str]) -> list[dict]:
+    def _down_versions(self, migrations: list[MigrationFile], versions: list[str]) -> list[RanMigration]:
         by_version = {m.version: m for m in migrations}
         done = []
         for version in versions:
@@ -353,14 +433,14 @@ class Runner:
                 with self.conn.transaction():
                     execute_script_in_transaction(self.conn, text, m.down_path.name)
                     self.conn.execute(forget, (version,))
-            done.append({"version": version, "name": m.name, "direction": "down", "ms": _ms(started)})
+            done.append(RanMigration(version, m.name, "down", _ms(started)))
         return done
 
     # ---- dry run -------------------------------------------------------------------------------
 
-    def dry_run(self, migrations: list[MigrationFile]) -> dict:
+    def dry_run(self, migrations: list[MigrationFile]) -> DryRunReport:
         """Run the pending migrations in one transaction that is always rolled back; report what they did."""
-        report: dict = {"migrations": [], "schema_changes": [], "committed": False}
+        report = DryRunReport()
         self._refuse_modified(migrations)
         applied = self.applied()
         pending = [m for m in migrations if m.version not in applied]
@@ -368,87 +448,78 @@ class Runner:
             split_statements(m.text, m.path.name)
         sequences = self._sequences()
         self._dry_run(pending, report)
-        report["sequences_advanced"] = self._advanced(sequences)
+        report.sequences_advanced = self._advanced(sequences)
         return report
 
-    def _dry_run(self, pending: list[MigrationFile], report: dict) -> None:
+    def _dry_run(self, pending: list[MigrationFile], report: DryRunReport) -> None:
         with self.conn.transaction(force_rollback=True):
             self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
             before = pinned_snapshot(self.conn)
             held = set(self._locks())
             for m in pending:
                 self.conn.execute(RESET_SESSION)
-                entry = {"version": m.version, "name": m.name, "statements": []}
-                report["migrations"].append(entry)
+                entry = DryRunMigration(m.version, m.name)
+                report.migrations.append(entry)
                 for index, statement in enumerate(split_statements(m.text, m.path.name)):
                     item, held = self._dry_statement(m, index, statement, held)
                     if item is not None:
-                        entry["statements"].append(item)
+                        entry.statements.append(item)
             after = pinned_snapshot(self.conn)
             plan = diff_snapshots(before, after)
-            report["schema_changes"] = [c.description for c in plan.changes]
+            report.schema_changes = [c.description for c in plan.changes]
         self.conn.execute(RESET_SESSION)
 
     def _sequences(self) -> dict[str, int | None]:
         """Every readable sequence's last value, in one query."""
         return dict(self.conn.execute(_SEQUENCES).fetchall())  # type: ignore[arg-type]
 
-    def _advanced(self, before: dict[str, int | None]) -> list[dict]:
+    def _advanced(self, before: dict[str, int | None]) -> list[AdvancedSequence]:
         """Sequences that moved during the dry run. A rollback does not undo nextval, and they are never
         set back: another session may have taken values meanwhile, and reusing those would duplicate keys.
         A gap in a sequence is harmless, so it is reported rather than "repaired"."""
         after = self._sequences()
         return [
-            {"sequence": name, "before": before.get(name), "after": value}
+            AdvancedSequence(name, before.get(name), value)
             for name, value in after.items()
             if name in before and value != before[name]
         ]
 
     def _dry_statement(
-        self, m: MigrationFile, index: int, statement: Statement, held: set
-    ) -> tuple[dict | None, set]:
+        self, m: MigrationFile, index: int, statement: Statement, held: set[tuple[str, str]]
+    ) -> tuple[DryStatement | None, set[tuple[str, str]]]:
         node = parse_one(statement.text)
         if transaction_control(node):
             return None, held
-        item: dict = {"line": statement.line, "statement": statement.first_line}
         text = statement.text
+        note = None
         if needs_no_transaction(node):
             checked = without_concurrently(node)  # type: ignore[arg-type]
             if checked is None:
-                item.update(
-                    executed=False, note="cannot run inside a transaction: not executed in the dry run"
-                )
-                return item, held
-            item["note"] = (
-                "runs outside a transaction (SHARE UPDATE EXCLUSIVE); checked here without CONCURRENTLY"
-            )
+                note = "cannot run inside a transaction: not executed in the dry run"
+                return DryStatement(statement.line, statement.first_line, False, note=note), held
+            note = "runs outside a transaction (SHARE UPDATE EXCLUSIVE); checked here without CONCURRENTLY"
             text = checked
         started = time.perf_counter()
         try:
             with self.conn.transaction():
                 self.conn.execute(text)
         except psycopg.errors.UnsafeNewEnumValueUsage:
-            item.update(
-                executed=False, note="uses an enum value added in this run: checked only when applied"
-            )
-            return item, held
+            note = "uses an enum value added in this run: checked only when applied"
+            return DryStatement(statement.line, statement.first_line, False, note=note), held
         except psycopg.Error as exc:
             raise MigrationFailed(m.path.name, statement, index, exc) from exc
-        item["ms"] = _ms(started)
+        ms = _ms(started)
         now = set(self._locks())
-        item["locks"] = [f"{mode} on {obj}" for obj, mode in sorted(now - held)]
-        item["executed"] = True
-        return item, now
+        locks = [f"{mode} on {obj}" for obj, mode in sorted(now - held)]
+        return DryStatement(statement.line, statement.first_line, True, ms, locks, note), now
 
     def _locks(self) -> list[tuple[str, str]]:
         return [(row[0], row[1]) for row in self.conn.execute(_LOCKS).fetchall()]
 
 
-def execute_script_in_transaction(conn: psycopg.Connection, text: str, label: str) -> list[dict]:
+def execute_script_in_transaction(conn: psycopg.Connection, text: str, label: str) -> list[StatementTiming]:
     """Run a transactional script inside the caller's open transaction (its BEGIN/COMMIT ignored)."""
-    timings: list[dict] = []
-    _run_statements(conn, split_statements(text, label), label, timings, skip_control=True)
-    return timings
+    return _run_statements(conn, split_statements(text, label), label, skip_control=True)
 
 
 def _who() -> str:

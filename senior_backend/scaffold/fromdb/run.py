@@ -1,4 +1,10 @@
-"""`--from-db`: a database URL in, the API model, the generated files and the OpenAPI document out."""
+"""`--from-db`, the use case: `FromDbOptions` in, the CRUD project written, a `FromDbResult` out.
+
+The database is introspected (catalog.py), turned into an OpenAPI document and SQL plans
+(spec.py), built into the same API model as a spec file (ir.py), rendered with SQL handlers
+(render.py) and written like any scaffolded project (writer.py); `--spec-out` also writes the
+document. The result has the shape of scaffold/run.py's, plus where the spec went.
+"""
 
 from __future__ import annotations
 
@@ -9,25 +15,37 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from senior_backend.common.diagnostics import Diagnostic
 from senior_backend.common.masking import mask_password
 from senior_backend.common.openapi import OpenAPIDocument
 from senior_backend.common.pg.connect import connect
 from senior_backend.scaffold.fromdb.catalog import read_resources
 from senior_backend.scaffold.fromdb.render import render_from_db
 from senior_backend.scaffold.fromdb.spec import build_spec
-from senior_backend.scaffold.ir import ApiModel, build_model
-from senior_backend.scaffold.render import RenderedFile
+from senior_backend.scaffold.ir import build_model
+from senior_backend.scaffold.run import ScaffoldResult
+from senior_backend.scaffold.writer import write_project
+
+
+@dataclass(frozen=True)
+class FromDbOptions:
+    """What the command line asked for: a database, what to read of it, and where to write."""
+
+    url: str
+    output: Path
+    framework: str = "express"
+    schemas: tuple[str, ...] = ("public",)
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    spec_out: Path | None = None
+    force: bool = False
+    dry_run: bool = False
 
 
 @dataclass
-class DbProject:
-    """Everything one `--from-db` run produces, before anything is written."""
+class FromDbResult(ScaffoldResult):
+    """A scaffold result (`source` is the masked URL) and the OpenAPI file written, if asked for."""
 
-    document: dict[str, Any]
-    model: ApiModel
-    files: list[RenderedFile]
-    warnings: list[Diagnostic]
+    spec_out: Path | None = None
 
 
 class _PlainDumper(yaml.SafeDumper):
@@ -47,14 +65,38 @@ def _title(url: str) -> str:
     return f"{database or 'database'} API"
 
 
-def project_from_db(
-    url: str, framework: str, schemas: tuple[str, ...], include: tuple[str, ...], exclude: tuple[str, ...]
-) -> DbProject:
-    """Introspect the database at `url` and build the project for `framework` (exit 4 if unreachable)."""
-    masked = mask_password(url)
-    with connect(url) as conn:
-        resources, warnings = read_resources(masked, schemas, include, exclude, conn)
-    document, plans, spec_warnings = build_spec(resources, _title(url))
+def run_from_db(options: FromDbOptions) -> FromDbResult:
+    """Generate the CRUD project of the database at `options.url` into `options.output`.
+
+    Raises `Unreachable` when the database cannot be reached, `BadInput` when the selection holds no
+    table or view (or `include` names one that is not there), `Refused` like `run_scaffold`. The spec
+    is written after the project, so a refused run writes nothing."""
+    masked = mask_password(options.url)
+    with connect(options.url) as conn:
+        resources, warnings = read_resources(masked, options.schemas, options.include, options.exclude, conn)
+    document, plans, spec_warnings = build_spec(resources, _title(options.url))
     model = build_model(OpenAPIDocument(document, Path("openapi.yaml"), "3.1.0"))
-    files = render_from_db(model, plans, resources, framework, masked)
-    return DbProject(document, model, files, [*warnings, *spec_warnings, *model.warnings])
+    files = render_from_db(model, plans, resources, options.framework, masked)
+    plan = write_project(
+        options.output,
+        files,
+        model.operations,
+        options.framework,
+        force=options.force,
+        dry_run=options.dry_run,
+    )
+    if options.spec_out is not None and not options.dry_run:
+        options.spec_out.parent.mkdir(parents=True, exist_ok=True)
+        options.spec_out.write_text(spec_yaml(document), encoding="utf-8")
+    return FromDbResult(
+        source=masked,
+        framework=options.framework,
+        output=options.output,
+        dry_run=options.dry_run,
+        base_path=model.base_path,
+        operations=model.operations,
+        modules=[group.module for group in model.groups],
+        files=plan,
+        warnings=[*warnings, *spec_warnings, *model.warnings],
+        spec_out=options.spec_out,
+    )

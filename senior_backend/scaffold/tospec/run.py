@@ -1,18 +1,27 @@
-"""Route files -> API model (`--generate-spec`): what Express, Fastify and Koa code states about its API.
+"""`--generate-spec`, the use case: `GenerateSpecOptions` in, the OpenAPI file written, a
+`GenerateSpecResult` out; and route files -> API model, what Express, Fastify and Koa code states
+about its API.
 
 Files are parsed with tree-sitter (tospec/jsast.py), routes and mounts found
 (tospec/routes.py), and each route's schemas recovered from what the code
 says: Fastify `schema` objects as JSON Schema, zod schemas (as our generator
 writes them, or by hand) through tospec/zodback.py, response types of our
 generated `types.ts` through tospec/tsback.py. Whatever cannot be recovered is
-a warning with file and line.
+a warning with file and line. The model is written as OpenAPI 3.1 by
+tospec/openapi_out.py; tospec/report.py renders the result.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from senior_backend.common.diagnostics import Diagnostic, warning
+from senior_backend.common.errors import BadInput, Refused
 from senior_backend.scaffold.ir import TS_GLOBAL_TYPES, WINDOWS_DEVICE_NAMES, ApiModel, Group, Operation
 from senior_backend.scaffold.naming import NameTable, file_stem, identifier
 from senior_backend.scaffold.tospec.components import drop_request_views
@@ -23,11 +32,85 @@ from senior_backend.scaffold.tospec.jsast import (
     line,
     parse_file,
 )
+from senior_backend.scaffold.tospec.openapi_out import GENERATED_BY, to_openapi
 from senior_backend.scaffold.tospec.operations import OperationReader
 from senior_backend.scaffold.tospec.project import Project, imported_files
 from senior_backend.scaffold.tospec.routes import compose, find_routes
 
 SKIP_DIRS = {"node_modules", ".git", "dist", "build"}
+
+
+@dataclass(frozen=True)
+class GenerateSpecOptions:
+    """What the command line asked for: route files in, one spec file out."""
+
+    source: Path  # a route file or a folder of them
+    output: Path  # the spec to write: JSON for `.json`, else YAML
+    force: bool = False
+    dry_run: bool = False
+
+
+@dataclass
+class GenerateSpecResult:
+    """What one run recovered, and the document it wrote (or, dry, would write)."""
+
+    source: Path
+    output: Path
+    dry_run: bool
+    route_files: list[Path]  # the files found under `source` (the files they import are read too)
+    operations: list[Operation]
+    schemas: list[str]  # component names, sorted
+    document: dict[str, Any]  # the OpenAPI 3.1 document
+    warnings: list[Diagnostic]
+
+
+def run_generate_spec(options: GenerateSpecOptions) -> GenerateSpecResult:
+    """Recover the API of the route files under `options.source` and write it to `options.output`.
+
+    An existing file that this command did not write (a hand-written spec, say) raises `Refused`
+    unless `force`; a missing source, no route files or an `output` that is a folder raise `BadInput`."""
+    source, output = options.source, options.output
+    if not source.exists():
+        raise BadInput("not-found", f"{source} does not exist")
+    if output.is_dir():
+        raise BadInput("not-a-file", f"{output} is a folder; --output names the spec file to write")
+    if (
+        output.is_file()
+        and not (options.force or options.dry_run)
+        and GENERATED_BY not in output.read_text(encoding="utf-8", errors="replace")
+    ):
+        raise Refused(
+            "not-generated",
+            f"{output} exists and was not written by --generate-spec",
+            hint="choose another --output, or pass --force to overwrite it",
+        )
+    files = route_files(source)
+    if not files:
+        raise BadInput("no-route-files", f"no .ts/.js files in {source}")
+    model = build_from_routes(source, title=source.resolve().name or "API")
+    document = to_openapi(model)
+    if not options.dry_run:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(
+            _spec_text(document, json_format=output.suffix.lower() == ".json"), encoding="utf-8"
+        )
+    return GenerateSpecResult(
+        source=source,
+        output=output,
+        dry_run=options.dry_run,
+        route_files=files,
+        operations=model.operations,
+        schemas=sorted(model.schemas),
+        document=document,
+        warnings=model.warnings,
+    )
+
+
+def _spec_text(document: dict[str, Any], json_format: bool) -> str:
+    if json_format:
+        return json.dumps(document, indent=2) + "\n"
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: 10x faster
+    return yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True)
 
 
 def route_files(source: Path) -> list[Path]:

@@ -2,7 +2,8 @@
 
 Each rule module has `check(ctx) -> list[Finding]` and `NEEDS_STATISTICS`
 (False: structural, runs on schema files too). `run_rules` runs the ones the
-input allows and returns the findings plus notes about what was skipped.
+input allows and returns the findings plus notes (info-level problems) about
+what was skipped.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import ModuleType
 
+from senior_backend.common.diagnostics import Diagnostic, info
 from senior_backend.common.pg.model import Index, Snapshot
 from senior_backend.dbtool.analyze.advisor import (
     duplicate_indexes,
@@ -111,10 +113,10 @@ class Context:
         return None
 
 
-def run_rules(ctx: Context) -> tuple[list[Finding], list[str]]:
+def run_rules(ctx: Context) -> tuple[list[Finding], list[Diagnostic]]:
     """All rules the input allows; notes say which were skipped and why."""
     findings: list[Finding] = []
-    notes: list[str] = []
+    notes: list[Diagnostic] = []
     statistics_rules = []
     for rule in RULES:
         if rule.NEEDS_STATISTICS and not ctx.stats.live:
@@ -123,16 +125,22 @@ def run_rules(ctx: Context) -> tuple[list[Finding], list[str]]:
         findings.extend(rule.check(ctx))
     if statistics_rules:
         notes.append(
-            "needs a live database (--connection), skipped for a schema file: " + ", ".join(statistics_rules)
+            info(
+                "live-checks-skipped",
+                "needs a live database (--connection), skipped for a schema file: "
+                + ", ".join(statistics_rules),
+            )
         )
     return findings, notes
 
 
-def tiny_note(ctx: Context) -> str | None:
-    """The report line saying how many tiny tables the index and statistics checks ignored."""
+def tiny_note(ctx: Context) -> Diagnostic | None:
+    """The note saying how many tiny tables the index and statistics checks ignored."""
     if not ctx.tiny_skipped:
         return None
-    return (
+    return info(
+        "small-tables-ignored",
         f"{len(ctx.tiny_skipped)} table(s) under {ctx.min_rows} rows were ignored by the index and "
-        f"statistics checks, where an index would not matter (--min-rows to change)"
+        f"statistics checks, where an index would not matter",
+        hint="--min-rows to change",
     )
