@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from senior_backend.common.pg.model import Privilege, Snapshot
 from senior_backend.dbtool.diff.plan import diff_snapshots
 from senior_backend.dbtool.diff.support import type_change_cost
 from senior_backend.dbtool.migrate.runner import execute_script
@@ -94,6 +95,15 @@ def test_rewrites_and_data_loss_are_flagged_and_commented(corpus_results):
 )
 def test_type_change_cost(old, new, expected):
     assert type_change_cost(old, new) == expected
+
+
+def test_what_no_builder_can_spell_is_refused_not_raised():
+    grant = Privilege("server", "srv", None, "bob", "USAGE", False)
+    plan = diff_snapshots(
+        Snapshot(180000), Snapshot(180000, privileges={grant.key: grant}), with_privileges=True
+    )
+    assert [r.rule for r in plan.refusals] == ["not-rendered"]
+    assert all(statement.startswith("-- ") for statement in plan.statements())
 
 
 def test_tables_and_columns_are_altered_in_place_and_keep_their_rows(db_pool):

@@ -1,7 +1,7 @@
 """Functions the diff must drop and recreate, and the objects that use them.
 
 A function is dropped and recreated when its result, kind or arguments change
-(`_function_needs_drop`), or when only its argument names change (its key
+(`function_needs_drop`), or when only its argument names change (its key
 changes, its argument types do not: CREATE OR REPLACE cannot rename them).
 DROP FUNCTION refuses while objects use it, and CASCADE would silently drop
 what the plan does not recreate, so the users are handled one by one: views
@@ -20,9 +20,9 @@ import copy
 
 from senior_backend.common.diagnostics import error
 from senior_backend.common.pg.model import Column, Function, FunctionDependent, Table
-from senior_backend.common.pg.quoting import ident
 from senior_backend.dbtool.diff import ddl
-from senior_backend.dbtool.diff.support import DifferBase, _function_needs_drop
+from senior_backend.dbtool.diff.kinds import POLICY
+from senior_backend.dbtool.diff.support import DifferBase, function_needs_drop
 
 _ORDER = ("policy", "index", "constraint", "default", "generated")
 
@@ -36,7 +36,7 @@ class FunctionDependentPhases(DifferBase):
         old, new = self.old, self.new
         for key, func in old.functions.items():
             target = new.functions.get(key)
-            if target is not None and _function_needs_drop(func, target):
+            if target is not None and function_needs_drop(func, target):
                 self.recreated_functions.add(key)
                 self.function_replaces[key] = func
         renamed = {_overload(f): f for k, f in old.functions.items() if k not in new.functions}
@@ -89,7 +89,7 @@ class FunctionDependentPhases(DifferBase):
                         "policy",
                         policy.key,
                         f"drop policy {policy.key} (uses function {function}, recreated; created again after)",
-                        [ddl.drop_policy(policy)],
+                        [ddl.drop(POLICY, policy)],
                     )
             else:
                 self.refusals.append(
@@ -106,7 +106,6 @@ class FunctionDependentPhases(DifferBase):
         current = self.eff.tables.get(table.key)
         if current is None or column.name not in current.columns:
             return
-        name = f"ALTER TABLE {ddl.rel(table)}"
         key = f"{table.key}.{column.name}"
         if kind == "default":
             self.forget_default(table.key, column.name)
@@ -114,7 +113,7 @@ class FunctionDependentPhases(DifferBase):
                 "column",
                 key,
                 f"drop default of {key} (uses function {function}, recreated; set again after)",
-                [f"{name} ALTER COLUMN {ident(column.name)} DROP DEFAULT;"],
+                [ddl.drop_default(table, column.name)],
             )
             return
         if not column.is_local and table.parents:
@@ -133,7 +132,7 @@ class FunctionDependentPhases(DifferBase):
             key,
             f"drop generated column {key} (uses function {function}, recreated; "
             "added back and recomputed after)",
-            [f"{name} DROP COLUMN {ident(column.name)};"],
+            [ddl.drop_column(table, column.name)],
         )
 
 

@@ -18,9 +18,10 @@ from dataclasses import replace
 
 from senior_backend.common.diagnostics import error
 from senior_backend.common.pg.model import Column, Enum
-from senior_backend.common.pg.quoting import ident, literal, qualified, qualify
+from senior_backend.common.pg.quoting import qualify
 from senior_backend.dbtool.diff import ddl
-from senior_backend.dbtool.diff.support import DifferBase, _default_grant
+from senior_backend.dbtool.diff.kinds import DOMAIN, ENUM
+from senior_backend.dbtool.diff.support import DifferBase, default_grant
 
 
 def enum_users(enum: Enum, kind: str) -> list[str]:
@@ -35,28 +36,12 @@ class EnumPhases(DifferBase):
         for key in sorted(self.new.enums):
             enum = self.new.enums[key]
             old = self.old.enums.get(key)
-            name = ddl.rel(enum)
             if key not in self.eff.enums and key not in self.recreated_enums:
-                labels = ", ".join(literal(label) for label in enum.labels)
-                self.add(
-                    "type",
-                    key,
-                    f"create enum {key}",
-                    [f"CREATE TYPE {name} AS ENUM ({labels});"],
-                    lock="none",
-                )
+                self.add("type", key, f"create enum {key}", [ddl.create_enum(enum)], lock="none")
             elif key in self.recreated_enums:
                 self._recreate_enum(self.old.enums[key], enum)
             elif old is not None and old.labels != enum.labels:
-                statements = []
-                for position, label in enumerate(enum.labels):
-                    if label not in old.labels:
-                        anchor = (
-                            f" AFTER {literal(enum.labels[position - 1])}"
-                            if position
-                            else f" BEFORE {literal(enum.labels[1])}"
-                        )
-                        statements.append(f"ALTER TYPE {name} ADD VALUE {literal(label)}{anchor};")
+                statements = ddl.add_enum_values(old, enum)
                 # Outside the transaction: a value added in a transaction cannot be used before it commits,
                 # and the defaults and checks later in the migration may use it.
                 self.add(
@@ -74,27 +59,20 @@ class EnumPhases(DifferBase):
         if refused:
             self.refusals.extend(error("enum-in-use", reason) for reason in refused)
             return
-        name = ddl.rel(enum)
         old_name = f"{enum.name}__old"
         first: list[str] = []
-        statements = [
-            f"ALTER TYPE {name} RENAME TO {ident(old_name)};",
-            f"CREATE TYPE {name} AS ENUM ({', '.join(literal(label) for label in enum.labels)});",
-        ]
+        statements = [ddl.rename(ENUM, enum, old_name), ddl.create_enum(enum)]
         last: list[str] = []
         for domain_key in enum_users(old, "domain"):
             domain = self.new.domains[domain_key]
             old_domain = f"{domain.name}__old"
-            statements += [
-                f"ALTER DOMAIN {ddl.rel(domain)} RENAME TO {ident(old_domain)};",
-                ddl.create_domain(domain),
-            ]
-            last.append(f"DROP DOMAIN {qualified(domain.schema, old_domain)};")
+            statements += [ddl.rename(DOMAIN, domain, old_domain), ddl.create_domain(domain)]
+            last.append(ddl.drop_renamed(DOMAIN, domain, old_domain))
             self._domain_recreated(domain_key)
         for column_key in enum_users(old, "default"):
             table, column = self.old_column(column_key)  # type: ignore[misc]  # refused when None
             if table.key in self.eff.tables and self.eff.tables[table.key].columns[column.name].default_expr:
-                first.append(f"ALTER TABLE {ddl.rel(table)} ALTER COLUMN {ident(column.name)} DROP DEFAULT;")
+                first.append(ddl.drop_default(table, column.name))
                 self.forget_default(table.key, column.name)
         for con_key in enum_users(old, "constraint"):
             con = self.eff.constraints.pop(con_key, None)
@@ -110,12 +88,9 @@ class EnumPhases(DifferBase):
                 continue
             wanted = self.new.tables[table.key].columns[column.name]
             via = "text[]" if column.type.endswith("[]") else "text"
-            statements.append(
-                f"ALTER TABLE {ddl.rel(table)} ALTER COLUMN {ident(column.name)} "
-                f"TYPE {wanted.type} USING {ident(column.name)}::{via}::{wanted.type};"
-            )
+            statements.append(ddl.alter_column_type(table, wanted, via=via))
         statements += last
-        statements.append(f"DROP TYPE {qualified(enum.schema, old_name)};")
+        statements.append(ddl.drop_renamed(ENUM, enum, old_name))
         lost = [label for label in old.labels if label not in enum.labels]
         self.add(
             "type",
@@ -168,5 +143,5 @@ class EnumPhases(DifferBase):
         """The effective old snapshot holds the recreated domain as new: no comment, grants or owner yet."""
         self.eff.domains = {**self.eff.domains, key: replace(self.new.domains[key], comment=None, owner="")}
         privileges = {k: v for k, v in self.eff.privileges.items() if v.object_key != key}
-        privileges.update(_default_grant("domain", key, "USAGE"))
+        privileges.update(default_grant("domain", key, "USAGE"))
         self.eff.privileges = privileges

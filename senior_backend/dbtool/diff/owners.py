@@ -10,38 +10,19 @@ their own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from senior_backend.common.pg.model import Snapshot
-from senior_backend.common.pg.quoting import ident
 from senior_backend.dbtool.diff import ddl
+from senior_backend.dbtool.diff.kinds import KINDS, SEQUENCE, Kind
 from senior_backend.dbtool.diff.support import DifferBase
 
-# Snapshot attribute, change kind, how to name one object in ALTER ... OWNER TO.
-OWNED: tuple[tuple[str, str, Callable[[object], str]], ...] = (
-    ("schemas", "schema", lambda o: f"SCHEMA {ident(o.name)}"),  # type: ignore[attr-defined]
-    ("enums", "type", lambda o: f"TYPE {ddl.rel(o)}"),
-    ("composite_types", "type", lambda o: f"TYPE {ddl.rel(o)}"),
-    ("domains", "domain", lambda o: f"DOMAIN {ddl.rel(o)}"),
-    ("sequences", "sequence", lambda o: f"SEQUENCE {ddl.rel(o)}"),
-    (
-        "functions",
-        "function",
-        lambda o: f"{'PROCEDURE' if o.kind == 'p' else 'FUNCTION'} {ddl.function_signature(o)}",  # type: ignore[attr-defined]
-    ),
-    ("tables", "table", lambda o: f"TABLE {ddl.rel(o)}"),
-    (
-        "views",
-        "view",
-        lambda o: f"{'MATERIALIZED VIEW' if o.materialized else 'VIEW'} {ddl.rel(o)}",  # type: ignore[attr-defined]
-    ),
-)
+OWNED: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind.owned)
+"""The kinds whose owner the diff keeps, in the order it sets them."""
 
 
-def owned_objects(snapshot: Snapshot, attribute: str) -> dict[str, object]:
+def owned_objects(snapshot: Snapshot, kind: Kind) -> dict[str, object]:
     """The objects of one kind that have an owner of their own (not sequences that follow a table)."""
-    objects = getattr(snapshot, attribute)
-    if attribute == "sequences":
+    objects = getattr(snapshot, kind.attribute)
+    if kind is SEQUENCE:
         return {k: s for k, s in objects.items() if not s.is_identity and not s.owned_by}
     return objects
 
@@ -49,11 +30,11 @@ def owned_objects(snapshot: Snapshot, attribute: str) -> dict[str, object]:
 def owner_differences(a: Snapshot, b: Snapshot) -> list[str]:
     """`owner of <kind>: <key>` for every object present in both snapshots with different owners."""
     found = []
-    for attribute, _kind, _name in OWNED:
-        left, right = owned_objects(a, attribute), owned_objects(b, attribute)
+    for kind in OWNED:
+        left, right = owned_objects(a, kind), owned_objects(b, kind)
         for key in sorted(set(left) & set(right)):
             if left[key].owner != right[key].owner:  # type: ignore[attr-defined]
-                found.append(f"owner of {attribute}: {key}")
+                found.append(f"owner of {kind.attribute}: {key}")
     return found
 
 
@@ -61,16 +42,16 @@ class OwnerPhases(DifferBase):
     """ALTER ... OWNER TO where the desired owner differs, or the object is created by the migration."""
 
     def _owners(self) -> None:
-        for attribute, kind, name in OWNED:
-            before = owned_objects(self.eff, attribute)
-            for key, obj in sorted(owned_objects(self.new, attribute).items()):
+        for kind in OWNED:
+            before = owned_objects(self.eff, kind)
+            for key, obj in sorted(owned_objects(self.new, kind).items()):
                 previous = before.get(key)
                 owner = obj.owner  # type: ignore[attr-defined]
                 if owner and (previous is None or previous.owner != owner):  # type: ignore[attr-defined]
                     self.add(
-                        kind,
+                        kind.change,
                         key,
                         f"owner of {key} is {owner}",
-                        [f"ALTER {name(obj)} OWNER TO {ident(owner)};"],
-                        lock="none" if kind not in {"table", "view"} else "ACCESS EXCLUSIVE",
+                        [ddl.alter_owner(kind, obj, owner)],
+                        lock="none" if kind.change not in {"table", "view"} else "ACCESS EXCLUSIVE",
                     )

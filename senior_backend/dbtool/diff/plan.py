@@ -15,9 +15,13 @@ marked as data-losing. Views and functions whose signature changes are
 dropped and recreated with everything that depends on them.
 
 The down migration is the same diff in the other direction. This module
-orchestrates; the phases live in `diff_tables` (tables, constraints,
-indexes) and `diff_objects` (types, functions, views, triggers, policies,
-comments, privileges), the shared state and helpers in `diff_support`.
+orchestrates; the phases live in `tables.py` (tables, constraints,
+indexes), `objects.py` (types, functions, views, triggers, policies,
+comments, privileges), `enums.py`, `dependents.py` (what uses a recreated
+function) and `owners.py`, the shared state and helpers in `support.py`.
+What each kind of object is called and when two are equal comes from the
+registry in `kinds.py`; every statement is spelled by `ddl.py`, and what it
+cannot spell is refused at the end rather than raised in the middle.
 """
 
 from __future__ import annotations
@@ -25,30 +29,41 @@ from __future__ import annotations
 import copy
 from dataclasses import fields
 
-from senior_backend.common.diagnostics import warning
+from senior_backend.common.diagnostics import error, warning
 from senior_backend.common.gcpause import paused_gc
-from senior_backend.common.pg.model import (
-    Column,
-    Function,
-    Snapshot,
-)
-from senior_backend.common.pg.quoting import ident, qualify
+from senior_backend.common.pg.model import Function, Snapshot
+from senior_backend.common.pg.quoting import qualify
 from senior_backend.dbtool.diff import ddl
 from senior_backend.dbtool.diff.changes import Plan
 from senior_backend.dbtool.diff.dependents import FunctionDependentPhases
 from senior_backend.dbtool.diff.enums import EnumPhases, enum_users
+from senior_backend.dbtool.diff.kinds import (
+    BY_ATTRIBUTE,
+    COLLATION,
+    COMPOSITE_TYPE,
+    CONSTRAINT,
+    DOMAIN,
+    ENUM,
+    EXTENSION,
+    FUNCTION,
+    INDEX,
+    POLICY,
+    SCHEMA,
+    SEQUENCE,
+    TABLE,
+    TRIGGER,
+    VIEW,
+)
 from senior_backend.dbtool.diff.objects import ObjectPhases
 from senior_backend.dbtool.diff.owners import OwnerPhases, owner_differences
 from senior_backend.dbtool.diff.support import (
-    _ancestors,
-    _constraint_shape,
-    _default_grant,
-    _is_prefix_extension,
-    _needs_column_recreate,
-    _policy_shape,
-    _table_order,
-    _view_order,
+    ancestors,
     column_key,
+    default_grant,
+    is_prefix_extension,
+    needs_column_recreate,
+    table_order,
+    view_order,
 )
 from senior_backend.dbtool.diff.tables import TablePhases
 
@@ -102,65 +117,46 @@ def snapshot_differences(a: Snapshot, b: Snapshot, *, with_privileges: bool = Fa
     return found
 
 
-def _comparable(kind: str, obj: object) -> object:
-    if obj is None:
-        return None
-    if kind == "schemas":
-        return (obj.name, obj.comment)  # type: ignore[attr-defined]
-    if kind == "extensions":
-        return (obj.name, obj.schema, obj.version)  # type: ignore[attr-defined]
-    if kind == "tables":
-        table = copy.copy(obj)
-        table.columns = {name: _column_shape(col) for name, col in obj.columns.items()}  # type: ignore[attr-defined]
-        return table
-    if kind == "constraints":
-        return (obj.definition, obj.deferrable, obj.deferred, obj.comment)  # type: ignore[attr-defined]
-    if kind == "views":
-        return (obj.definition, obj.materialized, obj.comment)  # type: ignore[attr-defined]
-    return obj
-
-
-def _column_shape(column: Column) -> tuple:
-    return (
-        column.type,
-        column.not_null,
-        column.default_expr,
-        column.identity,
-        column.generated,
-        column.collation,
-        column.comment,
-    )
+def _comparable(attribute: str, obj: object) -> object:
+    """What must match (the kind's `state`; objects of kinds outside the registry compare whole)."""
+    kind = BY_ATTRIBUTE.get(attribute)
+    return obj if obj is None or kind is None else kind.state(obj)
 
 
 class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, OwnerPhases):
     """Orchestrates the phases: recreations, dependents dropped, objects created and altered, leftovers dropped."""
 
     def plan(self) -> Plan:
-        self._find_recreations()
-        self.eff = self._effective_old()
-        self._drop_dependents()
-        self._schemas_and_extensions()
-        self._collations()
-        self._enums()
-        self._domains()
-        self._composite_types()
-        self._sequences()
-        self._functions(after_tables=False)
-        self._tables()
-        self._sequence_ownership()
-        self._functions(after_tables=True)
-        self._constraints()
-        self._indexes()
-        self._views()
-        self._triggers()
-        self._policies_and_rls()
-        self._comments()
-        if self.with_privileges:
-            self._owners()
-            self._privileges()
-        self._drop_removed()
-        for item in sorted(self.new.uncovered):
-            self.warnings.append(warning("not-covered", f"not covered by the diff: {item}"))
+        with ddl.collecting_unrendered() as unrendered:
+            self._find_recreations()
+            self.eff = self._effective_old()
+            self._drop_dependents()
+            self._schemas_and_extensions()
+            self._collations()
+            self._enums()
+            self._domains()
+            self._composite_types()
+            self._sequences()
+            self._functions(after_tables=False)
+            self._tables()
+            self._sequence_ownership()
+            self._functions(after_tables=True)
+            self._constraints()
+            self._indexes()
+            self._views()
+            self._triggers()
+            self._policies_and_rls()
+            self._comments()
+            if self.with_privileges:
+                self._owners()
+                self._privileges()
+            self._drop_removed()
+            for item in sorted(self.new.uncovered):
+                self.warnings.append(warning("not-covered", f"not covered by the diff: {item}"))
+        self.refusals.extend(
+            error("not-rendered", f"the diff has no SQL for {what}: write that step by hand")
+            for what in unrendered
+        )
         return Plan(self.changes, self.warnings, self.refusals)
 
     # ---- what must be recreated ------------------------------------------------------------
@@ -176,7 +172,7 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
         changed_tables = set(self.recreated_relations)
         for key, enum in old.enums.items():
             target = new.enums.get(key)
-            if target is not None and not _is_prefix_extension(enum.labels, target.labels):
+            if target is not None and not is_prefix_extension(enum.labels, target.labels):
                 self.recreated_enums.add(key)
                 for column_key in enum_users(enum, "column"):
                     located = self.old_column(column_key)
@@ -196,18 +192,18 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
                     or qualify(wanted.type_schema, wanted.type_name) in self.recreated_enums
                 ):
                     changed_tables.add(key)
-                if wanted is not None and _needs_column_recreate(column, wanted):
+                if wanted is not None and needs_column_recreate(column, wanted):
                     self.recreated_columns.add((key, name))
                     changed_tables.add(key)
         changed_tables |= self._find_function_replacements()
         changed = changed_tables | self.recreated_functions
-        for key in _view_order(old.views):
+        for key in view_order(old.views):
             view = old.views[key]
             target = new.views.get(key)
             if target is None:
                 continue
             if (
-                (view.definition, view.materialized) != (target.definition, target.materialized)
+                not VIEW.same(view, target)
                 or changed.intersection(view.depends_on)
                 or self.recreated_relations.intersection(view.depends_on)
             ):
@@ -265,7 +261,7 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
         for key, func in self.new.functions.items():
             if key not in eff.functions:
                 privileges.update(
-                    _default_grant("function" if func.kind == "f" else "procedure", key, "EXECUTE")
+                    default_grant("function" if func.kind == "f" else "procedure", key, "EXECUTE")
                 )
         for kind, new_objects, old_objects in (
             ("type", self.new.enums, eff.enums),
@@ -274,7 +270,7 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
         ):
             for key in new_objects:
                 if key not in old_objects:
-                    privileges.update(_default_grant(kind, key, "USAGE"))
+                    privileges.update(default_grant(kind, key, "USAGE"))
         eff.privileges = privileges
         return eff
 
@@ -287,39 +283,39 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
             target = new.triggers.get(key)
             if trigger.table_key not in new.tables or trigger.table_key in self.recreated_relations:
                 continue
-            if key not in eff.triggers or target is None or target.definition != trigger.definition:
+            if key not in eff.triggers or not TRIGGER.same(trigger, target):
                 eff.triggers.pop(key, None)
                 self.add(
                     "trigger",
                     key,
                     f"drop trigger {key}",
-                    [f"DROP TRIGGER {ident(trigger.name)} ON {ddl.table_of(trigger)};"],
+                    [ddl.drop(TRIGGER, trigger)],
                     lock="SHARE ROW EXCLUSIVE",
                 )
         for key in sorted(old.policies):
             policy = old.policies[key]
             target = new.policies.get(key)
-            if key in eff.policies and (target is None or _policy_shape(target) != _policy_shape(policy)):
+            if key in eff.policies and not POLICY.same(policy, target):
                 eff.policies.pop(key)
-                self.add("policy", key, f"drop policy {key}", [ddl.drop_policy(policy)])
-        for key in reversed(_view_order(old.views)):
+                self.add("policy", key, f"drop policy {key}", [ddl.drop(POLICY, policy)])
+        for key in reversed(view_order(old.views)):
             if key not in new.views or key in self.recreated_relations:
                 view = old.views[key]
-                self.add("view", key, f"drop view {key}", [ddl.drop_view(view)])
+                self.add("view", key, f"drop view {key}", [ddl.drop(VIEW, view)])
         for key in sorted(self.recreated_relations):
             if key in old.tables:
                 self.add(
                     "table",
                     key,
                     f"recreate table {key} (no ALTER can change its partitioning): its rows are lost",
-                    [f"DROP TABLE {ddl.rel(old.tables[key])} CASCADE;"],
+                    [ddl.drop(TABLE, old.tables[key], cascade=True)],
                     data_loss=True,
                 )
         self._drop_function_dependents()
         removed = [
             con
             for key, con in sorted(eff.constraints.items())
-            if _constraint_shape(new.constraints.get(key)) != _constraint_shape(con)
+            if not CONSTRAINT.same(con, new.constraints.get(key))
         ]
         for con in sorted(removed, key=lambda c: (c.kind != "f", c.key)):
             if con.inherited_from_partition or not con.is_local or con.table_key not in new.tables:
@@ -330,7 +326,7 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
             target = new.indexes.get(key)
             if index.constraint_name or index.parent_index:
                 continue
-            if target is None or target.definition != index.definition or target.constraint_name:
+            if not INDEX.same(index, target) or target.constraint_name:
                 eff.indexes.pop(key)
                 if index.table_key in new.tables or index.table_key in new.views:
                     self.drop_index(index)
@@ -341,8 +337,8 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
         old, new = self.old, self.new
         removed_tables = [
             k
-            for k in reversed(_table_order(old.tables))
-            if k not in new.tables and not self.recreated_relations.intersection(_ancestors(old.tables, k))
+            for k in reversed(table_order(old.tables))
+            if k not in new.tables and not self.recreated_relations.intersection(ancestors(old.tables, k))
         ]
         removed_functions = sorted(set(old.functions) - set(new.functions) - self.recreated_functions)
         early = [k for k in removed_functions if set(old.functions[k].uses_tables) & set(removed_tables)]
@@ -350,7 +346,7 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
             self._drop_function(old.functions[key])
         for key in removed_tables:
             table = old.tables[key]
-            self.add("table", key, f"drop table {key}", [f"DROP TABLE {ddl.rel(table)};"], data_loss=True)
+            self.add("table", key, f"drop table {key}", [ddl.drop(TABLE, table)], data_loss=True)
         dropped_columns = set()
         for table_key, table in old.tables.items():
             kept = new.tables.get(table_key)
@@ -361,46 +357,22 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
             seq = old.sequences[key]
             if seq.is_identity or (seq.owned_by and seq.owned_by in dropped_columns):
                 continue
-            self.add("sequence", key, f"drop sequence {key}", [f"DROP SEQUENCE {ddl.rel(seq)};"], lock="none")
+            self.add("sequence", key, f"drop sequence {key}", [ddl.drop(SEQUENCE, seq)], lock="none")
         for key in removed_functions:
             if key not in early:
                 self._drop_function(old.functions[key])
-        for kind, objects, wanted, word in (
-            ("type", old.composite_types, new.composite_types, "TYPE"),
-            ("domain", old.domains, new.domains, "DOMAIN"),
-            ("type", old.enums, new.enums, "TYPE"),
-            ("collation", old.collations, new.collations, "COLLATION"),
-        ):
+        for kind in (COMPOSITE_TYPE, DOMAIN, ENUM, COLLATION, EXTENSION, SCHEMA):
+            objects, wanted = getattr(old, kind.attribute), getattr(new, kind.attribute)
             for key in sorted(set(objects) - set(wanted)):
                 self.add(
-                    kind,
-                    key,
-                    f"drop {word.lower()} {key}",
-                    [f"DROP {word} {ddl.rel(objects[key])};"],
-                    lock="none",
+                    kind.change, key, f"drop {kind.change} {key}", [ddl.drop(kind, objects[key])], lock="none"
                 )
-        for key in sorted(set(old.extensions) - set(new.extensions)):
-            self.add(
-                "extension",
-                key,
-                f"drop extension {key}",
-                [f"DROP EXTENSION {ident(old.extensions[key].name)};"],
-                lock="none",
-            )
-        for key in sorted(set(old.schemas) - set(new.schemas)):
-            self.add(
-                "schema",
-                key,
-                f"drop schema {key}",
-                [f"DROP SCHEMA {ident(old.schemas[key].name)};"],
-                lock="none",
-            )
 
     def _drop_function(self, func: Function) -> None:
         self.add(
             "function",
             func.key,
             f"drop function {func.key}",
-            [ddl.drop_function(func)],
+            [ddl.drop(FUNCTION, func)],
             lock="none",
         )

@@ -1,8 +1,10 @@
-"""Shared ground of the schema diff: the differ's state and bookkeeping, ordering and shape helpers.
+"""Shared ground of the schema diff: the differ's state and bookkeeping, ordering and recreation helpers.
 
 `DifferBase` holds both snapshots, the effective old snapshot (without what
-is recreated) and the changes found so far; the phase mixins in
-`diff_tables` and `diff_objects` and the orchestrator in `diff` build on it.
+is recreated) and the changes found so far; the phase mixins (`tables.py`,
+`objects.py`, `enums.py`, `dependents.py`, `owners.py`) and the orchestrator
+in `plan.py` build on it. The helpers here are public because the phases
+share them; what makes two objects of a kind equal lives in `kinds.py`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from dataclasses import replace
 from senior_backend.common.diagnostics import Diagnostic
 from senior_backend.common.pg.model import (
     Column,
-    Constraint,
     Function,
     Index,
     Privilege,
@@ -105,7 +106,7 @@ class DifferBase:
             "index",
             index.key,
             f"drop index {index.key}" + (f" ({why})" if why else ""),
-            [f"DROP INDEX {'CONCURRENTLY ' if concurrent else ''}{ddl.rel(index)};"],
+            [ddl.drop_index(index, concurrently=concurrent)],
             lock="SHARE UPDATE EXCLUSIVE" if concurrent else "ACCESS EXCLUSIVE",
             no_transaction=concurrent,
         )
@@ -137,7 +138,8 @@ class DifferBase:
 # ---- helpers -------------------------------------------------------------------------------------
 
 
-def _unquote(name: str) -> str:
+def unquote(name: str) -> str:
+    """An identifier as `quote_ident` writes it, unquoted (double quotes removed, doubled ones halved)."""
     return name[1:-1].replace('""', '"') if name.startswith('"') else name
 
 
@@ -146,38 +148,25 @@ def column_key(table_key: str, column_name: str) -> str:
     return f"{table_key}.{quote_ident(column_name)}"
 
 
-def _is_prefix_extension(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
+def is_prefix_extension(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
     """True when `new` keeps every old label in the same relative order (so ADD VALUE suffices)."""
     return [label for label in new if label in old] == list(old)
 
 
-def _needs_column_recreate(old: Column, new: Column) -> bool:
+def needs_column_recreate(old: Column, new: Column) -> bool:
+    """True when no ALTER turns `old` into `new`: a column made stored-generated, or given another expression."""
     if new.generated == "s":
         return old.generated != "s" or old.default_expr != new.default_expr
     return False
 
 
-def _function_needs_drop(old: Function, new: Function) -> bool:
+def function_needs_drop(old: Function, new: Function) -> bool:
+    """True when CREATE OR REPLACE cannot turn `old` into `new` (result, kind or arguments change)."""
     return (old.result, old.kind, old.arguments) != (new.result, new.kind, new.arguments)
 
 
-def _constraint_shape(con: Constraint | None) -> tuple | None:
-    if con is None:
-        return None
-    return (con.kind, con.definition, con.deferrable, con.deferred)
-
-
-def _policy_shape(policy: object) -> tuple:
-    return tuple(
-        getattr(policy, name) for name in ("permissive", "command", "roles", "using_expr", "check_expr")
-    )
-
-
-def _sequence_shape(seq: Sequence) -> tuple:
-    return (seq.data_type, seq.start, seq.increment, seq.min_value, seq.max_value, seq.cache, seq.cycle)
-
-
-def _default_grant(kind: str, key: str, privilege: str) -> dict[str, Privilege]:
+def default_grant(kind: str, key: str, privilege: str) -> dict[str, Privilege]:
+    """The privilege PostgreSQL gives PUBLIC on an object it creates (EXECUTE on functions, USAGE on types)."""
     priv = Privilege(kind, key, None, "PUBLIC", privilege, False)
     return {priv.key: priv}
 
@@ -203,7 +192,8 @@ def _topological(keys: Iterable[str], requires: Callable[[str], Iterable[str]]) 
     return done
 
 
-def _ancestors(tables: dict[str, Table], key: str) -> set[str]:
+def ancestors(tables: dict[str, Table], key: str) -> set[str]:
+    """The keys of every table a table inherits from or is a partition of, however far up."""
     found: set[str] = set()
     pending = list(tables[key].parents)
     while pending:
@@ -214,16 +204,11 @@ def _ancestors(tables: dict[str, Table], key: str) -> set[str]:
     return found
 
 
-def _view_order(views: dict[str, View]) -> list[str]:
+def view_order(views: dict[str, View]) -> list[str]:
+    """View keys, each after the views it reads from."""
     return _topological(views, lambda key: views[key].depends_on)
 
 
-def _table_order(tables: dict[str, Table]) -> list[str]:
+def table_order(tables: dict[str, Table]) -> list[str]:
+    """Table keys, each after its parents."""
     return _topological(tables, lambda key: tables[key].parents)
-
-
-def _collation_shape(collation: object) -> tuple:
-    return tuple(
-        getattr(collation, name)
-        for name in ("provider", "deterministic", "lc_collate", "lc_ctype", "icu_locale")
-    )

@@ -18,15 +18,13 @@ from senior_backend.common.pg.model import (
     Snapshot,
     Table,
 )
-from senior_backend.common.pg.quoting import ident
 from senior_backend.dbtool.diff import ddl
 from senior_backend.dbtool.diff.support import (
     DifferBase,
-    _table_order,
     column_key,
+    table_order,
     type_change_cost,
 )
-from senior_backend.dbtool.index_ddl import concurrent_index
 
 
 class TablePhases(DifferBase):
@@ -35,7 +33,7 @@ class TablePhases(DifferBase):
     # ---- phase: tables ------------------------------------------------------------------------
 
     def _tables(self) -> None:
-        for key in _table_order(self.new.tables):
+        for key in table_order(self.new.tables):
             table = self.new.tables[key]
             old = self.eff.tables.get(key)
             if old is None:
@@ -58,7 +56,7 @@ class TablePhases(DifferBase):
             for col in sorted(table.columns.values(), key=lambda c: c.position)
             if col.is_local or not table.parents
         ]
-        parents = [self._parent_name(parent) for parent in table.parents]
+        parents = [self._parent(parent) for parent in table.parents]
         statements = [ddl.create_table(table, columns, parents)]
         if table.is_partition:
             statements += self._partition_child_columns(table)
@@ -70,19 +68,16 @@ class TablePhases(DifferBase):
         statements = []
         for column in table.columns.values():
             base = parent.columns.get(column.name) if parent else None
-            target = f"ALTER TABLE {ddl.rel(table)} ALTER COLUMN {ident(column.name)}"
             if base is not None and base.default_expr != column.default_expr and column.default_expr:
-                statements.append(f"{target} SET DEFAULT {column.default_expr};")
+                statements.append(ddl.set_default(table, column))
             if base is not None and column.not_null and not base.not_null:
-                statements.append(f"{target} SET NOT NULL;")
+                statements.append(ddl.set_not_null(table, column.name))
         return statements
 
-    def _parent_name(self, key: str) -> str:
-        parent = self.new.tables.get(key) or self.old.tables[key]
-        return ddl.rel(parent)
+    def _parent(self, key: str) -> Table:
+        return self.new.tables.get(key) or self.old.tables[key]
 
     def _alter_table(self, old: Table, table: Table) -> None:
-        name = ddl.rel(table)
         key = table.key
         for col_name in sorted(table.columns, key=lambda n: table.columns[n].position):
             column = table.columns[col_name]
@@ -100,7 +95,7 @@ class TablePhases(DifferBase):
                 "column",
                 f"{key}.{col_name}",
                 f"drop column {key}.{col_name}",
-                [f"ALTER TABLE {name} DROP COLUMN {ident(col_name)};"],
+                [ddl.drop_column(table, col_name)],
                 data_loss=True,
             )
         if old.persistence != table.persistence:
@@ -108,13 +103,12 @@ class TablePhases(DifferBase):
                 "table",
                 key,
                 f"set {key} {'UNLOGGED' if table.persistence == 'u' else 'LOGGED'}",
-                [f"ALTER TABLE {name} SET {'UNLOGGED' if table.persistence == 'u' else 'LOGGED'};"],
+                [ddl.set_persistence(table)],
                 rewrites=True,
             )
         self._alter_parents(old, table)
 
     def _alter_parents(self, old: Table, table: Table) -> None:
-        name = ddl.rel(table)
         if old.is_partition and (
             not table.is_partition
             or old.partition_bound != table.partition_bound
@@ -124,7 +118,7 @@ class TablePhases(DifferBase):
                 "table",
                 table.key,
                 f"detach partition {table.key}",
-                [f"ALTER TABLE {self._parent_name(old.parents[0])} DETACH PARTITION {name};"],
+                [ddl.detach_partition(self._parent(old.parents[0]), table)],
             )
             old = copy.copy(old)
             old.parents, old.is_partition = (), False
@@ -133,9 +127,7 @@ class TablePhases(DifferBase):
                 "table",
                 table.key,
                 f"attach partition {table.key}",
-                [
-                    f"ALTER TABLE {self._parent_name(table.parents[0])} ATTACH PARTITION {name} {table.partition_bound};"
-                ],
+                [ddl.attach_partition(self._parent(table.parents[0]), table)],
                 lock="SHARE UPDATE EXCLUSIVE",
             )
             return
@@ -147,7 +139,7 @@ class TablePhases(DifferBase):
                     "table",
                     table.key,
                     f"{table.key} no longer inherits {parent}",
-                    [f"ALTER TABLE {name} NO INHERIT {self._parent_name(parent)};"],
+                    [ddl.inherit(table, self._parent(parent), inherits=False)],
                 )
         for parent in table.parents:
             if parent not in old.parents:
@@ -155,25 +147,22 @@ class TablePhases(DifferBase):
                     "table",
                     table.key,
                     f"{table.key} inherits {parent}",
-                    [f"ALTER TABLE {name} INHERIT {self._parent_name(parent)};"],
+                    [ddl.inherit(table, self._parent(parent), inherits=True)],
                 )
 
     def _add_column(self, table: Table, column: Column, *, replaced: bool) -> None:
         if not column.is_local and table.parents:
             return
-        name = ddl.rel(table)
         key = f"{table.key}.{column.name}"
         statements = []
         if replaced:
-            statements.append(f"ALTER TABLE {name} DROP COLUMN {ident(column.name)};")
-        definition = ddl.column_definition(column, self._identity_sequence(self.new, table, column))
+            statements.append(ddl.drop_column(table, column.name))
         # NOT NULL with no default on a table with rows would fail: add it nullable, then the safe NOT NULL path.
         needs_check = (
             column.not_null and column.default_expr is None and not column.identity and not column.generated
         )
-        if needs_check:
-            definition = definition.removesuffix(" NOT NULL")
-        statements.append(f"ALTER TABLE {name} ADD COLUMN {definition};")
+        sequence = self._identity_sequence(self.new, table, column)
+        statements.append(ddl.add_column(table, column, sequence, nullable=needs_check))
         volatile_default = column.default_expr is not None and (
             "(" in column.default_expr and "::" not in column.default_expr.split("(")[0]
         )
@@ -194,41 +183,27 @@ class TablePhases(DifferBase):
             self._set_not_null(table, column)
 
     def _set_not_null(self, table: Table, column: Column) -> None:
-        name = ddl.rel(table)
-        check = ddl.helper_name("nn", f"{table.key}.{column.name}")
-        col = ident(column.name)
         self.add(
             "column",
             f"{table.key}.{column.name}",
             f"set {table.key}.{column.name} NOT NULL through a validated check (no long exclusive lock)",
-            [
-                f"ALTER TABLE {name} ADD CONSTRAINT {ident(check)} CHECK ({col} IS NOT NULL) NOT VALID;",
-                f"ALTER TABLE {name} VALIDATE CONSTRAINT {ident(check)};",
-                f"ALTER TABLE {name} ALTER COLUMN {col} SET NOT NULL;",
-                f"ALTER TABLE {name} DROP CONSTRAINT {ident(check)};",
-            ],
+            ddl.set_not_null_checked(table, column.name),
         )
 
     def _alter_column(self, old_table: Table, table: Table, before: Column, column: Column) -> None:
-        name = ddl.rel(table)
         key = f"{table.key}.{column.name}"
-        target = f"ALTER TABLE {name} ALTER COLUMN {ident(column.name)}"
         if before.generated == "s" and not column.generated:
-            self.add("column", key, f"stop generating {key}", [f"{target} DROP EXPRESSION;"])
+            self.add("column", key, f"stop generating {key}", [ddl.drop_expression(table, column.name)])
             before = replace(before, generated="", default_expr=None)
         type_changed = before.type != column.type or before.collation != column.collation
         if type_changed:
             rewrites, lossy = type_change_cost(before.type, column.type)
-            if before.type_kind == "e" or column.type_kind == "e":
-                using = f"{ident(column.name)}::text::{column.type}"
-            else:
-                using = f"{ident(column.name)}::{column.type}"
-            collate = f" COLLATE {ident(column.collation)}" if column.collation else ""
+            via = "text" if before.type_kind == "e" or column.type_kind == "e" else None
             statements = []
             if before.default_expr is not None and not before.identity:
-                statements.append(f"{target} DROP DEFAULT;")
+                statements.append(ddl.drop_default(table, column.name))
                 before = replace(before, default_expr=None)
-            statements.append(f"{target} TYPE {column.type}{collate} USING {using};")
+            statements.append(ddl.alter_column_type(table, column, via=via))
             self.add(
                 "column",
                 key,
@@ -238,7 +213,7 @@ class TablePhases(DifferBase):
                 data_loss=lossy and before.type != column.type,
             )
         if before.identity != column.identity:
-            self._alter_identity(table, before, column, target)
+            self._alter_identity(table, before, column)
         elif column.identity:
             old_seq = self._identity_sequence(self.old, old_table, before)
             new_seq = self._identity_sequence(self.new, table, column)
@@ -249,41 +224,41 @@ class TablePhases(DifferBase):
                         "sequence",
                         new_seq.key,
                         f"identity sequence type of {key}",
-                        [f"ALTER SEQUENCE {ddl.rel(new_seq)} AS {new_seq.data_type};"],
+                        [ddl.sequence_type(new_seq)],
                         lock="none",
                     )
                 if clauses:
-                    self.add("column", key, f"identity options of {key}", [f"{target} {' '.join(clauses)};"])
+                    self.add(
+                        "column",
+                        key,
+                        f"identity options of {key}",
+                        [ddl.alter_identity(table, column.name, clauses)],
+                    )
         if before.default_expr != column.default_expr and not column.identity and column.generated != "s":
             if column.default_expr is None:
-                self.add("column", key, f"drop default of {key}", [f"{target} DROP DEFAULT;"])
+                self.add("column", key, f"drop default of {key}", [ddl.drop_default(table, column.name)])
             else:
-                self.add(
-                    "column", key, f"set default of {key}", [f"{target} SET DEFAULT {column.default_expr};"]
-                )
+                self.add("column", key, f"set default of {key}", [ddl.set_default(table, column)])
         if before.not_null != column.not_null:
             if column.not_null:
                 self._set_not_null(table, column)
             else:
-                self.add("column", key, f"drop NOT NULL of {key}", [f"{target} DROP NOT NULL;"])
+                self.add("column", key, f"drop NOT NULL of {key}", [ddl.drop_not_null(table, column.name)])
 
-    def _alter_identity(self, table: Table, before: Column, column: Column, target: str) -> None:
+    def _alter_identity(self, table: Table, before: Column, column: Column) -> None:
         key = f"{table.key}.{column.name}"
         if not column.identity:
-            self.add("column", key, f"drop identity of {key}", [f"{target} DROP IDENTITY;"])
+            self.add("column", key, f"drop identity of {key}", [ddl.drop_identity(table, column.name)])
         elif not before.identity:
             seq = self._identity_sequence(self.new, table, column)
-            clause = ddl.identity_clause(column, seq)
             statements = []
             if before.default_expr is not None:
-                statements.append(f"{target} DROP DEFAULT;")
-            statements.append(f"{target} ADD {clause};")
+                statements.append(ddl.drop_default(table, column.name))
+            statements.append(ddl.add_identity(table, column, seq))
             self.add("column", key, f"make {key} an identity column", statements)
         else:
-            when = "ALWAYS" if column.identity == "a" else "BY DEFAULT"
-            self.add(
-                "column", key, f"identity of {key} generated {when}", [f"{target} SET GENERATED {when};"]
-            )
+            when = ddl.identity_generated(column)
+            self.add("column", key, f"identity of {key} generated {when}", [ddl.set_generated(table, column)])
 
     # ---- phase: constraints and indexes -------------------------------------------------------
 
@@ -309,7 +284,6 @@ class TablePhases(DifferBase):
             )
             return
         if con.kind in ("c", "f") and con.validated:
-            table_of = ddl.table_of(con)
             self.add(
                 "constraint",
                 con.key,
@@ -321,7 +295,7 @@ class TablePhases(DifferBase):
                 "constraint",
                 con.key,
                 f"validate constraint {con.key} (scans existing rows without blocking writes)",
-                [f"ALTER TABLE {table_of} VALIDATE CONSTRAINT {ident(con.name)};"],
+                [ddl.validate_constraint(con)],
                 lock="SHARE UPDATE EXCLUSIVE",
             )
             return
@@ -331,7 +305,7 @@ class TablePhases(DifferBase):
                 "index",
                 index.key,
                 f"build the index of {con.key} without blocking writes",
-                [concurrent_index(index.definition, if_not_exists=False) + ";"],
+                [ddl.create_index(index, concurrently=True)],
                 lock="SHARE UPDATE EXCLUSIVE",
                 no_transaction=True,
             )
@@ -368,16 +342,11 @@ class TablePhases(DifferBase):
                 continue
             concurrent = self.existing_table(index.table_key) and not index.is_partitioned
             concurrent = concurrent or (on_views and index.table_key in self.eff.views)
-            definition = (
-                index.definition.replace(" ON ONLY ", " ON ", 1) if index.is_partitioned else index.definition
-            )
-            if concurrent:
-                definition = concurrent_index(definition, if_not_exists=False)
             self.add(
                 "index",
                 key,
                 f"create index {key}" + (" without blocking writes" if concurrent else ""),
-                [definition + ";"],
+                [ddl.create_index(index, concurrently=concurrent, whole_tree=True)],
                 lock="SHARE UPDATE EXCLUSIVE" if concurrent else "SHARE",
                 no_transaction=concurrent,
             )
@@ -389,7 +358,7 @@ class TablePhases(DifferBase):
             "index",
             index.key,
             f"create index {index.key} on the parent only (instant; valid once every partition is attached)",
-            [index.definition + ";"],
+            [ddl.create_index(index)],
             lock="SHARE",
         )
         for key in sorted(self.new.indexes):
@@ -400,7 +369,7 @@ class TablePhases(DifferBase):
                 "index",
                 key,
                 f"create partition index {key} without blocking writes",
-                [concurrent_index(child.definition, if_not_exists=False) + ";"],
+                [ddl.create_index(child, concurrently=True)],
                 lock="SHARE UPDATE EXCLUSIVE",
                 no_transaction=True,
             )
@@ -408,6 +377,6 @@ class TablePhases(DifferBase):
                 "index",
                 key,
                 f"attach {key} to {index.key}",
-                [f"ALTER INDEX {ddl.rel(index)} ATTACH PARTITION {ddl.rel(child)};"],
+                [ddl.attach_index(index, child)],
                 lock="SHARE UPDATE EXCLUSIVE",
             )
