@@ -9,6 +9,7 @@ with `--debug`).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -89,9 +90,11 @@ def _debug_requested(argv: list[str]) -> bool:
 
 
 def run_main(command: click.Command, argv: list[str] | None = None, prog_name: str | None = None) -> None:
-    """Run a click command with the shared error handling; never returns."""
+    """Run a click command with the shared error handling; never returns. SIGTERM is handled like
+    Ctrl-C, so cleanup (temporary databases, servers) runs when a supervisor stops the tool."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _debug_requested(args)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         result = command.main(args=args, prog_name=prog_name, standalone_mode=False)
     except ToolError as exc:
@@ -120,6 +123,10 @@ def run_main(command: click.Command, argv: list[str] | None = None, prog_name: s
         click.echo(f"error: internal error: {type(exc).__name__}: {reason} (rerun with --debug)", err=True)
         sys.exit(ExitCode.INTERNAL)
     sys.exit(int(result) if isinstance(result, int) else ExitCode.OK)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _strip_level(diagnostic: Diagnostic) -> str:

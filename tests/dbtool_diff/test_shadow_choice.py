@@ -166,11 +166,12 @@ def test_a_schema_that_fails_to_load_leaves_no_shadow_database(pg_url, pg_server
     assert _shadow_databases(pg_server_url) == before
 
 
-def test_ctrl_c_drops_the_shadow_database(pg_url, pg_server_url, tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_drops_the_shadow_database(pg_url, pg_server_url, tmp_path, stop):
     before = _shadow_databases(pg_server_url)
     process = _slow_compare(pg_url, pg_server_url, tmp_path)
     assert _shadow_databases(pg_server_url) - before
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130, stderr
     assert _shadow_databases(pg_server_url) == before
