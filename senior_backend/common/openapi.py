@@ -7,7 +7,7 @@ that every remaining local `$ref` resolves. Local references are kept as
 `$ref`s, so recursive schemas stay named cycles instead of being expanded.
 
 It never follows a reference over the network and never outside the spec's
-folder unless `allow_outside=True`. Every problem is a `ToolError` (exit 2)
+folder unless `allow_outside=True`. Every problem is a `BadInput`
 whose location is the file plus the JSON pointer of the offending node.
 """
 
@@ -356,7 +356,7 @@ def _check_shape(document: dict[str, Any], source: Path) -> list[Diagnostic]:
 
 
 def load_openapi(path: str | Path, allow_outside: bool = False) -> OpenAPIDocument:
-    """Load, upgrade and bundle an OpenAPI document; exit 2 with a pointer on any problem."""
+    """Load, upgrade and bundle an OpenAPI document; raise `BadInput` with a pointer on any problem."""
     source = Path(path)
     if source.is_dir():
         raise BadInput("not-a-file", f"{source} is a folder, not a spec file")

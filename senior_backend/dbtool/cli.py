@@ -104,7 +104,7 @@ _ANALYZE_LIVE = "-"
 @click.option(
     "--fail-on",
     type=click.Choice([level.value for level in Level]),
-    help="Exit 1 when there are findings of this severity or worse (for CI).",
+    help="Exit 1 when there are findings of this level or worse (for CI).",
 )
 @compare_options
 @migrate_options
@@ -143,6 +143,8 @@ def command(
             top=top,
         )
         return run_analyze_mode(out, options, fail_on)
+    if paths and modes.get("compare") is None:
+        raise click.UsageError(f"unexpected arguments: {' '.join(paths)} (only --compare takes a second file)")
     result = run_migrate_mode(out, connection, **modes)  # type: ignore[arg-type]
     if result is None:
         result = run_compare_mode(out, connection, paths, output=output, **modes)  # type: ignore[arg-type]

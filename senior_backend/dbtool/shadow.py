@@ -25,14 +25,14 @@ from typing import NoReturn
 
 import psycopg
 
-from senior_backend.common.errors import BadInput
+from senior_backend.common.errors import BadInput, Unreachable
 from senior_backend.common.masking import mask_password
 from senior_backend.common.pg.catalog import load_snapshot
 from senior_backend.common.pg.connect import connect
 from senior_backend.common.pg.model import Snapshot
 from senior_backend.common.pg.quoting import ident
 from senior_backend.common.pg.scratch import scratch_database, sweep_stale, with_database
-from senior_backend.dbtool.diff.restate import restate_views
+from senior_backend.dbtool.restate import restate_views
 from senior_backend.dbtool.sqltext import Statement, read_sql, split_statements
 
 _MISSING_ROLE = re.compile(r'role "([^"]+)" does not exist')
@@ -117,17 +117,33 @@ class ShadowServer:
     def database(self) -> Iterator[str]:
         """A fresh empty database on the shadow server, dropped on exit (on the target's server it
         has the target database's encoding and default collation)."""
-        with connect(self.url) as admin, scratch_database(admin, like_current=self.kind == "target") as name:
+        like_target = self.kind == "target"
+        with connect(self.url) as admin, scratch_database(admin, like_target, self._elsewhere()) as name:
             yield with_database(self.url, name)
+
+    def _elsewhere(self) -> str | None:
+        """How to load the schema somewhere else when this server will not hold a temporary database."""
+        if self.kind == "embedded":
+            return None
+        return "pass --shadow embedded (or --shadow-url URL of another server) to load the schema elsewhere"
 
     @contextmanager
     def loaded(self, sources: SchemaSources) -> Iterator[psycopg.Connection]:
         """A connection to a fresh shadow database holding `sources`; dropped on exit."""
-        with self.database() as url, connect(url) as conn:
-            for file, sql in sources.files:
-                _load(conn, sql, str(file), self)
-                conn.execute("RESET ALL")  # one file's SET (pg_dump's search_path) does not reach the next
-            yield conn
+        with self.database() as url:
+            try:
+                conn = connect(url)
+            except Unreachable as exc:  # e.g. pg_hba.conf admits only named databases
+                raise Unreachable(exc.diagnostic.rule, exc.diagnostic.message, hint=self._elsewhere()) from exc
+            with conn:
+                yield self._fill(conn, sources)
+
+    def _fill(self, conn: psycopg.Connection, sources: SchemaSources) -> psycopg.Connection:
+        """Load `sources` into the fresh database behind `conn`, file by file."""
+        for file, sql in sources.files:
+            _load(conn, sql, str(file), self)
+            conn.execute("RESET ALL")  # one file's SET (pg_dump's search_path) does not reach the next
+        return conn
 
     def snapshot_of(self, sources: SchemaSources) -> Snapshot:
         """Load `sources` into a fresh shadow database and snapshot it."""
@@ -209,6 +225,8 @@ def _load(conn: psycopg.Connection, sql: str, label: str, shadow: ShadowServer) 
 
 
 def _role_hint(shadow: ShadowServer) -> str:
+    if shadow.kind == "embedded":
+        return f"the schema names more than {_MAX_ROLE_RETRIES} missing roles; create them first"
     return f"create the role on that server, or use --shadow embedded (it creates missing roles); shadow: {shadow.describe()}"
 
 
@@ -232,7 +250,7 @@ def _capability_hint(shadow: ShadowServer, exc: psycopg.Error) -> str | None:
 
 
 def _bad_schema(label: str, statement: Statement, exc: psycopg.Error, hint: str | None = None) -> NoReturn:
-    """Exit 2 naming `file:line` of the error (PostgreSQL's error position within the statement)."""
+    """Raise `BadInput` naming `file:line` of the error (PostgreSQL's error position within the statement)."""
     line = statement.line
     position = getattr(exc.diag, "statement_position", None)
     if position:

@@ -52,9 +52,15 @@ def _cannot_create_databases(url: str) -> str | None:
     """Why the target's role may not create a temporary database, or None when it may."""
     with connect(url) as conn:
         row = conn.execute(
-            "SELECT current_user, rolsuper OR rolcreatedb FROM pg_catalog.pg_roles WHERE rolname = current_user"
+            "SELECT current_user, rolsuper OR rolcreatedb, pg_catalog.pg_is_in_recovery(),"
+            " current_setting('transaction_read_only') = 'on'"
+            " FROM pg_catalog.pg_roles WHERE rolname = current_user"
         ).fetchone()
     if row is None or not row[1]:
         user = row[0] if row else "the connecting role"
         return f"role {user} may not create databases on the target's server"
+    if row[2]:
+        return "the target's server is a standby (read only)"
+    if row[3]:
+        return "the target's sessions are read only (default_transaction_read_only)"
     return None

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from senior_backend.common.errors import CheckFailed
+from senior_backend.common.errors import InternalError
 from senior_backend.loadtest.engine import run_worker
 from senior_backend.loadtest.histogram import SERIES_BITS, Histogram
 from senior_backend.loadtest.plan import LoadPlan
@@ -40,7 +40,10 @@ class Progress:
 
 
 def _worker_main(plan: LoadPlan, start_at_ns: int, pipe: Connection, stop: Any) -> None:
+    # Ctrl-C and SIGTERM reach the whole process group: the parent alone handles them (it sets `stop`),
+    # so a worker always finishes and sends its results.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         results = run_worker(
             plan, start_at_ns, lambda second: pipe.send(("tick", second.to_json())), stop.is_set
@@ -132,7 +135,7 @@ def run_plan(
         if process.is_alive():
             process.kill()
     if problems and not parts:
-        raise CheckFailed("engine-failed", f"the load engine failed: {problems[0]}")
+        raise InternalError("engine-failed", f"the load engine failed: {problems[0]}")
     merged = Results(plan.describe(), started_at=started_at)
     for part in parts:
         merged.merge(part)

@@ -1,6 +1,6 @@
 """Finding the Jinja2 templates in every install mode.
 
-Candidates, in order: an explicit override (`--templates DIR` or the
+Candidates, in order: an explicit override (the `override` argument or the
 `SENIOR_BACKEND_TEMPLATES` variable), the copy inside the installed package
 (the wheel build force-includes `templates/` as `senior_backend/_templates`),
 then the `templates/` folder of a source checkout. A candidate counts only if
@@ -42,7 +42,7 @@ def find_templates(override: str | os.PathLike[str] | None = None) -> tuple[str,
             raise BadInput(
                 "templates-not-found",
                 f"{path} is not a senior-backend templates folder (no {SENTINEL} in it)",
-                hint=f"point --templates or {ENV_VAR} at a copy of the project's templates/ folder",
+                hint=f"point {ENV_VAR} at a copy of the project's templates/ folder",
             )
     raise BadInput(
         "templates-not-found",

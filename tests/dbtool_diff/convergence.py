@@ -130,6 +130,10 @@ _CAPABILITIES = {
         "needs ICU collations: the embedded PostgreSQL wheel is built without ICU "
         "(the libc variant of this case runs everywhere)",
     ),
+    "builtin-collations": (
+        "CREATE COLLATION sb_builtin_probe (provider = builtin, locale = 'C')",
+        "needs the builtin collation provider of PostgreSQL 17+ (the embedded server has it)",
+    ),
 }
 
 
@@ -141,7 +145,7 @@ def missing_requirements(server_url: str) -> dict[str, str]:
         for name, (probe, reason) in _CAPABILITIES.items():
             try:
                 conn.execute(probe)
-            except psycopg.errors.FeatureNotSupported:
+            except psycopg.Error:  # ICU: "not supported in this build"; builtin before 17: unknown provider
                 missing[name] = reason
             conn.rollback()
     return missing

@@ -194,7 +194,7 @@ def test_restating_keeps_only_spellings_the_shadow_compiles_to_the_same_text(pg_
     and nothing is left behind in the shadow database."""
     from dataclasses import replace
 
-    from senior_backend.dbtool.diff.restate import restate_views
+    from senior_backend.dbtool.restate import restate_views
     from senior_backend.dbtool.shadow import DEFAULT_SEARCH_PATH, pinned_snapshot
 
     with psycopg.connect(pg_url, autocommit=True) as conn:

@@ -219,6 +219,27 @@ def test_runner_bad_input_and_unreachable(tmp_path, run_tool, pg_url):
     assert unreachable.returncode == 4 and "secret" not in unreachable.stderr
 
 
+def test_flags_that_do_not_go_together_and_stray_paths_are_refused_before_anything_runs(
+    pg_url, tmp_path, run_tool
+):
+    """`--down 1 --dry-run` once dry-ran the pending *up* migrations, and `--lint a.sql b.sql` (a shell
+    glob) linted only a.sql and passed: both are usage errors now, and nothing is applied."""
+    folder = tmp_path / "m"
+    write(folder, "20240101000000_t", "CREATE TABLE t (id int);\n", "DROP TABLE t;\n")
+    both = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder), "--down", "1", "--dry-run")
+    assert both.returncode == 2 and "--dry-run and --down do not go together" in both.stderr
+    status_target = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder), "--status", "--target", "1")
+    assert status_target.returncode == 2 and "--status and --target" in status_target.stderr
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT to_regclass('public.t')").fetchone()[0] is None
+    safe, unsafe = tmp_path / "a.sql", tmp_path / "b.sql"
+    safe.write_text("SET lock_timeout = '5s';\nCREATE TABLE t (id int);\n")
+    unsafe.write_text("DROP TABLE users;\n")
+    globbed = run_tool(TOOL, "--lint", str(safe), str(unsafe))
+    assert globbed.returncode == 2 and f"unexpected arguments: {unsafe}" in globbed.stderr
+    assert run_tool(TOOL, "--lint", str(unsafe)).returncode == 1
+
+
 def test_enum_value_added_and_used_in_one_migration(pg_url, tmp_path, run_tool):
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("CREATE TYPE status AS ENUM ('new'); CREATE TABLE tasks (s status DEFAULT 'new')")

@@ -131,13 +131,26 @@ def test_an_extension_no_shadow_has_is_one_line_naming_it(pg_url, tmp_path, run_
     assert 'has no extension "no_such_extension_here"' in errors[0]
 
 
-def test_a_role_that_may_not_create_databases_gets_the_embedded_server(
-    pg_url, pg_server_url, tmp_path, run_tool
+@pytest.mark.parametrize(
+    ("attributes", "setting", "reason"),
+    [
+        ("NOCREATEDB", None, "may not create databases"),
+        ("CREATEDB", "default_transaction_read_only = on", "sessions are read only"),
+    ],
+    ids=["no-createdb", "read-only-sessions"],
+)
+def test_a_target_that_cannot_hold_a_temporary_database_gets_the_embedded_server(
+    pg_url, tmp_path, run_tool, attributes, setting, reason
 ):
-    role = f"sb_nocreatedb_{uuid.uuid4().hex[:8]}"
+    """A role without CREATEDB, or whose sessions are read only (as on a standby), would fail at
+    CREATE DATABASE: the default falls back to the embedded server and says why; asking for the
+    target's server explicitly is a usage error naming the reason."""
+    role = f"sb_shadowless_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(f"CREATE ROLE {role} LOGIN NOCREATEDB")
+        conn.execute(f"CREATE ROLE {role} LOGIN {attributes}")
         conn.execute(f"GRANT ALL ON SCHEMA public TO {role}")
+        if setting:
+            conn.execute(f"ALTER ROLE {role} SET {setting}")
     try:
         url = pg_url.replace("://postgres@", f"://{role}@")
         desired = tmp_path / "v2.sql"
@@ -146,10 +159,9 @@ def test_a_role_that_may_not_create_databases_gets_the_embedded_server(
         assert result.returncode == 0, result.stderr
         json_document(result.stdout, "dbtool-compare")
         assert "shadow: the embedded PostgreSQL 18" in result.stderr
-        assert f"role {role} may not create databases" in result.stderr
+        assert reason in result.stderr
         refused = run_tool(TOOL, "--connection", url, "--compare", str(desired), "--shadow", "target")
-        assert refused.returncode == 2
-        assert f"role {role} may not create databases" in refused.stderr
+        assert refused.returncode == 2 and reason in refused.stderr
     finally:
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute(f"DROP OWNED BY {role}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import shutil
 import signal
 import subprocess
@@ -215,7 +216,10 @@ def test_https_needs_insecure_for_a_self_signed_certificate(precise_server_facto
     assert summary(document)["statuses"] == {"200": 20}
 
 
-def test_ctrl_c_prints_the_partial_report(fault_server):
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm-to-the-group"])
+def test_ctrl_c_or_sigterm_prints_the_partial_report(fault_server, stop):
+    """Ctrl-C to the tool, or SIGTERM to its whole process group (what a CI runner or supervisor
+    sends): the workers keep their results, the parent stops them and reports what was measured."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -230,10 +234,15 @@ def test_ctrl_c_prints_the_partial_report(fault_server):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
     time.sleep(2.0)
-    process.send_signal(signal.SIGINT)
+    if stop == "ctrl-c":
+        process.send_signal(signal.SIGINT)
+    else:
+        os.killpg(process.pid, signal.SIGTERM)
     out, err = process.communicate(timeout=15)
+    assert "Traceback" not in err
     assert process.returncode == 130, err
     document = json_document(out)
     assert document["interrupted"] and summary(document)["requests"] > 50

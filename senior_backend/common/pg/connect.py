@@ -2,8 +2,8 @@
 
 The URL comes from `--connection` or `DATABASE_URL` (the CLIs' option reads the variable); every connection sets a
 connect timeout and `application_name=senior-backend`; every message that
-names a server shows the URL with its password masked. Failure to connect is
-exit code 4 with a one-line reason.
+names a server shows the URL with its password masked. Failure to connect raises
+`Unreachable` with a one-line reason.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ def connect(
     timeout: int = DEFAULT_CONNECT_TIMEOUT,
     application_name: str = APPLICATION_NAME,
 ) -> psycopg.Connection:
-    """Open a connection or exit 4 with the masked URL and the server's reason."""
+    """Open a connection, or raise `Unreachable` (`BadInput` for a malformed connection string) with the
+    masked URL and the server's reason."""
     try:
         return psycopg.connect(
             url,

@@ -19,12 +19,13 @@ import secrets
 import time
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
+from senior_backend.common.errors import Unreachable
 from senior_backend.common.pg.quoting import ident, literal
 
 PREFIX = "sb_shadow_"
@@ -103,33 +104,63 @@ def _creation_options(admin: psycopg.Connection) -> str:
     version = admin.info.server_version
     provider_column = "d.datlocprovider" if version >= 150000 else "'c'"
     locale_column = "d.datlocale" if version >= 170000 else "d.daticulocale" if version >= 150000 else "NULL"
-    encoding, collate, ctype, provider, locale = admin.execute(
+    rules_column = "d.daticurules" if version >= 160000 else "NULL"
+    encoding, collate, ctype, provider, locale, rules = admin.execute(
         f"SELECT pg_catalog.pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, {provider_column},"
-        f" {locale_column} FROM pg_catalog.pg_database d WHERE d.datname = current_database()"
+        f" {locale_column}, {rules_column} FROM pg_catalog.pg_database d WHERE d.datname = current_database()"
     ).fetchone()
     options = f" ENCODING {literal(encoding)} LC_COLLATE {literal(collate)} LC_CTYPE {literal(ctype)}"
-    if provider == "i" and locale:
-        options += f" LOCALE_PROVIDER icu ICU_LOCALE {literal(locale)}"
-    elif provider == "b" and locale:
-        options += f" LOCALE_PROVIDER builtin BUILTIN_LOCALE {literal(locale)}"
+    if version < 150000:
+        return options  # libc is the only provider
+    if provider == "i":
+        options += f" LOCALE_PROVIDER icu ICU_LOCALE {literal(locale or '')}"
+        if rules:
+            options += f" ICU_RULES {literal(rules)}"
+    elif provider == "b":
+        options += f" LOCALE_PROVIDER builtin BUILTIN_LOCALE {literal(locale or '')}"
+    else:  # pinned: template0 may have another provider than this database
+        options += " LOCALE_PROVIDER libc"
     return options
 
 
 @contextmanager
-def scratch_database(admin: psycopg.Connection, like_current: bool = False) -> Iterator[str]:
+def scratch_database(
+    admin: psycopg.Connection, like_current: bool = False, hint: str | None = None
+) -> Iterator[str]:
     """Create a scratch database through `admin` (autocommit), hold its liveness lock while it
     exists, and drop it on exit. With `like_current`, it copies the encoding and default collation
-    of `admin`'s database. Yields the database name."""
+    of `admin`'s database. Yields the database name; a server that refuses to create it raises
+    `Unreachable` with `hint`."""
     name = new_name()
     key = _lock_key(name)
     options = _creation_options(admin) if like_current else ""
     admin.execute("SELECT pg_catalog.pg_advisory_lock(%s, %s)", (_LOCK_CLASS, key))
     try:
-        admin.execute(f"CREATE DATABASE {ident(name)} TEMPLATE template0{options}")
+        try:
+            admin.execute(f"CREATE DATABASE {ident(name)} TEMPLATE template0{options}")
+        except psycopg.Error as exc:
+            reason = (exc.diag.message_primary or str(exc)).strip().splitlines()[0]
+            raise Unreachable(
+                "scratch-database", f"cannot create a temporary database: {reason}", hint=hint
+            ) from exc
         try:
             yield name
-        finally:
-            admin.execute(f"DROP DATABASE IF EXISTS {ident(name)} WITH (FORCE)")
+        except BaseException:
+            _drop_quietly(admin, name)  # the error that brought us here is the one to report
+            raise
+        admin.execute(f"DROP DATABASE IF EXISTS {ident(name)} WITH (FORCE)")
     finally:
-        if not admin.closed:
-            admin.execute("SELECT pg_catalog.pg_advisory_unlock(%s, %s)", (_LOCK_CLASS, key))
+        _quietly(admin, "SELECT pg_catalog.pg_advisory_unlock(%s, %s)", (_LOCK_CLASS, key))
+
+
+def _drop_quietly(admin: psycopg.Connection, name: str) -> None:
+    """Drop a scratch database while another error is on its way; if the admin connection is gone
+    too, the next run's `sweep_stale` drops it (the lock went with the connection)."""
+    _quietly(admin, f"DROP DATABASE IF EXISTS {ident(name)} WITH (FORCE)")
+
+
+def _quietly(admin: psycopg.Connection, sql: str, params: tuple[int, int] | None = None) -> None:
+    if admin.closed:
+        return
+    with suppress(psycopg.Error):
+        admin.execute(sql, params)

@@ -130,7 +130,8 @@ def show_shadow(shadow: str, reason: str, notes: list[Diagnostic]) -> None:
 def show_warnings(result: CompareResult) -> None:
     """On stderr: every warning of the comparison."""
     for warning in result.warnings:
-        click.echo(f"warning: {warning.message}", err=True)
+        hint = f" (hint: {warning.hint})" if warning.hint else ""
+        click.echo(f"warning: {warning.message}{hint}", err=True)
 
 
 def to_json(result: CompareResult) -> dict[str, Any]:
@@ -138,7 +139,7 @@ def to_json(result: CompareResult) -> dict[str, Any]:
     return {
         "changes": [change.to_json() for change in result.up.changes],
         "summary": result.up.summary(),
-        "warnings": [warning.to_json() for warning in result.up.warnings],
+        "warnings": [warning.to_json() for warning in result.warnings],
         "no_transaction": result.no_transaction,
         "up_sql": result.up_sql,
         "down_sql": result.down_sql,

@@ -147,6 +147,8 @@ def update_extension(ext: Extension) -> str:
 def create_collation(collation: Collation) -> str:
     if collation.provider == "i":
         options = f"provider = icu, locale = {literal(collation.icu_locale or '')}"
+    elif collation.provider == "b":  # PostgreSQL 17+: C, C.UTF-8, PG_UNICODE_FAST
+        options = f"provider = builtin, locale = {literal(collation.icu_locale or '')}"
     else:
         options = f"provider = libc, lc_collate = {literal(collation.lc_collate or '')}, lc_ctype = {literal(collation.lc_ctype or '')}"
     if not collation.deterministic:

@@ -4,7 +4,7 @@ views, triggers, policies and row-level security, comments and privileges."""
 from __future__ import annotations
 
 from senior_backend.common.diagnostics import error
-from senior_backend.common.pg.model import Extension, Privilege, Table
+from senior_backend.common.pg.model import Extension, Privilege
 from senior_backend.dbtool.diff import ddl
 from senior_backend.dbtool.diff.kinds import (
     COLLATION,
@@ -236,18 +236,14 @@ class ObjectPhases(DifferBase):
                 previous = before.get(key)
                 if obj.comment != (previous.comment if previous is not None else None):
                     targets.append((key, kind.target(obj), obj.comment))
-        for relations, old_relations in (
-            (self.new.tables, self.eff.tables),
-            (self.new.views, self.eff.views),
-        ):
-            for key in sorted(relations):
-                relation = relations[key]
-                before = old_relations.get(key)
-                for column in relation.columns.values() if isinstance(relation, Table) else ():
-                    previous = before.columns.get(column.name) if before else None
-                    if column.comment != (previous.comment if previous else None):
-                        target = ddl.column_target(relation, column.name)
-                        targets.append((f"{key}.{column.name}", target, column.comment))
+        for key in sorted(self.new.tables):
+            table = self.new.tables[key]
+            before = self.eff.tables.get(key)
+            for column in table.columns.values():
+                previous = before.columns.get(column.name) if before else None
+                if column.comment != (previous.comment if previous else None):
+                    target = ddl.column_target(table, column.name)
+                    targets.append((f"{key}.{column.name}", target, column.comment))
         for key, target, text in targets:
             self.add("comment", key, f"comment on {target}", [ddl.comment(target, text)], lock="none")
 

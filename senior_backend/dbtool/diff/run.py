@@ -23,8 +23,8 @@ from senior_backend.common.pg.connect import connect
 from senior_backend.common.pg.model import Snapshot
 from senior_backend.dbtool.diff.changes import Plan
 from senior_backend.dbtool.diff.plan import migration_plans
-from senior_backend.dbtool.diff.restate import restate_views
 from senior_backend.dbtool.migration_files import write_migration
+from senior_backend.dbtool.restate import restate_views
 from senior_backend.dbtool.shadow import (
     DEFAULT_SEARCH_PATH,
     ShadowServer,

@@ -106,6 +106,18 @@ def run_migrate(options: MigrateOptions) -> MigrateResult:
     """Report, dry-run, apply or roll back the migrations of `options.path` on `options.connection`."""
     if not options.connection:
         raise BadInput("no-connection", "--migrate needs --connection or DATABASE_URL")
+    chosen = [
+        flag
+        for flag, given in (
+            ("--status", options.status),
+            ("--dry-run", options.dry_run),
+            ("--down", bool(options.down)),
+            ("--target", options.target is not None),
+        )
+        if given
+    ]
+    if len(chosen) > 1:
+        raise BadInput("usage", f"{' and '.join(chosen)} do not go together: choose one")
     migrations = discover(options.path)
     runner = Runner(options.connection)
     try:

@@ -1,4 +1,5 @@
--- One row per user-defined collation (provider 'c' libc, 'i' ICU).
+-- One row per user-defined collation (provider 'c' libc, 'i' ICU, 'b' builtin on 17+; the ICU or
+-- builtin locale in icu_locale).
 SELECT n.nspname AS schema, co.collname AS name, co.collprovider AS provider,
        co.collisdeterministic AS deterministic, co.collcollate AS lc_collate, co.collctype AS lc_ctype,
        coalesce(to_jsonb(co) ->> 'colliculocale', to_jsonb(co) ->> 'colllocale') AS icu_locale,
