@@ -8,17 +8,21 @@ with `--debug`).
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import json
 import os
 import signal
 import sys
 import traceback
 from collections.abc import Callable
 from enum import IntEnum
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
-from senior_backend.common.diagnostics import Diagnostic
+from senior_backend.common.console import json_written
+from senior_backend.common.diagnostics import Diagnostic, Level
 from senior_backend.common.errors import (
     BadInput,
     CheckFailed,
@@ -90,39 +94,69 @@ def _debug_requested(argv: list[str]) -> bool:
 
 
 def run_main(command: click.Command, argv: list[str] | None = None, prog_name: str | None = None) -> None:
-    """Run a click command with the shared error handling; never returns. SIGTERM is handled like
-    Ctrl-C, so cleanup (temporary databases, servers) runs when a supervisor stops the tool."""
+    """Run a click command with the shared error handling; never returns.
+
+    Every failure is one line on stderr and an exit code from `EXIT_CODES`; with `--json` /
+    `--format json` it is also one JSON document on stdout (`{"error": problem, "exit_code": N}`,
+    schema `error.v1.json`) unless the command already printed its document. A closed stdout
+    (`tool | head -1`) is not a failure: exit 0. SIGTERM is handled like Ctrl-C, so cleanup
+    (temporary databases, servers) runs when a supervisor stops the tool."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _debug_requested(args)
+    wants_json = _json_requested(args)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        result = command.main(args=args, prog_name=prog_name, standalone_mode=False)
-    except ToolError as exc:
-        if debug:
-            traceback.print_exc()
-        click.echo(f"error: {_strip_level(exc.diagnostic)}", err=True)
-        sys.exit(exit_code_of(exc))
-    except click.exceptions.Abort:
-        click.echo("error: interrupted", err=True)
-        sys.exit(ExitCode.INTERRUPTED)
-    except KeyboardInterrupt:
-        click.echo("error: interrupted", err=True)
-        sys.exit(ExitCode.INTERRUPTED)
-    except click.ClickException as exc:
-        message = " ".join(exc.format_message().split())
-        click.echo(f"error: {message} (hint: run with --help for usage)", err=True)
-        sys.exit(ExitCode.BAD_INPUT)
+        # make_context + invoke rather than main(): main() turns a closed stdout into exit 1
+        with command.make_context(prog_name or os.path.basename(sys.argv[0]), args) as ctx:
+            result = command.invoke(ctx)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except BrokenPipeError:
-        sys.exit(ExitCode.OK)
+        _stdout_closed()
+    except ToolError as exc:
+        if debug:
+            traceback.print_exc()
+        _fail(exc.diagnostic, exit_code_of(exc), wants_json)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _fail(Diagnostic(Level.ERROR, "interrupted", "interrupted"), ExitCode.INTERRUPTED, wants_json)
+    except click.ClickException as exc:
+        message = " ".join(exc.format_message().split())
+        usage = Diagnostic(Level.ERROR, "usage", message, hint="run with --help for usage")
+        _fail(usage, ExitCode.BAD_INPUT, wants_json)
     except Exception as exc:  # the last line of defence: one line, never a traceback
         if debug:
             traceback.print_exc()
         reason = " ".join(str(exc).split())
-        click.echo(f"error: internal error: {type(exc).__name__}: {reason} (rerun with --debug)", err=True)
-        sys.exit(ExitCode.INTERNAL)
+        bug = Diagnostic(Level.ERROR, "internal-error", f"internal error: {type(exc).__name__}: {reason}")
+        _fail(bug, ExitCode.INTERNAL, wants_json, suffix=" (rerun with --debug)")
     sys.exit(int(result) if isinstance(result, int) else ExitCode.OK)
+
+
+def _json_requested(argv: list[str]) -> bool:
+    """Whether the command line asks for JSON output (`--json`, `--format json`, `--format=json`)."""
+    if "--json" in argv or "--format=json" in argv:
+        return True
+    return any(arg == "--format" and value == "json" for arg, value in itertools.pairwise(argv))
+
+
+def _fail(diagnostic: Diagnostic, code: ExitCode, wants_json: bool, suffix: str = "") -> NoReturn:
+    """One line on stderr, the error document on stdout when JSON was asked for and none was printed."""
+    click.echo(f"error: {_strip_level(diagnostic)}{suffix}", err=True)
+    if wants_json and not json_written():
+        document = {"error": diagnostic.to_json(), "exit_code": int(code)}
+        with contextlib.suppress(BrokenPipeError):
+            sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+    sys.exit(code)
+
+
+def _stdout_closed() -> NoReturn:
+    """The reader went away (`| head`): not a failure. Point stdout at /dev/null so the interpreter's
+    final flush does not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(ExitCode.OK)
 
 
 def _interrupt(signum: int, frame: object) -> None:

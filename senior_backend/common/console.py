@@ -17,6 +17,13 @@ from typing import Any, TextIO
 from rich.console import Console as RichConsole
 from rich.table import Table
 
+_json_written = False
+
+
+def json_written() -> bool:
+    """Whether this process has printed its JSON document (so an error must not print a second one)."""
+    return _json_written
+
 
 class Output:
     """The one object a CLI prints through."""
@@ -44,6 +51,8 @@ class Output:
 
     def json(self, document: Any) -> None:
         """Print the one JSON document of a `--format json` run."""
+        global _json_written
+        _json_written = True
         self._stdout.write(json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n")
         self._stdout.flush()
 

@@ -36,7 +36,8 @@ Examples:
   database_migration_tool.py --connection $DATABASE_URL --migrate migrations/ --down 1
 
 \b
---analyze needs only the pg_monitor role; N+1 detection and query-based
+--analyze needs no grants for the catalog checks and pg_monitor for the
+statistics views; N+1 detection and query-based
 suggestions need pg_stat_statements, proven suggestions need hypopg
 (CREATE EXTENSION hypopg). Nothing is changed in a database except by
 --migrate (and --dry-run always rolls back); --compare loads the desired

@@ -3,6 +3,9 @@ reported, no false positives, N+1 pairs, proven suggestions with composite order
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import psycopg
 import pytest
 
@@ -144,15 +147,23 @@ def test_suggest_from_a_queries_file(shop, tmp_path):
     assert all(f["evidence"]["verified"] for f in report["findings"])
 
 
-def test_analyze_needs_only_pg_monitor(shop):
-    role = f"sb_monitor_{shop.name[-8:]}"
+@contextmanager
+def analysed_as(shop, role: str, grants: str = "") -> Iterator[dict]:
+    """The `--analyze --json` report of the shop database read by a new login role (dropped after)."""
     with psycopg.connect(shop.server_url, autocommit=True) as admin:
-        admin.execute(f"CREATE ROLE {role} LOGIN IN ROLE pg_monitor")
+        admin.execute(f"CREATE ROLE {role} LOGIN {grants}")
     try:
         url = shop.url.replace("postgres@", f"{role}@", 1)
         result = run_script(TOOL_NAME, "--connection", url, "--analyze", "--json")
         assert result.returncode == 0, result.stderr
-        report = report_of(result)
+        yield report_of(result)
+    finally:
+        with psycopg.connect(shop.server_url, autocommit=True) as admin:
+            admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_analyze_needs_only_pg_monitor(shop):
+    with analysed_as(shop, f"sb_monitor_{shop.name[-8:]}", "IN ROLE pg_monitor") as report:
         as_monitor = {(f["rule"], tuple(f["objects"])) for f in report["findings"]}
         as_owner = {
             (f["rule"], tuple(f["objects"]))
@@ -164,9 +175,32 @@ def test_analyze_needs_only_pg_monitor(shop):
         (unreadable,) = [check for check in report["skipped"] if check["rule"] == "sequences-unreadable"]
         assert "sequence(s) are not readable" in unreadable["message"] and unreadable["level"] == "warning"
         assert unreadable["hint"].startswith("GRANT SELECT ON ALL SEQUENCES")
-    finally:
-        with psycopg.connect(shop.server_url, autocommit=True) as admin:
-            admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+CATALOG_ONLY_RULES = {
+    "unindexed-foreign-key",
+    "missing-primary-key",
+    "duplicate-index",
+    "covered-index",
+    "invalid-index",
+    "unvalidated-constraint",
+    "serial-column",
+    "timestamp-without-time-zone",
+    "varchar-limit",
+    "nullable-foreign-key",
+}
+
+
+def test_a_role_with_no_grants_still_gets_every_catalog_check(shop):
+    """Without pg_monitor (and so without reading shared_preload_libraries) the analysis runs: the
+    catalog-only checks find what the owner finds, and exit 0 (it used to be exit 4 and nothing)."""
+
+    def catalog_only(findings: list[dict]) -> set[tuple[str, tuple[str, ...]]]:
+        return {(f["rule"], tuple(f["objects"])) for f in findings if f["rule"] in CATALOG_ONLY_RULES}
+
+    with analysed_as(shop, f"sb_plain_{shop.name[-8:]}") as report:
+        assert catalog_only(report["findings"]) == catalog_only(shop.report["findings"])
+        assert catalog_only(report["findings"])
 
 
 def test_split_snapshot_loading_matches_the_single_pass(shop):

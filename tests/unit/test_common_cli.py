@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -85,6 +86,41 @@ def test_the_library_never_imports_click_or_chooses_exit_codes():
         if re.search(r"^\s*(import click|from click)", text, re.M) or "ExitCode" in text:
             offenders.append(str(path.relative_to(package)))
     assert offenders == []
+
+
+def test_with_json_an_error_is_also_one_json_document_on_stdout():
+    from senior_backend.common.json_schemas import validation_errors
+
+    for args, code, rule in (
+        (("refuse", "--json"), 3, "unsafe"),
+        (("unreachable", "--format", "json"), 4, "down"),
+        (("crash", "--format=json"), 70, "internal-error"),
+        (("ok", "--json", "--no-such-flag"), 2, "usage"),
+    ):
+        result = run(*args)
+        assert result.returncode == code, result.stderr
+        document = json.loads(result.stdout)
+        assert validation_errors(document, "error") == []
+        assert document["exit_code"] == code and document["error"]["rule"] == rule
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
+    printed = run("ok", "--json")
+    assert json.loads(printed.stdout) == {"ok": True}, "a run that printed its document prints no error one"
+
+
+def test_a_closed_stdout_is_not_a_failed_check():
+    """`tool | head -1`: the reader goes away mid-output; click alone would exit 1 (a failed check)."""
+    program = PROGRAM.replace('out.table("T", ["a", "b"], [[1, "x"]])', 'out.table("T", ["a", "b"], [[i, "x" * 80] for i in range(200000)])')
+    result = subprocess.run(
+        f'{sys.executable} -c "$PROGRAM" ok | head -1 >/dev/null; echo "${{PIPESTATUS[0]}}"',
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PROGRAM": program},
+    )
+    assert result.stdout.strip() == "0", result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_spec_error_exits_2_without_traceback():

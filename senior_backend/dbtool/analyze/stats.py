@@ -53,7 +53,9 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND NOT 
 _DATABASE = """
 SELECT d.oid AS dbid, d.datname AS name, age(d.datfrozenxid) AS xid_age, s.stats_reset,
        current_setting('autovacuum_freeze_max_age')::bigint AS freeze_max_age,
-       current_setting('shared_preload_libraries') AS preload,
+       -- pg_settings hides superuser-only settings from a role without pg_read_all_settings (NULL here),
+       -- where current_setting() would fail the whole analysis
+       (SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries') AS preload,
        (SELECT array_agg(extname) FROM pg_extension) AS extensions,
        (SELECT array_agg(name) FROM pg_available_extensions) AS available,
        (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -211,7 +213,13 @@ def _extension_schema(cur: psycopg.Cursor, name: str) -> str:
 def _check_extensions(stats: Statistics, db: dict[str, Any], major: int) -> None:
     available = set(db.get("available") or ())
     if not stats.has_statements:
-        if "pg_stat_statements" not in (db.get("preload") or ""):
+        if db.get("preload") is None:
+            how = (
+                "if pg_stat_statements is in shared_preload_libraries (this role may not read that setting: "
+                "grant pg_read_all_settings or pg_monitor), run CREATE EXTENSION pg_stat_statements; otherwise "
+                "add it there and restart the server first"
+            )
+        elif "pg_stat_statements" not in db["preload"]:
             how = (
                 "add pg_stat_statements to shared_preload_libraries, restart the server, "
                 "then run CREATE EXTENSION pg_stat_statements"
