@@ -17,17 +17,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from senior_backend.common.pg.scratch import with_database
 from tests.support.node import NodeProject, node_available
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def _with_database(url: str, database: str) -> str:
-    """The server URL with its database name replaced."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
 
 
 _PG_FIXTURES = {"pg_server_url", "pg_url", "make_database", "second_major_server_url"}
@@ -81,7 +74,7 @@ def make_database(pg_server_url: str) -> Iterator[Callable[[], str]]:
         with psycopg.connect(pg_server_url, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
         created.append(name)
-        return _with_database(pg_server_url, name)
+        return with_database(pg_server_url, name)
 
     yield make
     with psycopg.connect(pg_server_url, autocommit=True) as admin:

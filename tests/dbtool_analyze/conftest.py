@@ -25,12 +25,12 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 
 from senior_backend.common.json_schemas import validation_errors
+from senior_backend.common.pg.scratch import with_database
 from tests.conftest import run_script
 
 HERE = Path(__file__).resolve().parent
@@ -41,11 +41,6 @@ def report_of(result: subprocess.CompletedProcess[str]) -> dict:
     report = json.loads(result.stdout)
     assert validation_errors(report, "dbtool-analyze") == []
     return report
-
-
-def with_database(url: str, database: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
 
 
 def create_database(server_url: str, template: str | None = None) -> str:

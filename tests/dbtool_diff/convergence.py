@@ -9,23 +9,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
 from senior_backend.common.pg.catalog import load_snapshot
 from senior_backend.common.pg.model import Snapshot
+from senior_backend.common.pg.scratch import with_database
 from senior_backend.dbtool.diff.changes import Plan
 from senior_backend.dbtool.diff.plan import diff_snapshots, snapshot_differences
 from senior_backend.dbtool.migrate.runner import execute_script
 
 CASES = Path(__file__).resolve().parent.parent / "pg_cases"
 ROLES = ("sb_reader", "sb_writer")
-
-
-def with_database(url: str, database: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
 
 
 def ensure_roles(server_url: str) -> None:

@@ -14,8 +14,8 @@ import psycopg
 import pytest
 from click.testing import CliRunner, Result
 
+from senior_backend.common.pg.scratch import with_database
 from senior_backend.scaffold.cli import command
-from tests.conftest import _with_database
 from tests.scaffold.conftest import check_json_output
 from tests.support.node import Booted, NodeProject
 
@@ -46,7 +46,7 @@ def shop_databases(pg_server_url: str) -> Iterator[dict[str, str]]:
     with psycopg.connect(pg_server_url, autocommit=True) as admin:
         for name in names.values():
             admin.execute(f'CREATE DATABASE "{name}"')
-    urls = {framework: _with_database(pg_server_url, name) for framework, name in names.items()}
+    urls = {framework: with_database(pg_server_url, name) for framework, name in names.items()}
     try:
         for url in urls.values():
             with psycopg.connect(url, autocommit=True) as conn:

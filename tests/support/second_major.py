@@ -13,9 +13,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+
+from senior_backend.common.pg.scratch import with_database
 
 
 def major_of(url: str) -> int:
@@ -39,9 +40,8 @@ def fresh_database(server_url: str) -> Iterator[str]:
     name = f"sbmajor_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(server_url)
     try:
-        yield urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+        yield with_database(server_url, name)
     finally:
         with psycopg.connect(server_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
