@@ -133,11 +133,11 @@ def create_schema(schema: Schema) -> str:
     return f"CREATE SCHEMA {ident(schema.name)};"
 
 
-def create_extension(ext: Extension, *, at_version: bool = False) -> str:
-    """CREATE EXTENSION IF NOT EXISTS in its schema, or (`at_version`) exactly at its version."""
-    if at_version:
-        return f"CREATE EXTENSION {ident(ext.name)} WITH SCHEMA {ident(ext.schema)} VERSION {literal(ext.version)};"
-    return f"CREATE EXTENSION IF NOT EXISTS {ident(ext.name)} WITH SCHEMA {ident(ext.schema)};"
+def create_extension(ext: Extension) -> str:
+    """CREATE EXTENSION in its schema at its version (not the server's default one, which may differ)."""
+    return (
+        f"CREATE EXTENSION {ident(ext.name)} WITH SCHEMA {ident(ext.schema)} VERSION {literal(ext.version)};"
+    )
 
 
 def update_extension(ext: Extension) -> str:
@@ -252,9 +252,17 @@ def create_sequence(sequence: Sequence) -> str:
     return f"CREATE SEQUENCE {rel(sequence)} {' '.join(sequence_options(sequence))};"
 
 
-def alter_sequence(sequence: Sequence) -> str:
-    """ALTER SEQUENCE setting every option to the desired value."""
-    return f"ALTER SEQUENCE {rel(sequence)} {' '.join(sequence_options(sequence))};"
+def alter_sequence(old: Sequence, sequence: Sequence) -> str:
+    """ALTER SEQUENCE setting every option to the desired value (and RESTART where `needs_restart`)."""
+    restart = [f"RESTART WITH {sequence.start}"] if needs_restart(old, sequence) else []
+    return f"ALTER SEQUENCE {rel(sequence)} {' '.join(sequence_options(sequence) + restart)};"
+
+
+def needs_restart(old: Sequence, new: Sequence) -> bool:
+    """True when the sequence's current value falls outside the new MINVALUE..MAXVALUE (PostgreSQL then
+    refuses the change unless it restarts, here at the desired START)."""
+    current = old.last_value if old.last_value is not None else old.start
+    return not new.min_value <= current <= new.max_value
 
 
 def sequence_type(sequence: Sequence) -> str:
@@ -402,6 +410,8 @@ def identity_alterations(old: Sequence, new: Sequence) -> list[str]:
         clauses.append(f"SET CACHE {new.cache}")
     if old.cycle != new.cycle:
         clauses.append("SET CYCLE" if new.cycle else "SET NO CYCLE")
+    if needs_restart(old, new):
+        clauses.append(f"RESTART WITH {new.start}")
     return clauses
 
 
@@ -415,8 +425,9 @@ def add_column(
     return f"ALTER TABLE {rel(table)} ADD COLUMN {definition};"
 
 
-def drop_column(table: Table, column_name: str) -> str:
-    return f"ALTER TABLE {rel(table)} DROP COLUMN {ident(column_name)};"
+def drop_column(table: Table, column_name: str, *, only: bool = False) -> str:
+    """DROP COLUMN; `only` keeps it in the children (they then own it, with their values)."""
+    return f"ALTER TABLE {'ONLY ' if only else ''}{rel(table)} DROP COLUMN {ident(column_name)};"
 
 
 def _alter_column(table: Table, column_name: str, action: str) -> str:

@@ -7,9 +7,12 @@ one moved over inside the same change, from what the catalog says uses it
 it are converted through text; domains over it are recreated on the new type;
 defaults, constraints and indexes whose expressions name its values are
 dropped first (indexes CONCURRENTLY) and recreated after by the ordinary
-phases; views are recreated. Anything else (a function signature, a
-composite type attribute, a column the migration drops) is refused, named,
-and no SQL is written for that enum.
+phases; views are recreated. Columns the migration drops (alone or with
+their table) keep the old type until then: the renamed type is dropped after
+them, at the end; functions it drops whose signature uses the type are
+dropped before the rename. Anything else (the signature of a function that
+stays, a composite type attribute, a column that changes type) is refused,
+named, and no SQL is written for that enum.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from senior_backend.common.diagnostics import error
-from senior_backend.common.pg.model import Column, Enum
-from senior_backend.common.pg.quoting import qualify
+from senior_backend.common.pg.model import Column, Enum, Function
+from senior_backend.common.pg.quoting import qualify, quote_ident
 from senior_backend.dbtool.diff import ddl
-from senior_backend.dbtool.diff.kinds import DOMAIN, ENUM
+from senior_backend.dbtool.diff.changes import Change
+from senior_backend.dbtool.diff.kinds import DOMAIN, ENUM, FUNCTION
 from senior_backend.dbtool.diff.support import DifferBase, default_grant
 
 
@@ -61,6 +65,16 @@ class EnumPhases(DifferBase):
             return
         old_name = f"{enum.name}__old"
         first: list[str] = []
+        for func in self._dropped_functions_using(old).values():
+            # dropped before the rename gives the name in its signature to the new type
+            self.dropped_functions.add(func.key)
+            self.add(
+                "function",
+                func.key,
+                f"drop function {func.key} (before enum {key}, which its signature uses, is recreated)",
+                [ddl.drop(FUNCTION, func)],
+                lock="none",
+            )
         statements = [ddl.rename(ENUM, enum, old_name), ddl.create_enum(enum)]
         last: list[str] = []
         for domain_key in enum_users(old, "domain"):
@@ -82,15 +96,23 @@ class EnumPhases(DifferBase):
             index = self.eff.indexes.pop(index_key, None)
             if index is not None and not index.parent_index:
                 self.drop_index(index, f"names values of enum {key}, recreated; built again after")
+        doomed = []  # columns the migration drops (alone or with their table): they keep the old type till then
         for column_key in enum_users(old, "column"):
             table, column = self.old_column(column_key)  # type: ignore[misc]
             if table.key in self.recreated_relations or (not column.is_local and table.parents):
                 continue
-            wanted = self.new.tables[table.key].columns[column.name]
+            wanted = self.new.tables.get(table.key)
+            if wanted is None or column.name not in wanted.columns:
+                doomed.append(column_key)
+                continue
             via = "text[]" if column.type.endswith("[]") else "text"
-            statements.append(ddl.alter_column_type(table, wanted, via=via))
-        statements += last
-        statements.append(ddl.drop_renamed(ENUM, enum, old_name))
+            statements.append(ddl.alter_column_type(table, wanted.columns[column.name], via=via))
+        drops = [*last, ddl.drop_renamed(ENUM, enum, old_name)]
+        if doomed:
+            why = f"drop the replaced enum {key} (after {', '.join(doomed)}, which used it, are dropped)"
+            self.late_drops.append(Change("type", key, why, drops, lock="none"))
+        else:
+            statements += drops
         lost = [label for label in old.labels if label not in enum.labels]
         self.add(
             "type",
@@ -105,8 +127,11 @@ class EnumPhases(DifferBase):
     def _enum_refusals(self, old: Enum, enum: Enum) -> list[str]:
         """Why the enum cannot be recreated safely (empty when it can)."""
         why = f"enum {enum.key} must be recreated (values removed or reordered), but"
+        dropped = self._dropped_functions_using(old)
         found = [
-            f"{why} {entry.split(' ', 1)[1]} uses it" for entry in old.used_by if entry.startswith("other ")
+            f"{why} {entry.split(' ', 1)[1]} uses it"
+            for entry in old.used_by
+            if entry.startswith("other ") and entry not in dropped
         ]
         domains = enum_users(old, "domain")
         found += [
@@ -126,10 +151,26 @@ class EnumPhases(DifferBase):
                 continue
             wanted = self.new.tables.get(table.key)
             target = wanted.columns.get(column.name) if wanted else None
-            if target is None or target.type != column.type or not self._uses_enum(old, column, domains):
-                found.append(
-                    f"{why} column {column_key} uses it and changes type or is dropped in the same migration"
-                )
+            if target is None:
+                continue  # dropped by this migration: the old type is dropped after it
+            if target.type != column.type or not self._uses_enum(old, column, domains):
+                found.append(f"{why} column {column_key} uses it and changes type in the same migration")
+        return found
+
+    def _dropped_functions_using(self, enum: Enum) -> dict[str, Function]:
+        """The functions this migration drops whose signature uses the enum (its `other` users, as
+        PostgreSQL describes them), when nothing else uses them, by their `used_by` entry."""
+        used = {dep.function_key for dep in self.old.function_dependents.values()}
+        entries = {_spaceless(entry): entry for entry in enum.used_by if entry.startswith("other ")}
+        found = {}
+        for key, func in self.old.functions.items():
+            if key in self.new.functions or key in self.recreated_functions or key in used:
+                continue
+            for word in ("function", "procedure"):
+                for name in (quote_ident(func.name), qualify(func.schema, func.name)):
+                    entry = entries.get(_spaceless(f"other {word} {name}({func.arg_types or ''})"))
+                    if entry is not None:
+                        found[entry] = func
         return found
 
     @staticmethod
@@ -145,3 +186,8 @@ class EnumPhases(DifferBase):
         privileges = {k: v for k, v in self.eff.privileges.items() if v.object_key != key}
         privileges.update(default_grant("domain", key, "USAGE"))
         self.eff.privileges = privileges
+
+
+def _spaceless(text: str) -> str:
+    """`text` without spaces (PostgreSQL describes a routine as `function f(integer,mood)`)."""
+    return text.replace(" ", "")

@@ -4,8 +4,9 @@ views, triggers, policies and row-level security, comments and privileges."""
 from __future__ import annotations
 
 from senior_backend.common.diagnostics import error
-from senior_backend.common.pg.model import Extension, Privilege
+from senior_backend.common.pg.model import Column, Extension, Privilege, Table
 from senior_backend.dbtool.diff import ddl
+from senior_backend.dbtool.diff.changes import Change
 from senior_backend.dbtool.diff.kinds import (
     COLLATION,
     DOMAIN,
@@ -15,7 +16,14 @@ from senior_backend.dbtool.diff.kinds import (
     SEQUENCE,
     granted_on,
 )
-from senior_backend.dbtool.diff.support import DifferBase, table_order, unquote, view_order
+from senior_backend.dbtool.diff.support import (
+    DifferBase,
+    domain_order,
+    domains_calling,
+    table_order,
+    unquote,
+    view_order,
+)
 
 # Objects of these kinds that carry no comment of their own: identity sequences, partition indexes.
 _COMMENT_SKIPS = {
@@ -55,7 +63,7 @@ class ObjectPhases(DifferBase):
             statements = [ddl.update_extension(ext)]
             self.add("extension", ext.name, f"update {change}", statements, lock="none")
         elif not old.in_use:
-            statements = [ddl.drop(EXTENSION, ext), ddl.create_extension(ext, at_version=True)]
+            statements = [ddl.drop(EXTENSION, ext), ddl.create_extension(ext)]
             self.add("extension", ext.name, f"recreate {change} (no update path)", statements, lock="none")
         else:
             self.refusals.append(
@@ -66,23 +74,71 @@ class ObjectPhases(DifferBase):
             )
 
     def _collations(self) -> None:
+        """Create collations; one whose definition changes is renamed away, created anew, the columns that
+        use it moved to the new one (ALTER COLUMN TYPE, same type), and the old one dropped at the end."""
         for key in sorted(self.new.collations):
             collation = self.new.collations[key]
             old = self.old.collations.get(key)
             if COLLATION.same(old, collation):
                 continue
-            statements = [ddl.drop(COLLATION, old)] if old is not None else []
-            statements.append(ddl.create_collation(collation))
+            if old is None:
+                self.add(
+                    "collation",
+                    key,
+                    f"create collation {key}",
+                    [ddl.create_collation(collation)],
+                    lock="none",
+                )
+                continue
+            renamed = f"{old.name}__old"
+            statements = [ddl.rename(COLLATION, old, renamed), ddl.create_collation(collation)]
+            users = self._collation_users(old.name)
+            for table, column in users:
+                statements.append(ddl.alter_column_type(table, column))
+            self.late_drops.append(
+                Change(
+                    "collation",
+                    key,
+                    f"drop the replaced collation {key}",
+                    [ddl.drop_renamed(COLLATION, old, renamed)],
+                    lock="none",
+                )
+            )
             self.add(
                 "collation",
                 key,
-                f"{'recreate' if old else 'create'} collation {key}",
+                f"recreate collation {key}"
+                + (f" (and move {', '.join(f'{t.key}.{c.name}' for t, c in users)} to it)" if users else ""),
                 statements,
-                lock="none",
+                lock="ACCESS EXCLUSIVE" if users else "none",
             )
 
-    def _domains(self) -> None:
-        for key in sorted(self.new.domains):
+    def _collation_users(self, name: str) -> list[tuple[Table, Column]]:
+        """The columns of kept tables that use the collation `name` before and after (inherited columns
+        follow their parent's)."""
+        found = []
+        for key in table_order(self.eff.tables):
+            table, wanted = self.eff.tables[key], self.new.tables.get(key)
+            if wanted is None:
+                continue
+            for column in table.columns.values():
+                target = wanted.columns.get(column.name)
+                if (
+                    column.collation == name
+                    and target is not None
+                    and target.collation == name
+                    and (column.is_local or not table.parents)
+                ):
+                    found.append((table, column))
+        return found
+
+    def _domains(self, *, after_functions: bool) -> None:
+        """Create or alter domains, each after the domain it is built on; those whose checks or defaults
+        call a function this migration creates or replaces come after the functions (`after_functions`)."""
+        late = self._domains_using_new_functions()
+        for key in domain_order(self.new.domains):
+            if (key in late) != after_functions:
+                continue
             domain = self.new.domains[key]
             old = self.eff.domains.get(key)
             if old is not None and old.base_type != domain.base_type:
@@ -100,6 +156,15 @@ class ObjectPhases(DifferBase):
             statements = ddl.alter_domain(old, domain)
             if statements:
                 self.add("domain", key, f"alter domain {key}", statements, lock="SHARE")
+
+    def _domains_using_new_functions(self) -> set[str]:
+        """The desired domains that call a function created or replaced here, and the domains built on them."""
+        new_functions = {
+            key
+            for key, func in self.new.functions.items()
+            if not FUNCTION.same(self.old.functions.get(key), func)
+        }
+        return domains_calling(self.new, new_functions)
 
     def _composite_types(self) -> None:
         for key in sorted(self.new.composite_types):
@@ -129,7 +194,9 @@ class ObjectPhases(DifferBase):
             if old is None:
                 self.add("sequence", key, f"create sequence {key}", [ddl.create_sequence(seq)], lock="none")
             elif not SEQUENCE.same(old, seq):
-                self.add("sequence", key, f"alter sequence {key}", [ddl.alter_sequence(seq)], lock="none")
+                self.add(
+                    "sequence", key, f"alter sequence {key}", [ddl.alter_sequence(old, seq)], lock="none"
+                )
 
     def _sequence_ownership(self) -> None:
         for key in sorted(self.new.sequences):

@@ -1,12 +1,22 @@
 """Diff two catalog snapshots into an ordered, safe-by-default list of changes.
 
-Phases follow dependencies: dependents are dropped first (triggers,
-policies, views, foreign keys, constraints, indexes), then objects are
-created or altered in the order they are needed (schemas, extensions,
-types, sequences, functions, tables, constraints, indexes, views, triggers,
-policies, comments, privileges), and objects that disappear are dropped
-last. Inside a phase objects come in key order (or dependency order for
-views and tables), so the output is deterministic.
+Phases follow dependencies: tables first leave the parents they lose
+(DETACH PARTITION, NO INHERIT), dependents are dropped (triggers, policies,
+views, foreign keys, including those on a key that is dropped, constraints,
+indexes, tables replaced by a view), then objects are created or altered in
+the order they are needed (schemas, extensions, types, sequences,
+functions, domains that call them, tables, constraints, indexes, foreign
+keys, views, triggers, policies, comments, privileges; tables join new
+parents after their columns are altered), and objects that disappear are
+dropped last: tables after what inherits from or references them (the
+foreign keys of a cycle first), domains after those built on them, and
+enums and collations that were renamed away to be recreated after the
+columns that still used them are gone. Inside a phase objects come in key
+order or dependency order, so the output is deterministic.
+
+A column dropped from a parent whose child keeps it is dropped ONLY from the
+parent (the child then owns it, with its values); a drop or type change that
+reaches children or partitions names them, so the data-loss refusal does.
 
 Tables and columns present on both sides are altered in place; only a change
 no ALTER can express (a table turned into a partitioned one, a new partition
@@ -31,7 +41,7 @@ from dataclasses import fields
 
 from senior_backend.common.diagnostics import error, warning
 from senior_backend.common.gcpause import paused_gc
-from senior_backend.common.pg.model import Function, Snapshot
+from senior_backend.common.pg.model import Constraint, Function, Index, Snapshot
 from senior_backend.common.pg.quoting import qualify
 from senior_backend.dbtool.diff import ddl
 from senior_backend.dbtool.diff.changes import Plan
@@ -53,6 +63,7 @@ from senior_backend.dbtool.diff.kinds import (
     TABLE,
     TRIGGER,
     VIEW,
+    Kind,
 )
 from senior_backend.dbtool.diff.objects import ObjectPhases
 from senior_backend.dbtool.diff.owners import OwnerPhases, owner_differences
@@ -60,9 +71,11 @@ from senior_backend.dbtool.diff.support import (
     ancestors,
     column_key,
     default_grant,
+    domain_order,
+    domains_calling,
+    drop_order,
     is_prefix_extension,
     needs_column_recreate,
-    table_order,
     view_order,
 )
 from senior_backend.dbtool.diff.tables import TablePhases
@@ -130,19 +143,22 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
         with ddl.collecting_unrendered() as unrendered:
             self._find_recreations()
             self.eff = self._effective_old()
+            self._leave_lost_parents()
             self._drop_dependents()
             self._schemas_and_extensions()
             self._collations()
             self._enums()
-            self._domains()
+            self._domains(after_functions=False)
             self._composite_types()
             self._sequences()
             self._functions(after_tables=False)
+            self._domains(after_functions=True)
             self._tables()
             self._sequence_ownership()
             self._functions(after_tables=True)
-            self._constraints()
+            self._constraints(foreign=False)
             self._indexes()
+            self._constraints(foreign=True)
             self._views()
             self._triggers()
             self._policies_and_rls()
@@ -179,6 +195,11 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
                     if located is not None:
                         changed_tables.add(located[0].key)
                 self.recreated_relations.update(k for k in enum_users(enum, "view") if k in new.views)
+        recreated_collations = {
+            c.name
+            for k, c in old.collations.items()
+            if k in new.collations and not COLLATION.same(c, new.collations[k])
+        }
         for key, table in old.tables.items():
             target = new.tables.get(key)
             if target is None or key in self.recreated_relations:
@@ -189,6 +210,7 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
                     wanted is None
                     or wanted.type != column.type
                     or wanted.collation != column.collation
+                    or column.collation in recreated_collations
                     or qualify(wanted.type_schema, wanted.type_name) in self.recreated_enums
                 ):
                     changed_tables.add(key)
@@ -196,7 +218,10 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
                     self.recreated_columns.add((key, name))
                     changed_tables.add(key)
         changed_tables |= self._find_function_replacements()
-        changed = changed_tables | self.recreated_functions
+        # A view over a relation that disappears reads, in the desired schema, its replacement of the same
+        # name (a table for a view, or the reverse): it must be recreated on it.
+        gone = {k for k in old.views if k not in new.views} | {k for k in old.tables if k not in new.tables}
+        changed = changed_tables | self.recreated_functions | gone
         for key in view_order(old.views):
             view = old.views[key]
             target = new.views.get(key)
@@ -218,6 +243,7 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
             if (
                 key in child.parents
                 and child_key in self.new.tables
+                and key in self.new.tables[child_key].parents  # one that leaves it is detached first
                 and child_key not in self.recreated_relations
             ):
                 self.recreated_relations.add(child_key)
@@ -303,11 +329,19 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
                 view = old.views[key]
                 self.add("view", key, f"drop view {key}", [ddl.drop(VIEW, view)])
         for key in sorted(self.recreated_relations):
-            if key in old.tables:
+            if key in old.tables and not self.recreated_relations.intersection(ancestors(old.tables, key)):
+                # its children and partitions that are recreated or dropped go with it (CASCADE)
+                going = sorted(
+                    k
+                    for k in old.tables
+                    if (k in self.recreated_relations or k not in new.tables)
+                    and key in ancestors(old.tables, k)
+                )
                 self.add(
                     "table",
                     key,
-                    f"recreate table {key} (no ALTER can change its partitioning): its rows are lost",
+                    f"recreate table {key} (no ALTER can change its partitioning): its rows are lost"
+                    + (f", and those of {', '.join(going)}, dropped with it" if going else ""),
                     [ddl.drop(TABLE, old.tables[key], cascade=True)],
                     data_loss=True,
                 )
@@ -317,19 +351,51 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
             for key, con in sorted(eff.constraints.items())
             if not CONSTRAINT.same(con, new.constraints.get(key))
         ]
-        for con in sorted(removed, key=lambda c: (c.kind != "f", c.key)):
-            if con.inherited_from_partition or not con.is_local or con.table_key not in new.tables:
+        dropped_indexes = [
+            index
+            for key, index in sorted(eff.indexes.items())
+            if not (index.constraint_name or index.parent_index)
+            and (not INDEX.same(index, new.indexes.get(key)) or new.indexes[key].constraint_name)
+        ]
+        blocking = self._foreign_keys_on(removed, dropped_indexes)
+        for con in sorted(
+            {c.key: c for c in removed + blocking}.values(), key=lambda c: (c.kind != "f", c.key)
+        ):
+            if con.inherited_from_partition or not con.is_local:
+                continue
+            if con.table_key not in new.tables and con not in blocking:
                 continue
             eff.constraints.pop(con.key)
-            self.add("constraint", con.key, f"drop constraint {con.key}", [ddl.drop_constraint(con)])
-        for key, index in sorted(eff.indexes.items()):
-            target = new.indexes.get(key)
-            if index.constraint_name or index.parent_index:
-                continue
-            if not INDEX.same(index, target) or target.constraint_name:
-                eff.indexes.pop(key)
-                if index.table_key in new.tables or index.table_key in new.views:
-                    self.drop_index(index)
+            why = " (it uses a key dropped by this migration; added back after)" if con in blocking else ""
+            self.add("constraint", con.key, f"drop constraint {con.key}{why}", [ddl.drop_constraint(con)])
+        for index in dropped_indexes:
+            eff.indexes.pop(index.key)
+            if index.table_key in new.tables or index.table_key in new.views:
+                self.drop_index(index)
+        self._drop_tables([k for k in old.tables if k in new.views and k not in self.recreated_relations])
+
+    def _foreign_keys_on(self, constraints: list[Constraint], indexes: list[Index]) -> list[Constraint]:
+        """The foreign keys that reference a primary key, unique constraint or unique index about to be
+        dropped from a kept table (DROP refuses while they exist): PostgreSQL backs a foreign key by a
+        unique index over exactly its referenced columns, so every such key is taken as its support."""
+        kept = self.new.tables
+        keys = {
+            (con.table_key, frozenset(con.columns))
+            for con in constraints
+            if con.kind in ("p", "u") and con.table_key in kept
+        }
+        keys |= {
+            (index.table_key, frozenset(index.key_columns))
+            for index in indexes
+            if index.is_unique and index.table_key in kept
+        }
+        if not keys:
+            return []
+        return [
+            con
+            for con in self.eff.constraints.values()
+            if con.kind == "f" and (con.ref_table, frozenset(con.ref_columns)) in keys
+        ]
 
     # ---- phase: drop what disappeared ----------------------------------------------------------
 
@@ -337,16 +403,18 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
         old, new = self.old, self.new
         removed_tables = [
             k
-            for k in reversed(table_order(old.tables))
-            if k not in new.tables and not self.recreated_relations.intersection(ancestors(old.tables, k))
+            for k in old.tables
+            if k not in new.tables
+            and k not in self.dropped_tables
+            and not self.recreated_relations.intersection(ancestors(old.tables, k))
         ]
-        removed_functions = sorted(set(old.functions) - set(new.functions) - self.recreated_functions)
+        removed_functions = sorted(
+            set(old.functions) - set(new.functions) - self.recreated_functions - self.dropped_functions
+        )
         early = [k for k in removed_functions if set(old.functions[k].uses_tables) & set(removed_tables)]
         for key in early:
             self._drop_function(old.functions[key])
-        for key in removed_tables:
-            table = old.tables[key]
-            self.add("table", key, f"drop table {key}", [ddl.drop(TABLE, table)], data_loss=True)
+        self._drop_tables(removed_tables)
         dropped_columns = set()
         for table_key, table in old.tables.items():
             kept = new.tables.get(table_key)
@@ -358,15 +426,44 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
             if seq.is_identity or (seq.owned_by and seq.owned_by in dropped_columns):
                 continue
             self.add("sequence", key, f"drop sequence {key}", [ddl.drop(SEQUENCE, seq)], lock="none")
+        self.changes.extend(self.late_drops)
+        calling = domains_calling(old, set(removed_functions))
+        self._drop_kind(DOMAIN, calling)
         for key in removed_functions:
             if key not in early:
                 self._drop_function(old.functions[key])
         for kind in (COMPOSITE_TYPE, DOMAIN, ENUM, COLLATION, EXTENSION, SCHEMA):
-            objects, wanted = getattr(old, kind.attribute), getattr(new, kind.attribute)
-            for key in sorted(set(objects) - set(wanted)):
+            objects = getattr(old, kind.attribute)
+            self._drop_kind(kind, set(objects) - (calling if kind is DOMAIN else set()))
+
+    def _drop_kind(self, kind: Kind, keys: set[str]) -> None:
+        """DROP the objects of one kind among `keys` that the desired schema lacks (domains built on another
+        first: the order they were created in, reversed)."""
+        objects, wanted = getattr(self.old, kind.attribute), getattr(self.new, kind.attribute)
+        order = reversed(domain_order(objects)) if kind is DOMAIN else sorted(objects)
+        for key in order:
+            if key in keys and key not in wanted:
                 self.add(
                     kind.change, key, f"drop {kind.change} {key}", [ddl.drop(kind, objects[key])], lock="none"
                 )
+
+    def _drop_tables(self, keys: list[str]) -> None:
+        """DROP TABLE each of `keys` after what depends on it (children, tables referencing it); the foreign
+        keys of a cycle of references among them are dropped first."""
+        order, cycles = drop_order(self.old.tables, self.eff.constraints, keys)
+        for con in cycles:
+            self.eff.constraints.pop(con.key, None)
+            self.add(
+                "constraint",
+                con.key,
+                f"drop constraint {con.key} (a cycle of foreign keys among dropped tables)",
+                [ddl.drop_constraint(con)],
+            )
+        for key in order:
+            self.dropped_tables.add(key)
+            self.add(
+                "table", key, f"drop table {key}", [ddl.drop(TABLE, self.old.tables[key])], data_loss=True
+            )
 
     def _drop_function(self, func: Function) -> None:
         self.add(

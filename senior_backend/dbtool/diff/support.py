@@ -17,6 +17,8 @@ from dataclasses import replace
 from senior_backend.common.diagnostics import Diagnostic
 from senior_backend.common.pg.model import (
     Column,
+    Constraint,
+    Domain,
     Function,
     Index,
     Privilege,
@@ -25,7 +27,7 @@ from senior_backend.common.pg.model import (
     Table,
     View,
 )
-from senior_backend.common.pg.quoting import quote_ident
+from senior_backend.common.pg.quoting import qualify, quote_ident
 from senior_backend.dbtool.diff import ddl
 from senior_backend.dbtool.diff.changes import Change
 
@@ -89,6 +91,12 @@ class DifferBase:
         self.recreated_functions: set[str] = set()
         self.recreated_enums: set[str] = set()
         self.recreated_columns: set[tuple[str, str]] = set()
+        self.dropped_tables: set[str] = set()
+        self.dropped_functions: set[str] = set()
+        self.late_drops: list[Change] = []
+        """Drops of renamed-away objects that wait until what still uses them (tables and columns the
+        migration drops) is gone: emitted after the tables are dropped."""
+        self._children_index: dict[str, list[str]] | None = None
         self.function_replaces: dict[str, Function] = {}
         self.refusals: list[Diagnostic] = []
         self._identity_index: dict[int, dict[str, Sequence]] = {}
@@ -209,6 +217,78 @@ def view_order(views: dict[str, View]) -> list[str]:
     return _topological(views, lambda key: views[key].depends_on)
 
 
+def domain_bases(domains: dict[str, Domain]) -> dict[str, list[str]]:
+    """For each domain key, the domain it is built on, when it is one of `domains` (`format_type` names
+    the base type qualified or not, an array of it with `[]`)."""
+    spelled: dict[str, str] = {}
+    for key, domain in domains.items():
+        spelled[quote_ident(domain.name)] = key
+        spelled[qualify(domain.schema, domain.name)] = key
+    bases = {}
+    for key, domain in domains.items():
+        found = spelled.get(domain.base_type.removesuffix("[]"))
+        bases[key] = [found] if found is not None and found != key else []
+    return bases
+
+
+def domain_order(domains: dict[str, Domain]) -> list[str]:
+    """Domain keys, each after the domain it is built on."""
+    bases = domain_bases(domains)
+    return _topological(domains, lambda key: bases[key])
+
+
+def domains_calling(snapshot: Snapshot, functions: set[str]) -> set[str]:
+    """The domains of `snapshot` whose checks or defaults call one of `functions`, and the domains built
+    on them."""
+    found = {
+        dep.dependent_key
+        for dep in snapshot.function_dependents.values()
+        if dep.kind == "domain" and dep.function_key in functions and dep.dependent_key in snapshot.domains
+    }
+    if found:
+        bases = domain_bases(snapshot.domains)
+        for key in domain_order(snapshot.domains):
+            if set(bases[key]) & found:
+                found.add(key)
+    return found
+
+
 def table_order(tables: dict[str, Table]) -> list[str]:
     """Table keys, each after its parents."""
     return _topological(tables, lambda key: tables[key].parents)
+
+
+def drop_order(
+    tables: dict[str, Table], constraints: dict[str, Constraint], keys: Iterable[str]
+) -> tuple[list[str], list[Constraint]]:
+    """The order to drop the tables `keys` in: each after its children and partitions and after the
+    tables whose foreign keys reference it; and the foreign keys among them that a cycle of references
+    keeps from that order (dropped first, so every DROP TABLE finds nothing left that depends on it)."""
+    dropped = set(keys)
+    if not dropped:
+        return [], []
+    first: dict[str, set[str]] = {key: set() for key in dropped}
+    for key in dropped:
+        for parent in tables[key].parents:
+            if parent in dropped:
+                first[parent].add(key)
+    foreign = [
+        con
+        for con in constraints.values()
+        if con.kind == "f"
+        and con.table_key in dropped
+        and con.ref_table in dropped
+        and con.ref_table != con.table_key
+    ]
+    for con in foreign:
+        first[con.ref_table].add(con.table_key)
+    order = _topological(dropped, lambda key: first[key])
+    position = {key: i for i, key in enumerate(order)}
+    cycles = [
+        con
+        for con in sorted(foreign, key=lambda c: c.key)
+        if position[con.ref_table] < position[con.table_key]
+        and con.is_local
+        and not con.inherited_from_partition
+    ]
+    return order, cycles

@@ -32,14 +32,27 @@ class TablePhases(DifferBase):
 
     # ---- phase: tables ------------------------------------------------------------------------
 
+    def _leave_lost_parents(self) -> None:
+        """Kept tables leave the parents they lose before anything else (so a parent's new columns do not
+        reach them, and a parent dropped or recreated does not take them along)."""
+        children = sorted(k for k, t in self.eff.tables.items() if t.parents and k in self.new.tables)
+        for key in children:
+            self._leave_parents(self.eff.tables[key], self.new.tables[key])
+
     def _tables(self) -> None:
-        for key in table_order(self.new.tables):
+        """Tables are created or altered parents first, and join their new parents last (when both sides
+        have their new columns)."""
+        order = table_order(self.new.tables)
+        for key in order:
             table = self.new.tables[key]
             old = self.eff.tables.get(key)
             if old is None:
                 self._create_table(table)
             else:
                 self._alter_table(old, table)
+        for key in order:
+            if self.new.tables[key].parents and key in self.eff.tables:
+                self._join_parents(self.eff.tables[key], self.new.tables[key])
 
     def _identity_sequence(self, snapshot: Snapshot, table: Table, column: Column) -> Sequence | None:
         if not column.identity:
@@ -83,21 +96,15 @@ class TablePhases(DifferBase):
             column = table.columns[col_name]
             before = old.columns.get(col_name)
             if before is None or (key, col_name) in self.recreated_columns:
-                self._add_column(table, column, replaced=before is not None)
+                self._add_column(table, column, replaced=before is not None, parents=old.parents)
             elif before == column and not column.identity and column.type_kind != "e":
                 continue
             else:
                 self._alter_column(old, table, before, column)
         for col_name in sorted(set(old.columns) - set(table.columns)):
             if not old.columns[col_name].is_local and old.parents:
-                continue
-            self.add(
-                "column",
-                f"{key}.{col_name}",
-                f"drop column {key}.{col_name}",
-                [ddl.drop_column(table, col_name)],
-                data_loss=True,
-            )
+                continue  # inherited: the parent's DROP COLUMN removes it (see `_drop_column`)
+            self._drop_column(table, col_name)
         if old.persistence != table.persistence:
             self.add(
                 "table",
@@ -106,9 +113,13 @@ class TablePhases(DifferBase):
                 [ddl.set_persistence(table)],
                 rewrites=True,
             )
-        self._alter_parents(old, table)
 
-    def _alter_parents(self, old: Table, table: Table) -> None:
+    # ---- inheritance and partitions ------------------------------------------------------------
+
+    def _leave_parents(self, old: Table, table: Table) -> None:
+        """DETACH PARTITION and NO INHERIT for the parents `table` loses; its inherited columns become
+        its own (as PostgreSQL makes them), in the effective old snapshot too."""
+        left = []
         if old.is_partition and (
             not table.is_partition
             or old.partition_bound != table.partition_bound
@@ -120,8 +131,24 @@ class TablePhases(DifferBase):
                 f"detach partition {table.key}",
                 [ddl.detach_partition(self._parent(old.parents[0]), table)],
             )
-            old = copy.copy(old)
-            old.parents, old.is_partition = (), False
+            left = list(old.parents)
+        elif not table.is_partition and not old.is_partition:
+            for parent in old.parents:
+                if parent not in table.parents:
+                    left.append(parent)
+                    self.add(
+                        "table",
+                        table.key,
+                        f"{table.key} no longer inherits {parent}",
+                        [ddl.inherit(table, self._parent(parent), inherits=False)],
+                    )
+        if left:
+            kept = tuple(parent for parent in old.parents if parent not in left)
+            still = {n for p in kept if p in self.eff.tables for n in self.eff.tables[p].columns}
+            self._localize(old.key, set(old.columns) - still, parents=kept)
+
+    def _join_parents(self, old: Table, table: Table) -> None:
+        """ATTACH PARTITION and INHERIT for the parents `table` gains (after both have their new columns)."""
         if table.is_partition and not old.is_partition:
             self.add(
                 "table",
@@ -133,14 +160,6 @@ class TablePhases(DifferBase):
             return
         if table.is_partition:
             return
-        for parent in old.parents:
-            if parent not in table.parents:
-                self.add(
-                    "table",
-                    table.key,
-                    f"{table.key} no longer inherits {parent}",
-                    [ddl.inherit(table, self._parent(parent), inherits=False)],
-                )
         for parent in table.parents:
             if parent not in old.parents:
                 self.add(
@@ -150,8 +169,100 @@ class TablePhases(DifferBase):
                     [ddl.inherit(table, self._parent(parent), inherits=True)],
                 )
 
-    def _add_column(self, table: Table, column: Column, *, replaced: bool) -> None:
-        if not column.is_local and table.parents:
+    def _localize(self, key: str, names: set[str], *, parents: tuple[str, ...] | None = None) -> None:
+        """In the effective old snapshot, the columns `names` of table `key` become its own (no longer
+        inherited), and its parents become `parents` when given."""
+        table = copy.copy(self.eff.tables[key])
+        table.columns = {
+            name: replace(col, is_local=True) if name in names else col for name, col in table.columns.items()
+        }
+        if parents is not None:
+            table.parents = parents
+            table.is_partition = table.is_partition and bool(parents)
+        self.eff.tables[key] = table
+
+    def _children(self, key: str) -> list[Table]:
+        """The tables that inherit from (or are partitions of) `key` in the effective old snapshot."""
+        if self._children_index is None:
+            self._children_index = {}
+            for table in self.old.tables.values():
+                for parent in table.parents:
+                    self._children_index.setdefault(parent, []).append(table.key)
+        found = []
+        for child in self._children_index.get(key, []):
+            table = self.eff.tables.get(child)
+            if table is not None and key in table.parents:
+                found.append(table)
+        return found
+
+    def _descendants(self, key: str) -> list[str]:
+        """The kept tables that inherit from (or are partitions of) `key`, however far down."""
+        found = []
+        for child in self._children(key):
+            if child.key in self.new.tables:
+                found += [child.key, *self._descendants(child.key)]
+        return found
+
+    def _inheritors(self, key: str, column: str) -> list[str]:
+        """The kept descendants of table `key` that inherit `column` without a definition of their own
+        (a recursive DROP COLUMN on `key` removes it from each, with its values)."""
+        found = []
+        for child in self._children(key):
+            own = child.columns.get(column)
+            if own is not None and not own.is_local and child.key in self.new.tables:
+                found.append(child.key)
+                found += self._inheritors(child.key, column)
+        return found
+
+    def _wants_column(self, key: str, column: str) -> bool:
+        """True when table `key` (or a descendant that inherits it through `key`) keeps `column`."""
+        if column in self.new.tables[key].columns:
+            return True
+        return any(
+            self._wants_column(child.key, column)
+            for child in self._children(key)
+            if child.key in self.new.tables and column in child.columns and not child.columns[column].is_local
+        )
+
+    def _drop_column(self, table: Table, name: str) -> None:
+        """DROP COLUMN, ONLY on this table when a child keeps the column (it becomes the child's own, its
+        values kept); otherwise it recurses, and every child whose values go with it is named."""
+        key = f"{table.key}.{name}"
+        heirs = [
+            child
+            for child in self._children(table.key)
+            if child.key in self.new.tables and name in child.columns and not child.columns[name].is_local
+        ]
+        if any(self._wants_column(child.key, name) for child in heirs):
+            for child in heirs:
+                self._localize(child.key, {name})
+            kept = ", ".join(c.key for c in heirs if name in self.new.tables[c.key].columns)
+            self.add(
+                "column",
+                key,
+                f"drop column {key} from {table.key} only (kept, with its values, by {kept})",
+                [ddl.drop_column(table, name, only=True)],
+                data_loss=True,
+            )
+            return
+        lost = self._inheritors(table.key, name)
+        also = f" (and from {', '.join(lost)}, which inherit it: their values are lost too)" if lost else ""
+        self.add(
+            "column",
+            key,
+            f"drop column {key}{also}",
+            [ddl.drop_column(table, name)],
+            data_loss=True,
+        )
+
+    def _add_column(
+        self, table: Table, column: Column, *, replaced: bool, parents: tuple[str, ...] = ()
+    ) -> None:
+        """ADD COLUMN, unless the column is inherited from a parent the table already has (`parents`),
+        whose own ADD COLUMN reaches it."""
+        if not column.is_local and any(
+            p in self.new.tables and column.name in self.new.tables[p].columns for p in parents
+        ):
             return
         key = f"{table.key}.{column.name}"
         statements = []
@@ -195,7 +306,9 @@ class TablePhases(DifferBase):
         if before.generated == "s" and not column.generated:
             self.add("column", key, f"stop generating {key}", [ddl.drop_expression(table, column.name)])
             before = replace(before, generated="", default_expr=None)
-        type_changed = before.type != column.type or before.collation != column.collation
+        parent = self._parent_column(old_table, before)
+        # an inherited column's type follows its parent's ALTER (PostgreSQL refuses it on the child)
+        type_changed = parent is None and (before.type != column.type or before.collation != column.collation)
         if type_changed:
             rewrites, lossy = type_change_cost(before.type, column.type)
             via = "text" if before.type_kind == "e" or column.type_kind == "e" else None
@@ -204,14 +317,22 @@ class TablePhases(DifferBase):
                 statements.append(ddl.drop_default(table, column.name))
                 before = replace(before, default_expr=None)
             statements.append(ddl.alter_column_type(table, column, via=via))
+            lossy = lossy and before.type != column.type
+            heirs = self._descendants(table.key) if lossy and before.is_local else []
             self.add(
                 "column",
                 key,
-                f"change type of {key} from {before.type} to {column.type}",
+                f"change type of {key} from {before.type} to {column.type}"
+                + (f" (in {', '.join(heirs)} too, which inherit it)" if heirs else ""),
                 statements,
                 rewrites=rewrites and before.type != column.type,
-                data_loss=lossy and before.type != column.type,
+                data_loss=lossy,
             )
+        if column.identity and not before.identity and column.not_null and not before.not_null:
+            # ADD GENERATED needs a NOT NULL column (the reverse order, DROP IDENTITY before DROP NOT NULL,
+            # is the one below)
+            self._set_not_null(table, column)
+            before = replace(before, not_null=True)
         if before.identity != column.identity:
             self._alter_identity(table, before, column)
         elif column.identity:
@@ -239,11 +360,28 @@ class TablePhases(DifferBase):
                 self.add("column", key, f"drop default of {key}", [ddl.drop_default(table, column.name)])
             else:
                 self.add("column", key, f"set default of {key}", [ddl.set_default(table, column)])
+        if parent is not None and parent[0].not_null != parent[1].not_null == column.not_null:
+            before = replace(before, not_null=column.not_null)  # the parent's SET/DROP NOT NULL reaches it
         if before.not_null != column.not_null:
             if column.not_null:
                 self._set_not_null(table, column)
             else:
                 self.add("column", key, f"drop NOT NULL of {key}", [ddl.drop_not_null(table, column.name)])
+
+    def _parent_column(self, old_table: Table, column: Column) -> tuple[Column, Column] | None:
+        """For a column inherited (not defined by the table itself) from a parent it keeps: that parent's
+        column before and after, whose ALTERs recurse to it; None otherwise."""
+        if column.is_local:
+            return None
+        for key in old_table.parents:
+            before, after = self.eff.tables.get(key), self.new.tables.get(key)
+            if (
+                before is not None
+                and after is not None
+                and column.name in before.columns.keys() & after.columns
+            ):
+                return before.columns[column.name], after.columns[column.name]
+        return None
 
     def _alter_identity(self, table: Table, before: Column, column: Column) -> None:
         key = f"{table.key}.{column.name}"
@@ -262,14 +400,17 @@ class TablePhases(DifferBase):
 
     # ---- phase: constraints and indexes -------------------------------------------------------
 
-    def _constraints(self) -> None:
-        wanted = [
-            con
-            for key, con in sorted(self.new.constraints.items())
-            if key not in self.eff.constraints and con.is_local and not con.inherited_from_partition
-        ]
-        for con in sorted(wanted, key=lambda c: (c.kind == "f", c.key)):
-            self._add_constraint(con)
+    def _constraints(self, *, foreign: bool) -> None:
+        """Add the constraints `eff` lacks: the others before the indexes, the foreign keys (`foreign`)
+        after them, since a foreign key needs the unique index or key it references."""
+        for key, con in sorted(self.new.constraints.items()):
+            if (
+                key not in self.eff.constraints
+                and con.is_local
+                and not con.inherited_from_partition
+                and (con.kind == "f") == foreign
+            ):
+                self._add_constraint(con)
 
     def _add_constraint(self, con: Constraint) -> None:
         existing = self.existing_table(con.table_key)

@@ -1,0 +1,1 @@
+CREATE TABLE shapes (id int);

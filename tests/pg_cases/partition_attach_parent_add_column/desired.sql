@@ -1,0 +1,2 @@
+CREATE TABLE logs (id bigint, at date NOT NULL, message text) PARTITION BY RANGE (at);
+CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');

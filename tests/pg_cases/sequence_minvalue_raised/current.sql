@@ -1,0 +1,3 @@
+CREATE SEQUENCE invoice_numbers;
+SELECT nextval('invoice_numbers');
+CREATE SEQUENCE countdown INCREMENT BY -1;

@@ -1,0 +1,2 @@
+CREATE TABLE products (id int PRIMARY KEY, name text, active boolean);
+CREATE VIEW active_products AS SELECT id, name FROM products WHERE active;
