@@ -3,14 +3,17 @@
 PostgreSQL itself reads the DDL; the tool never guesses it. The server is the
 target's own (temporary databases, see `common/pg/scratch.py`), the embedded
 one (`common/pg/embedded.py`) or the user's `--shadow-url`, as `shadow_choice.py`
-decides; each load gets a fresh database that is dropped afterwards. Roles a
+decides; each load gets a fresh database that is dropped afterwards. Files
+load in any order (`schema_load.py`): statements that fail are retried until
+no more load, and with a live target each file starts from the target role's
+search_path and may use the target's schemas without creating them. Roles a
 schema grants to are created (NOLOGIN) in the embedded server when missing, so
 that privileges can be compared; a user's server is never given roles. A
 shadow server of another major version than the target is allowed but warned
 about: catalog text can differ between versions, and view definitions, where
 it does most, are restated (`restate.py`). What the shadow server cannot load
-(an extension it lacks, ICU collations) exits 2 naming the file, the line and
-the way out.
+(an extension it lacks, ICU collations), and what loads in no order, exits 2
+naming the file, the line and the way out.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
 
 import psycopg
 
@@ -33,10 +35,9 @@ from senior_backend.common.pg.model import Snapshot
 from senior_backend.common.pg.quoting import ident
 from senior_backend.common.pg.scratch import scratch_database, sweep_stale, with_database
 from senior_backend.dbtool.restate import restate_views
-from senior_backend.dbtool.sqltext import Statement, read_sql, split_statements
+from senior_backend.dbtool.schema_load import SchemaLoader, TargetSchemas, TargetSession
+from senior_backend.dbtool.sqltext import read_sql
 
-_MISSING_ROLE = re.compile(r'role "([^"]+)" does not exist')
-_MAX_ROLE_RETRIES = 50
 DEFAULT_SEARCH_PATH = '"$user", public'
 _META_COMMAND = re.compile(r"^[ \t]*\\[A-Za-z!?]")
 
@@ -128,22 +129,24 @@ class ShadowServer:
         return "pass --shadow embedded (or --shadow-url URL of another server) to load the schema elsewhere"
 
     @contextmanager
-    def loaded(self, sources: SchemaSources) -> Iterator[psycopg.Connection]:
-        """A connection to a fresh shadow database holding `sources`; dropped on exit."""
+    def loaded(
+        self,
+        sources: SchemaSources,
+        target: TargetSession | None = None,
+        target_schemas: TargetSchemas | None = None,
+    ) -> Iterator[psycopg.Connection]:
+        """A connection to a fresh shadow database holding `sources` (loaded in any order, see
+        `schema_load.py`; as the target's role would, when `target` is given); dropped on exit."""
         with self.database() as url:
             try:
                 conn = connect(url)
             except Unreachable as exc:  # e.g. pg_hba.conf admits only named databases
-                raise Unreachable(exc.diagnostic.rule, exc.diagnostic.message, hint=self._elsewhere()) from exc
+                raise Unreachable(
+                    exc.diagnostic.rule, exc.diagnostic.message, hint=self._elsewhere()
+                ) from exc
             with conn:
-                yield self._fill(conn, sources)
-
-    def _fill(self, conn: psycopg.Connection, sources: SchemaSources) -> psycopg.Connection:
-        """Load `sources` into the fresh database behind `conn`, file by file."""
-        for file, sql in sources.files:
-            _load(conn, sql, str(file), self)
-            conn.execute("RESET ALL")  # one file's SET (pg_dump's search_path) does not reach the next
-        return conn
+                SchemaLoader(conn, self, target, target_schemas).load(sources.files)
+                yield conn
 
     def snapshot_of(self, sources: SchemaSources) -> Snapshot:
         """Load `sources` into a fresh shadow database and snapshot it."""
@@ -151,13 +154,18 @@ class ShadowServer:
             return pinned_snapshot(conn)
 
     def snapshots_against(
-        self, sources: SchemaSources, target: Callable[[], Snapshot]
+        self, sources: SchemaSources, target: Callable[[], Snapshot], session: TargetSession | None = None
     ) -> tuple[Snapshot, Snapshot]:
-        """The target's snapshot (read meanwhile) and that of `sources` loaded here; when the two
+        """The target's snapshot (read meanwhile) and that of `sources` loaded here with the target role's
+        `search_path`, borrowing the target's schemas the files use without creating them; when the two
         servers' major versions differ, the target's views are restated in this server's words."""
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(target)
-            with self.loaded(sources) as conn:
+
+            def target_schemas() -> dict[str, str]:
+                return {schema.name: schema.owner for schema in pending.result().schemas.values()}
+
+            with self.loaded(sources, session, target_schemas) as conn:
                 desired = pinned_snapshot(conn)
                 current = pending.result()
                 if not same_major(current, desired):
@@ -190,73 +198,19 @@ def same_major(a: Snapshot, b: Snapshot) -> bool:
     return _major(a.server_version) == _major(b.server_version)
 
 
-_UNAVAILABLE_EXTENSION = re.compile(
-    r'extension "([^"]+)" is not available|could not open extension control file "[^"]*/([^/"]+)\.control"'
-)
-_UNKNOWN_SETTING = re.compile(r'unrecognized configuration parameter "([^"]+)"')
+_TARGET_SESSION = """
+SELECT current_setting('search_path'), current_user,
+       (SELECT coalesce(json_object_agg(n.nspname, pg_catalog.pg_get_userbyid(n.nspowner)), '{}')
+        FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY (current_schemas(false)))"""
 
 
-def _load(conn: psycopg.Connection, sql: str, label: str, shadow: ShadowServer) -> None:
-    """Run a schema file statement by statement. In the embedded server a missing role is created
-    and the statement retried (a user's server is never given new roles); a `SET` of a setting
-    this server does not know (pg_dump 17+ writes `SET transaction_timeout`) is skipped with a
-    warning; anything the shadow server cannot load exits 2 naming `file:line`."""
-    created = 0
-    for statement in split_statements(sql, label):
-        while True:
-            try:
-                conn.execute(statement.text)
-                break
-            except psycopg.errors.UndefinedObject as exc:
-                unknown = _UNKNOWN_SETTING.search(str(exc))
-                if unknown and statement.text.lstrip().upper().startswith("SET "):
-                    shadow.warnings.append(
-                        f"{label}:{statement.line}: skipped SET {unknown.group(1)}: "
-                        f"{shadow.describe()} does not know that setting"
-                    )
-                    break
-                match = _MISSING_ROLE.search(str(exc))
-                if not match or shadow.kind != "embedded" or created >= _MAX_ROLE_RETRIES:
-                    _bad_schema(label, statement, exc, _role_hint(shadow) if match else None)
-                conn.execute(f"CREATE ROLE {ident(match.group(1))} NOLOGIN")
-                created += 1
-            except psycopg.Error as exc:
-                _bad_schema(label, statement, exc, _capability_hint(shadow, exc))
-
-
-def _role_hint(shadow: ShadowServer) -> str:
-    if shadow.kind == "embedded":
-        return f"the schema names more than {_MAX_ROLE_RETRIES} missing roles; create them first"
-    return f"create the role on that server, or use --shadow embedded (it creates missing roles); shadow: {shadow.describe()}"
-
-
-def _capability_hint(shadow: ShadowServer, exc: psycopg.Error) -> str | None:
-    """What to do when the shadow server lacks something the schema needs (an extension, ICU)."""
-    message = str(exc)
-    missing = _UNAVAILABLE_EXTENSION.search(message)
-    if missing:
-        what = f'extension "{missing.group(1) or missing.group(2)}"'
-    elif "ICU is not supported" in message:
-        what = "ICU collations"
-    else:
-        return None
-    way_out = (
-        "use --shadow target (a temporary database on the target's server) or --shadow-url URL of a "
-        "server that has it"
-        if shadow.kind == "embedded"
-        else "install it on that server, or pass --shadow-url URL of a server that has it"
-    )
-    return f"{shadow.describe()} has no {what}: {way_out}"
-
-
-def _bad_schema(label: str, statement: Statement, exc: psycopg.Error, hint: str | None = None) -> NoReturn:
-    """Raise `BadInput` naming `file:line` of the error (PostgreSQL's error position within the statement)."""
-    line = statement.line
-    position = getattr(exc.diag, "statement_position", None)
-    if position:
-        line += statement.text[: int(position) - 1].count("\n")
-    reason = (exc.diag.message_primary or str(exc)).strip().splitlines()[0]
-    raise BadInput("bad-schema", f"{label}:{line}: {reason}", hint=hint)
+def target_session(url: str) -> TargetSession:
+    """The search_path the target's role works with (its own `ALTER ROLE ... SET search_path` included;
+    `"$user"` spelled as that role's name, so a shadow with another role resolves it alike) and the
+    schemas of that path the target has."""
+    with connect(url) as conn:
+        path, user, schemas = conn.execute(_TARGET_SESSION).fetchone()
+    return TargetSession(path.replace('"$user"', ident(user)), schemas)
 
 
 def snapshot_url(url: str) -> Snapshot:

@@ -234,3 +234,17 @@ def test_lint_reports_problems_with_where_and_levels_and_skips_down_files(tmp_pa
     assert report.errors == 1
     assert validation_errors(report.to_json(), "dbtool-lint") == []
     assert run_lint(safe).findings == []
+
+
+def test_the_data_loss_refusal_names_every_lossy_change_not_the_first_few(pg_url, tmp_path):
+    columns = [f"c{n}" for n in range(8)]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE wide (id bigint PRIMARY KEY, {', '.join(c + ' text' for c in columns)})")
+    desired = tmp_path / "v2.sql"
+    desired.write_text("CREATE TABLE wide (id bigint PRIMARY KEY);\n")
+
+    with pytest.raises(CompareRefused) as refused:
+        run_compare(CompareOptions(connection=pg_url, desired_schema=desired))
+    message = refused.value.diagnostic.message
+    assert message.startswith("8 change(s) can lose data")
+    assert all(f"drop column public.wide.{column}" in message for column in columns)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,8 +22,11 @@ from senior_backend.common.cli import ExitCode
 from senior_backend.common.console import Output
 from senior_backend.common.diagnostics import Diagnostic
 from senior_backend.common.errors import BadInput
-from senior_backend.dbtool.diff.run import CompareOptions, CompareRefused, CompareResult, run_compare
 from senior_backend.dbtool.migration_files import migration_text
+
+if TYPE_CHECKING:
+    from senior_backend.dbtool.diff.run import CompareResult
+    from senior_backend.dbtool.schema_load import SchemaLoadFailed
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,6 +98,9 @@ def run_compare_mode(
         return None
     if len(extra_args) > 1:
         raise BadInput("usage", f"unexpected arguments: {' '.join(extra_args[1:])}")
+    from senior_backend.dbtool.diff.run import CompareOptions, CompareRefused, run_compare
+    from senior_backend.dbtool.schema_load import SchemaLoadFailed
+
     first = Path(compare) if compare is not None else None
     second = Path(extra_args[0]) if extra_args else None
     current, desired = (first, second) if first is not None and second is not None else (None, first)
@@ -115,6 +121,9 @@ def run_compare_mode(
     except CompareRefused as refused:
         show_warnings(refused.result)
         raise
+    except SchemaLoadFailed as failed:
+        show_unloadable(failed)
+        raise
     show_warnings(result)
     show(out, result, sql_on_stdout=output is None)
     return ExitCode.OK
@@ -125,6 +134,13 @@ def show_shadow(shadow: str, reason: str, notes: list[Diagnostic]) -> None:
     for note in notes:
         click.echo(f"note: {note.message}", err=True)
     click.echo(f"shadow: {shadow} ({reason})", err=True)
+
+
+def show_unloadable(failed: SchemaLoadFailed) -> None:
+    """On stderr, one line each: the statements of the schema files that load in no order, but the
+    first (the error line that ends the run names it)."""
+    for problem in failed.problems[1:]:
+        click.echo(f"error: {problem.where}: {problem.message}", err=True)
 
 
 def show_warnings(result: CompareResult) -> None:

@@ -32,6 +32,7 @@ from senior_backend.dbtool.shadow import (
     read_schema,
     same_major,
     snapshot_url,
+    target_session,
 )
 from senior_backend.dbtool.shadow_choice import choose_shadow
 
@@ -169,7 +170,8 @@ def _against_schema(options: CompareOptions, desired_path: Path, on_shadow: Shad
             raise BadInput("no-connection", "--compare FILE needs --connection (or give two files)")
         shadow = choose_shadow(options.shadow, options.shadow_url, connection)
         notes = _announce(shadow, on_shadow)
-        old, new = shadow.snapshots_against(desired_sources, lambda: snapshot_url(connection))
+        session = target_session(connection)
+        old, new = shadow.snapshots_against(desired_sources, lambda: snapshot_url(connection), session)
         sides = _Sides(f"{mask_password(connection)} -> {desired_path}", old, new)
         differs = shadow.version_warning(old.server_version)
         if differs:
@@ -216,7 +218,7 @@ def _refuse_unsafe(result: CompareResult, allow_data_loss: bool) -> None:
         )
     lossy = result.up.data_loss
     if lossy and not allow_data_loss:
-        listed = "; ".join(change.description for change in lossy[:5])
+        listed = "; ".join(change.description for change in lossy)
         raise CompareRefused(
             result,
             "data-loss",

@@ -2,7 +2,8 @@
 their results (a table or plain text, or one JSON document: `dbtool-lint`, `dbtool-migrate`,
 `dbtool-migrate-status` and `dbtool-migrate-dry-run` in `senior_backend/schemas/`).
 
-Exit codes: 0 ok, 1 lint errors or a failed migration (rolled back); the
+Exit codes: 0 ok, 1 lint errors or a failed migration (rolled back, or for a
+no-transaction file partly applied: the output names each statement's state); the
 library's errors (bad input 2, an edited applied migration refused 3, an
 unreachable database 4) are turned into exit codes by `run_main`.
 """
@@ -12,24 +13,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from senior_backend.common.cli import ExitCode
 from senior_backend.common.console import Output
 from senior_backend.common.errors import BadInput
-from senior_backend.dbtool.migrate.run import (
-    FailedRun,
-    LintReport,
-    MigrateOptions,
-    MigrateResult,
-    RunReport,
-    StatusReport,
-    run_lint,
-    run_migrate,
-)
-from senior_backend.dbtool.migrate.runner import DryRunReport
+
+if TYPE_CHECKING:
+    from senior_backend.dbtool.migrate.run import FailedRun, LintReport, MigrateResult
+    from senior_backend.dbtool.migrate.runner import DryRunReport
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -93,10 +87,14 @@ def run_migrate_mode(
 ) -> int | None:
     """Run `--lint` or `--migrate` and return the exit code; None when neither was given."""
     if lint_path is not None:
+        from senior_backend.dbtool.migrate.run import run_lint
+
         report = run_lint(lint_path)
         show_lint(out, lint_path, report)
         return ExitCode.CHECK_FAILED if report.errors else ExitCode.OK
     if migrate_path is not None:
+        from senior_backend.dbtool.migrate.run import FailedRun, MigrateOptions, run_migrate
+
         options = MigrateOptions(connection, migrate_path, dry_run, status, down_count, target_version)
         result = run_migrate(options)
         show_migrate(out, result)
@@ -121,13 +119,26 @@ def show_lint(out: Output, path: Path, report: LintReport) -> None:
 
 def show_migrate(out: Output, result: MigrateResult) -> None:
     """Any outcome of `run_migrate`: a table (and lines), or its JSON document; a failure also on stderr."""
+    from senior_backend.dbtool.migrate.run import FailedRun, RunReport, StatusReport
+    from senior_backend.dbtool.migrate.runner import DryRunReport
+
     if out.is_json:
         out.json(result.to_json())
     elif isinstance(result, StatusReport):
         out.table(
             "migrations",
             ["version", "name", "state", "applied_at"],
-            [(row.version, row.name, row.state, row.applied_at) for row in result.migrations],
+            [
+                (
+                    row.version,
+                    row.name,
+                    row.state
+                    if row.applied_statements is None
+                    else f"{row.state}: {row.applied_statements} statement(s) applied, rerun to resume",
+                    row.applied_at,
+                )
+                for row in result.migrations
+            ],
         )
     elif isinstance(result, DryRunReport):
         _show_dry_run(out, result)
@@ -143,7 +154,24 @@ def show_migrate(out: Output, result: MigrateResult) -> None:
             else "nothing to do: the database is up to date"
         )
     if isinstance(result, FailedRun):
-        click.echo(f"error: {result.failure.message} (rolled back)", err=True)
+        if not out.is_json:
+            _show_failed(out, result)
+        click.echo(f"error: {result.failure.message} ({result.verdict()})", err=True)
+
+
+def _show_failed(out: Output, result: FailedRun) -> None:
+    """The migrations the run applied before the failure, and the state of each statement of the failed one."""
+    if result.ran:
+        out.table(
+            "migrations run",
+            ["version", "name", "direction", "ms"],
+            [(m.version, m.name, m.direction, m.ms) for m in result.ran],
+        )
+    out.table(
+        f"{result.failure.migration}: statements",
+        ["#", "line", "state", "statement"],
+        [(s.index, s.line, s.state.replace("_", " "), s.statement) for s in result.statements],
+    )
 
 
 def _show_dry_run(out: Output, report: DryRunReport) -> None:

@@ -3,20 +3,21 @@
 `run_lint(path)` lints a migration file or folder; `run_migrate(options)` is
 the one use case of the runner: it reports the status, dry-runs, applies or
 rolls back, and returns what happened. A migration whose statement fails is
-a result (`FailedRun`: that migration was rolled back), not an exception; the
-refusals (`Refused`: an applied file was edited) and bad input (`BadInput`)
-are raised. What the exit code is stays with the command line.
+a result (`FailedRun`: which statements stay applied and which do not), not
+an exception; the refusals (`Refused`: an applied file was edited, a partly
+applied one changed) and bad input (`BadInput`) are raised. What the exit code is stays with the command line.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from senior_backend.common.diagnostics import Level
 from senior_backend.common.errors import BadInput
 from senior_backend.dbtool.migrate.lint import Finding, lint_file, lint_targets
+from senior_backend.dbtool.migrate.progress import APPLIED, StatementOutcome, numbers
 from senior_backend.dbtool.migrate.runner import (
     DryRunReport,
     FailedStatement,
@@ -89,13 +90,57 @@ class RunReport:
 
 @dataclass(frozen=True)
 class FailedRun:
-    """A statement failed: its migration was rolled back (earlier migrations of the run stay applied;
-    in a dry run everything was rolled back anyway)."""
+    """A statement failed. `statements`: the state of each statement of its migration; `rolled_back`: nothing
+    of that migration stays applied (a transactional file, or a no-transaction file that failed at its first
+    statement or block); `ran`: the earlier migrations of the run, applied; `dropped_indexes`: the INVALID
+    indexes the failed statement left and the runner dropped; `left_indexes`: those it could not drop."""
 
     failure: FailedStatement
+    rolled_back: bool = True
+    statements: list[StatementOutcome] = field(default_factory=list)
+    ran: list[RanMigration] = field(default_factory=list)
+    dropped_indexes: list[str] = field(default_factory=list)
+    left_indexes: list[str] = field(default_factory=list)
+
+    @property
+    def applied_statements(self) -> list[int]:
+        """Numbers of the failed migration's statements that stay applied."""
+        return [s.index for s in self.statements if s.state == APPLIED]
+
+    @property
+    def resume_at(self) -> int | None:
+        """The statement a rerun starts at, when some stay applied (recorded in the tracking row)."""
+        applied = self.applied_statements
+        return max(applied) + 1 if applied else None
+
+    def verdict(self) -> str:
+        """What the failure left, in one line: rolled back, or exactly which statements stay."""
+        parts = []
+        if self.rolled_back:
+            parts.append(f"rolled back: nothing of {self.failure.migration} was applied")
+        else:
+            unapplied = [s.index for s in self.statements if s.state != APPLIED]
+            parts.append(
+                f"{self.failure.migration} is partly applied: statement(s) {numbers(self.applied_statements)} "
+                f"stay applied, {numbers(unapplied)} not; the progress is recorded, fix the cause and rerun "
+                f"--migrate to resume at statement {self.resume_at}"
+            )
+        parts += [
+            f"dropped the INVALID index {name} the failed statement left" for name in self.dropped_indexes
+        ]
+        parts += [f"could not drop the INVALID index {text}" for text in self.left_indexes]
+        return "; ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
-        return {"failed": self.failure.to_json(), "rolled_back": True}
+        return {
+            "failed": self.failure.to_json(),
+            "rolled_back": self.rolled_back,
+            "statements": [s.to_json() for s in self.statements],
+            "resume_at": self.resume_at,
+            "applied": [m.to_json() for m in self.ran],
+            "dropped_indexes": self.dropped_indexes,
+            "left_indexes": self.left_indexes,
+        }
 
 
 MigrateResult = StatusReport | DryRunReport | RunReport | FailedRun
@@ -129,6 +174,6 @@ def run_migrate(options: MigrateOptions) -> MigrateResult:
             return RunReport(runner.down(migrations, options.down))
         return RunReport(runner.migrate(migrations, options.target))
     except MigrationFailed as exc:
-        return FailedRun(exc.failure)
+        return FailedRun(exc.failure, exc.rolled_back, exc.statements, exc.ran, exc.dropped, exc.left)
     finally:
         runner.close()

@@ -1,15 +1,19 @@
 """The migration runner: apply, roll back, report status, and dry-run migration files.
 
 Applied migrations are tracked in `senior_backend.schema_migrations`
-(version, name, checksum, applied_at, duration, applied_by). A session
-advisory lock makes concurrent runners take turns: the second one waits, then
-sees the first one's work and applies nothing twice. Each migration runs in
-its own transaction together with its tracking row, so a failure leaves
-neither; files marked no-transaction run statement by statement (their
-explicit BEGIN/COMMIT blocks included). An applied file whose checksum has
-changed is refused. A dry run executes everything inside one transaction
-that is always rolled back, timing each statement and reading the locks it
-took from `pg_locks`.
+(version, name, checksum, applied_at, duration, applied_by, and for a
+migration only partly applied: applied_statements and applied_prefix). A
+session advisory lock makes concurrent runners take turns: the second one
+waits, then sees the first one's work and applies nothing twice. Each
+migration runs in its own transaction together with its tracking row, so a
+failure leaves neither; files marked no-transaction run statement by
+statement (their explicit BEGIN/COMMIT blocks included): when one fails, the
+statements before it stay, the tracking row records how many (a rerun
+resumes after them, see `progress.py`), and an INVALID index the failed
+statement left is dropped. An applied file whose checksum has changed is
+refused. A dry run executes everything inside one transaction that is always
+rolled back, timing each statement and reading the locks it took from
+`pg_locks`.
 """
 
 from __future__ import annotations
@@ -28,6 +32,18 @@ from senior_backend.common.errors import BadInput, Refused
 from senior_backend.common.pg.catalog import TOOL_SCHEMA
 from senior_backend.common.pg.connect import connect
 from senior_backend.dbtool.diff.plan import diff_snapshots
+from senior_backend.dbtool.migrate.progress import (
+    APPLIED,
+    FAILED,
+    NOT_RUN,
+    ROLLED_BACK,
+    Fingerprint,
+    IndexGuard,
+    StatementOutcome,
+    is_session_setting,
+    outcomes,
+    prefix_fingerprint,
+)
 from senior_backend.dbtool.migration_files import is_no_transaction
 from senior_backend.dbtool.shadow import pinned_snapshot
 from senior_backend.dbtool.sqltext import (
@@ -53,8 +69,26 @@ CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} (
     checksum text NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now(),
     duration interval NOT NULL,
-    applied_by text NOT NULL
-)"""
+    applied_by text NOT NULL,
+    applied_statements integer,
+    applied_prefix text
+);
+ALTER TABLE {TRACKING_TABLE}
+    ADD COLUMN IF NOT EXISTS applied_statements integer,
+    ADD COLUMN IF NOT EXISTS applied_prefix text"""
+_TRACKED = f"""
+SELECT version, name, checksum, applied_at, extract(epoch FROM duration) * 1000, applied_by,
+       (to_jsonb(m) ->> 'applied_statements')::integer, to_jsonb(m) ->> 'applied_prefix'
+FROM {TRACKING_TABLE} m
+ORDER BY version"""
+_RECORD = f"""
+INSERT INTO {TRACKING_TABLE}
+    (version, name, checksum, duration, applied_by, applied_statements, applied_prefix)
+VALUES (%s, %s, %s, %s * interval '1 millisecond', %s, %s, %s)
+ON CONFLICT (version) DO UPDATE SET
+    name = excluded.name, checksum = excluded.checksum, applied_at = now(), duration = excluded.duration,
+    applied_by = excluded.applied_by, applied_statements = excluded.applied_statements,
+    applied_prefix = excluded.applied_prefix"""
 _SEQUENCES = """
 SELECT format('%I.%I', schemaname, sequencename), last_value
 FROM pg_sequences
@@ -108,7 +142,11 @@ class FailedStatement:
 
 
 class MigrationFailed(Exception):
-    """A statement failed; the message names the file, the statement and its line."""
+    """A statement failed; the message names the file, the statement and its line.
+
+    The runner adds what it left: `statements` (each statement's state), `rolled_back` (True when
+    nothing of the migration stays applied), `dropped` (INVALID indexes the failed statement left, dropped),
+    `left` (those it could not drop, with the reason), `ran` (earlier migrations of the run, applied)."""
 
     def __init__(self, migration: str, statement: Statement, index: int, error: psycopg.Error) -> None:
         position = getattr(error.diag, "statement_position", None)
@@ -122,6 +160,11 @@ class MigrationFailed(Exception):
         self.failure = FailedStatement(
             migration, index + 1, statement.line, position, statement.text, reason, error.sqlstate, message
         )
+        self.statements: list[StatementOutcome] = []
+        self.rolled_back = True
+        self.dropped: list[str] = []
+        self.left: list[str] = []
+        self.ran: list[RanMigration] = []
 
 
 @dataclass(frozen=True)
@@ -143,36 +186,47 @@ class TrackedMigration:
     applied_at: str
     ms: float
     applied_by: str
+    applied_statements: int | None = None
+    applied_prefix: str | None = None
+
+    @property
+    def partial(self) -> bool:
+        """Whether only the first `applied_statements` statements are applied (a no-transaction file stopped)."""
+        return self.applied_statements is not None
 
 
 @dataclass(frozen=True)
 class MigrationState:
-    """One line of `--status`: `state` is applied, pending, modified (file changed since) or missing (no file)."""
+    """One line of `--status`: `state` is applied, pending, partial (a no-transaction file stopped after
+    `applied_statements`), modified (file changed since) or missing (no file)."""
 
     version: str
     name: str
     state: str
     applied_at: str | None
+    applied_statements: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.applied_statements is None:
+            del data["applied_statements"]
+        return data
 
 
 @dataclass(frozen=True)
 class RanMigration:
-    """A migration applied (`up`, with its statement count) or rolled back (`down`)."""
+    """A migration applied (`up`, with its statement count; `resumed_after`: the statements an earlier run
+    applied, skipped now) or rolled back (`down`)."""
 
     version: str
     name: str
     direction: str
     ms: float
     statements: int | None = None
+    resumed_after: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        if self.statements is None:
-            del data["statements"]
-        return data
+        return {key: value for key, value in asdict(self).items() if value is not None}
 
 
 @dataclass(frozen=True)
@@ -279,10 +333,11 @@ def execute_script(
 
 
 def _run_statements(
-    conn: psycopg.Connection, statements: list[Statement], label: str, *, skip_control: bool
+    conn: psycopg.Connection, statements: list[Statement], label: str, *, skip_control: bool, start: int = 0
 ) -> list[StatementTiming]:
+    """Run `statements[start:]` (errors numbered in the whole file)."""
     timings: list[StatementTiming] = []
-    for index, statement in enumerate(statements):
+    for index, statement in enumerate(statements[start:], start):
         if skip_control and transaction_control(parse_one(statement.text)):
             continue
         started = time.perf_counter()
@@ -326,30 +381,57 @@ class Runner:
             self.conn.execute("ROLLBACK")
         self.conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
 
-    def applied(self) -> dict[str, TrackedMigration]:
-        """The tracking table's rows by version (empty before the first run)."""
+    def tracked(self) -> dict[str, TrackedMigration]:
+        """The tracking table's rows by version, partly applied ones included (empty before the first run)."""
         exists = self.conn.execute("SELECT to_regclass(%s) IS NOT NULL", (TRACKING_TABLE,)).fetchone()[0]
         if not exists:
             return {}
-        rows = self.conn.execute(
-            f"SELECT version, name, checksum, applied_at, extract(epoch FROM duration) * 1000, applied_by "
-            f"FROM {TRACKING_TABLE} ORDER BY version"
-        ).fetchall()
-        return {r[0]: TrackedMigration(r[0], r[1], r[2], r[3].isoformat(), float(r[4]), r[5]) for r in rows}
+        rows = self.conn.execute(_TRACKED).fetchall()
+        return {
+            r[0]: TrackedMigration(r[0], r[1], r[2], r[3].isoformat(), float(r[4]), r[5], r[6], r[7])
+            for r in rows
+        }
+
+    def applied(self) -> dict[str, TrackedMigration]:
+        """The fully applied migrations by version."""
+        return {version: row for version, row in self.tracked().items() if not row.partial}
 
     def status(self, migrations: list[MigrationFile]) -> list[MigrationState]:
-        """applied / pending / modified for every file, and `missing` for applied versions with no file."""
-        applied = self.applied()
+        """applied / pending / partial / modified for every file, and `missing` for tracked versions with no file."""
+        tracked = self.tracked()
         rows = []
         for m in migrations:
-            record = applied.pop(m.version, None)
+            record = tracked.pop(m.version, None)
             if record is None:
                 rows.append(MigrationState(m.version, m.name, "pending", None))
+            elif record.partial:
+                rows.append(
+                    MigrationState(m.version, m.name, "partial", record.applied_at, record.applied_statements)
+                )
             else:
                 state = "applied" if record.checksum == m.checksum else "modified"
                 rows.append(MigrationState(m.version, m.name, state, record.applied_at))
-        rows += [MigrationState(v, r.name, "missing", r.applied_at) for v, r in applied.items()]
+        rows += [
+            MigrationState(v, r.name, "missing", r.applied_at, r.applied_statements)
+            for v, r in tracked.items()
+        ]
         return sorted(rows, key=lambda row: version_key(row.version))
+
+    def _resume_point(self, m: MigrationFile, record: TrackedMigration | None) -> int:
+        """How many statements of `m` an earlier run applied (0 when none); refused when they changed since."""
+        if record is None or not record.partial:
+            return 0
+        count = record.applied_statements or 0
+        statements = split_statements(m.text, m.path.name)
+        if len(statements) >= count and prefix_fingerprint(statements, count) == record.applied_prefix:
+            return count
+        raise Refused(
+            "partial-migration-changed",
+            f"{m.path.name} was partly applied (statements 1-{count} by an earlier run) and those statements "
+            "have changed since",
+            hint=f"restore the first {count} statements of the file so the rerun resumes after them, or undo "
+            f"them by hand and DELETE FROM {TRACKING_TABLE} WHERE version = '{m.version}'",
+        )
 
     def _refuse_modified(self, migrations: list[MigrationFile]) -> None:
         modified = [row for row in self.status(migrations) if row.state == "modified"]
@@ -358,6 +440,23 @@ class Runner:
                 "checksum-mismatch",
                 f"applied migration {modified[0].version}_{modified[0].name} was modified after it was applied",
                 hint="never edit an applied migration; write a new one",
+            )
+
+    def _refuse_partial(self, flag: str, above: str | None = None) -> None:
+        """Refuse to roll back past a partly applied migration (above version `above`, when given)."""
+        partial = [
+            row
+            for row in self.tracked().values()
+            if row.partial and (above is None or version_key(row.version) > version_key(above))
+        ]
+        if partial:
+            row = partial[0]
+            raise Refused(
+                "partial-migration",
+                f"migration {row.version}_{row.name} is partly applied (its first {row.applied_statements} "
+                f"statements): {flag} does not undo it",
+                hint="rerun --migrate to finish it first, or undo it by hand and "
+                f"DELETE FROM {TRACKING_TABLE} WHERE version = '{row.version}'",
             )
 
     # ---- apply and roll back -----------------------------------------------------------------
@@ -373,6 +472,7 @@ class Runner:
                     split_statements(m.text, m.path.name)
             done = []
             if target is not None:
+                self._refuse_partial("--target", above=target)
                 above = [
                     v
                     for v in sorted(applied, key=version_key, reverse=True)
@@ -380,36 +480,120 @@ class Runner:
                 ]
                 done += self._down_versions(migrations, above)
                 applied = self.applied()
+            tracked = self.tracked()
             for m in migrations:
                 if m.version in applied or (
                     target is not None and version_key(m.version) > version_key(target)
                 ):
                     continue
-                done.append(self._apply(m))
+                try:
+                    done.append(self._apply(m, self._resume_point(m, tracked.get(m.version))))
+                except MigrationFailed as exc:
+                    exc.ran = done
+                    raise
             return done
         finally:
             self._unlock()
 
-    def _apply(self, m: MigrationFile) -> RanMigration:
+    def _apply(self, m: MigrationFile, resume: int) -> RanMigration:
+        """Apply `m` from its statement `resume` on (0: all of it) and write its tracking row."""
         text = m.text
+        statements = split_statements(text, m.path.name)
         self.conn.execute(RESET_SESSION)
         started = time.perf_counter()
-        record = f"INSERT INTO {TRACKING_TABLE} (version, name, checksum, duration, applied_by) VALUES (%s, %s, %s, %s * interval '1 millisecond', %s)"
-        who = _who()
         if is_no_transaction(text):
-            timings = execute_script(self.conn, text, m.path.name, no_transaction=True)
-            self.conn.execute(record, (m.version, m.name, m.checksum, _ms(started), who))
+            count = self._apply_statementwise(m, statements, resume, started)
         else:
             with self.conn.transaction():
-                timings = execute_script_in_transaction(self.conn, text, m.path.name)
-                self.conn.execute(record, (m.version, m.name, m.checksum, _ms(started), who))
-        return RanMigration(m.version, m.name, "up", _ms(started), len(timings))
+                try:
+                    self._repeat_settings(statements[:resume])
+                    count = len(
+                        _run_statements(self.conn, statements, m.path.name, skip_control=True, start=resume)
+                    )
+                except MigrationFailed as exc:
+                    exc.statements = _transaction_outcomes(
+                        statements, resume, exc.failure.statement_index - 1
+                    )
+                    exc.rolled_back = resume == 0
+                    raise
+                self._record(m, started, None, None)
+        return RanMigration(m.version, m.name, "up", _ms(started), count, resume or None)
+
+    def _record(self, m: MigrationFile, started: float, count: int | None, prefix: str | None) -> None:
+        """Write the tracking row: complete (`count` None) or the first `count` statements applied."""
+        self.conn.execute(_RECORD, (m.version, m.name, m.checksum, _ms(started), _who(), count, prefix))
+
+    def _repeat_settings(self, applied: list[Statement]) -> None:
+        """On resume, run again the session `SET`s among the statements an earlier run applied."""
+        for statement in applied:
+            if is_session_setting(parse_one(statement.text)):
+                self.conn.execute(statement.text)
+
+    def _apply_statementwise(
+        self, m: MigrationFile, statements: list[Statement], resume: int, started: float
+    ) -> int:
+        """Run a no-transaction file from statement `resume` on, one statement at a time (explicit
+        BEGIN/COMMIT blocks are atomic); after every statement that stays, the tracking row records
+        the progress. On failure: drop the INVALID index the statement left, report every statement's
+        state and keep the progress row. Returns how many statements ran."""
+        self._repeat_settings(statements[:resume])
+        fingerprint = Fingerprint(statements[:resume])
+        states = [APPLIED] * resume + [NOT_RUN] * (len(statements) - resume)
+        block: int | None = None  # where the open explicit block began
+        for index in range(resume, len(statements)):
+            statement = statements[index]
+            node = parse_one(statement.text)
+            guard = IndexGuard.before_statement(self.conn, node) if block is None else None
+            try:
+                self.conn.execute(statement.text)
+            except psycopg.Error as exc:
+                failed = MigrationFailed(m.path.name, statement, index, exc)
+                if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    self.conn.execute("ROLLBACK")
+                for earlier in range(block if block is not None else index, index):
+                    states[earlier] = ROLLED_BACK  # a failed COMMIT has rolled its block back too
+                states[index] = FAILED
+                failed.statements = outcomes(statements, states)
+                failed.rolled_back = APPLIED not in states
+                if guard is not None:
+                    failed.dropped, failed.left = self._drop_invalid(guard)
+                raise failed from exc
+            fingerprint.add(statement)
+            control = transaction_control(node)
+            if control == "begin":
+                block = index
+                continue
+            if block is not None and control is None:
+                continue
+            first = index if block is None else block
+            kept = ROLLED_BACK if control == "rollback" else APPLIED
+            for done in range(first, index + 1):
+                states[done] = kept
+            block = None
+            if index + 1 < len(statements):
+                self._record(m, started, index + 1, fingerprint.hexdigest())
+        self._record(m, started, None, None)
+        return len(statements) - resume
+
+    def _drop_invalid(self, guard: IndexGuard) -> tuple[list[str], list[str]]:
+        """Drop the INVALID indexes a failed concurrent index statement left: (dropped, could not drop)."""
+        dropped, left = [], []
+        for index in guard.left_invalid(self.conn):
+            try:
+                self.conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {index}")
+            except psycopg.Error as exc:
+                reason = (exc.diag.message_primary or str(exc)).strip()
+                left.append(f"{index} ({reason}; drop it: DROP INDEX CONCURRENTLY {index})")
+            else:
+                dropped.append(index)
+        return dropped, left
 
     def down(self, migrations: list[MigrationFile], count: int) -> list[RanMigration]:
         """Roll back the last `count` applied migrations with their .down.sql files."""
         self._lock()
         try:
             self._refuse_modified(migrations)
+            self._refuse_partial("--down")
             versions = sorted(self.applied(), key=version_key, reverse=True)[:count]
             return self._down_versions(migrations, versions)
         finally:
@@ -442,26 +626,41 @@ class Runner:
         """Run the pending migrations in one transaction that is always rolled back; report what they did."""
         report = DryRunReport()
         self._refuse_modified(migrations)
-        applied = self.applied()
-        pending = [m for m in migrations if m.version not in applied]
-        for m in pending:
+        applied, tracked = self.applied(), self.tracked()
+        pending = [
+            (m, self._resume_point(m, tracked.get(m.version))) for m in migrations if m.version not in applied
+        ]
+        for m, _ in pending:  # a file that does not parse stops the dry run before any runs
             split_statements(m.text, m.path.name)
         sequences = self._sequences()
         self._dry_run(pending, report)
         report.sequences_advanced = self._advanced(sequences)
         return report
 
-    def _dry_run(self, pending: list[MigrationFile], report: DryRunReport) -> None:
+    def _dry_run(self, pending: list[tuple[MigrationFile, int]], report: DryRunReport) -> None:
+        """Run each pending migration (from where an earlier, stopped run left it) in one transaction
+        that is always rolled back."""
         with self.conn.transaction(force_rollback=True):
             self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
             before = pinned_snapshot(self.conn)
             held = set(self._locks())
-            for m in pending:
+            for m, resume in pending:
                 self.conn.execute(RESET_SESSION)
                 entry = DryRunMigration(m.version, m.name)
                 report.migrations.append(entry)
-                for index, statement in enumerate(split_statements(m.text, m.path.name)):
-                    item, held = self._dry_statement(m, index, statement, held)
+                statements = split_statements(m.text, m.path.name)
+                self._repeat_settings(statements[:resume])
+                entry.statements += [
+                    DryStatement(s.line, s.first_line, False, note="applied by an earlier run that stopped")
+                    for s in statements[:resume]
+                ]
+                for index, statement in enumerate(statements[resume:], resume):
+                    try:
+                        item, held = self._dry_statement(m, index, statement, held)
+                    except MigrationFailed as exc:
+                        exc.statements = _transaction_outcomes(statements, resume, index)
+                        exc.rolled_back = resume == 0  # an earlier run's statements stay
+                        raise
                     if item is not None:
                         entry.statements.append(item)
             after = pinned_snapshot(self.conn)
@@ -515,6 +714,13 @@ class Runner:
 
     def _locks(self) -> list[tuple[str, str]]:
         return [(row[0], row[1]) for row in self.conn.execute(_LOCKS).fetchall()]
+
+
+def _transaction_outcomes(statements: list[Statement], resume: int, failed: int) -> list[StatementOutcome]:
+    """The states after statement `failed` (0-based) broke a transaction that began at statement `resume`:
+    those before `resume` stay applied (an earlier run), the rest of the transaction was rolled back."""
+    states = [APPLIED] * resume + [ROLLED_BACK] * (failed - resume) + [FAILED]
+    return outcomes(statements, states + [NOT_RUN] * (len(statements) - len(states)))
 
 
 def execute_script_in_transaction(conn: psycopg.Connection, text: str, label: str) -> list[StatementTiming]:

@@ -1,0 +1,149 @@
+"""What a failed migration left behind, statement by statement, and what a rerun resumes from.
+
+A migration marked no-transaction runs statement by statement: when one
+fails, the statements before it (outside an explicit block that failed) stay
+committed. The runner records how many statements are applied and a
+fingerprint of their text in the tracking row, so a rerun resumes after them
+when they are unchanged and refuses otherwise. A failed `CREATE INDEX
+CONCURRENTLY` (or `REINDEX CONCURRENTLY`) leaves an INVALID index behind;
+`IndexGuard` finds the ones the failed statement itself created, so they can
+be dropped before the rerun builds them again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import psycopg
+from pglast.enums import ReindexObjectType
+
+from senior_backend.common.pg.quoting import ident, qualified
+from senior_backend.dbtool.sqltext import Statement
+
+APPLIED = "applied"
+ROLLED_BACK = "rolled_back"
+FAILED = "failed"
+NOT_RUN = "not_run"
+
+
+@dataclass(frozen=True)
+class StatementOutcome:
+    """One statement of a failed migration: its 1-based number, line, first line of text and state
+    (`applied`: committed and still in the database; `rolled_back`: ran, then undone; `failed`; `not_run`)."""
+
+    index: int
+    line: int
+    statement: str
+    state: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def outcomes(statements: list[Statement], states: list[str]) -> list[StatementOutcome]:
+    """Pair each statement with its state."""
+    return [
+        StatementOutcome(number, statement.line, statement.first_line, state)
+        for number, (statement, state) in enumerate(zip(statements, states, strict=True), 1)
+    ]
+
+
+class Fingerprint:
+    """SHA-256 of the text of a file's first statements, grown one statement at a time: a rerun may skip
+    the statements an earlier run applied only while their fingerprint is unchanged."""
+
+    def __init__(self, statements: Sequence[Statement] = ()) -> None:
+        self._digest = hashlib.sha256()
+        for statement in statements:
+            self.add(statement)
+
+    def add(self, statement: Statement) -> None:
+        self._digest.update(statement.text.encode("utf-8") + b"\x00")
+
+    def hexdigest(self) -> str:
+        return self._digest.copy().hexdigest()
+
+
+def prefix_fingerprint(statements: list[Statement], count: int) -> str:
+    """The fingerprint of the first `count` statements."""
+    return Fingerprint(statements[:count]).hexdigest()
+
+
+def numbers(indexes: list[int]) -> str:
+    """`[1, 2, 3, 5]` as "1-3, 5"."""
+    spans: list[list[int]] = []
+    for index in indexes:
+        if spans and index == spans[-1][1] + 1:
+            spans[-1][1] = index
+        else:
+            spans.append([index, index])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def is_session_setting(node: object | None) -> bool:
+    """A `SET`/`RESET` of the session (not `SET LOCAL`): it leaves nothing in the database, so a
+    resumed run repeats the applied ones (the file's lock_timeout still holds for the rest)."""
+    return type(node).__name__ == "VariableSetStmt" and not getattr(node, "is_local", False)
+
+
+_INDEXES_OF_TABLE = (
+    "SELECT coalesce(array_agg(indexrelid), '{}') FROM pg_catalog.pg_index WHERE indrelid = %s"
+)
+_TABLE_OF_INDEX = "SELECT indrelid FROM pg_catalog.pg_index WHERE indexrelid = to_regclass(%s)"
+_NEW_INVALID = """
+SELECT format('%%I.%%I', n.nspname, c.relname)
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE i.indrelid = %s AND NOT i.indisvalid AND i.indexrelid <> ALL(%s)
+  AND (%s::text IS NULL OR c.relname = %s)
+ORDER BY 1"""
+
+
+@dataclass(frozen=True)
+class IndexGuard:
+    """The indexes a table had before a concurrent index statement ran (`name`: the index the
+    statement names, when it does), to find the INVALID ones the statement left when it failed."""
+
+    table: int
+    before: list[int]
+    name: str | None
+
+    @classmethod
+    def before_statement(cls, conn: psycopg.Connection, node: object | None) -> IndexGuard | None:
+        """A guard for `CREATE INDEX CONCURRENTLY` and `REINDEX ... CONCURRENTLY`; None for other statements
+        (and when the table does not exist: the statement cannot create anything then)."""
+        kind = type(node).__name__
+        relation = getattr(node, "relation", None)
+        if relation is None:
+            return None
+        qualified = _qualified(relation)
+        if kind == "IndexStmt" and getattr(node, "concurrent", False):
+            table = conn.execute("SELECT to_regclass(%s)::oid", (qualified,)).fetchone()[0]
+            name = getattr(node, "idxname", None)
+        elif kind == "ReindexStmt" and any(
+            getattr(p, "defname", "") == "concurrently" for p in (getattr(node, "params", None) or ())
+        ):
+            by_index = getattr(node, "kind", None) == ReindexObjectType.REINDEX_OBJECT_INDEX
+            query = _TABLE_OF_INDEX if by_index else "SELECT to_regclass(%s)::oid"
+            row = conn.execute(query, (qualified,)).fetchone()
+            table, name = (row[0] if row else None), None
+        else:
+            return None
+        if table is None:
+            return None
+        return cls(table, list(conn.execute(_INDEXES_OF_TABLE, (table,)).fetchone()[0]), name)
+
+    def left_invalid(self, conn: psycopg.Connection) -> list[str]:
+        """The INVALID indexes on the table that were not there before the statement, qualified and quoted."""
+        rows = conn.execute(_NEW_INVALID, (self.table, self.before, self.name, self.name)).fetchall()
+        return [row[0] for row in rows]
+
+
+def _qualified(relation: object) -> str:
+    schema = getattr(relation, "schemaname", None)
+    name = getattr(relation, "relname", "")
+    return qualified(schema, name) if schema else ident(name)
