@@ -17,6 +17,15 @@ foreign key to the previous table, then times:
   on pg_indexes / information_schema do), four round trips per table.
 
 Prints both figures and the ratio; exits 1 when the tool takes 3 s or more.
+
+`--startup` measures start-up instead, on a small database (three tables):
+the whole process of `--analyze` (wall and CPU time, best and median of
+--runs; CPU time is the steadier figure on a shared machine), and one run
+under `python -X importtime`: the time spent importing `senior_backend.dbtool.cli`
+and everything after it, and which heavy modules (pglast, the diff and
+migration rooms, the schema-file shadow loader) were loaded at all. `--repo`
+points it at another checkout (e.g. `git archive <commit> | tar -x -C /tmp/old`)
+to compare before and after.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -90,12 +100,12 @@ def run_in_process(url: str) -> float:
     return time.perf_counter() - started
 
 
-def run_tool(url: str) -> tuple[float, dict]:
+def run_tool(url: str, repo: Path = REPO) -> tuple[float, dict]:
     started = time.perf_counter()
     result = subprocess.run(
         [
             sys.executable,
-            str(REPO / "scripts" / "database_migration_tool.py"),
+            str(repo / "scripts" / "database_migration_tool.py"),
             "--connection",
             url,
             "--analyze",
@@ -111,6 +121,84 @@ def run_tool(url: str) -> tuple[float, dict]:
     return elapsed, json.loads(result.stdout)
 
 
+HEAVY = (
+    "pglast",
+    "senior_backend.dbtool.diff.run",
+    "senior_backend.dbtool.migrate.run",
+    "senior_backend.dbtool.shadow",
+    "senior_backend.dbtool.analyze.indexes",
+    "psycopg",
+    "rich",
+)
+
+
+def import_profile(url: str, repo: Path) -> tuple[float, dict[str, float]]:
+    """One `-X importtime` run: milliseconds of all imports from the tool's entry point on, and the
+    cumulative milliseconds of each heavy module that was imported (absent: never loaded)."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            str(repo / "scripts" / "database_migration_tool.py"),
+            "--connection",
+            url,
+            "--analyze",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    total, heavy, counting = 0.0, {}, False
+    for line in result.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line or "cumulative" in line:
+            continue
+        _, self_us, cumulative_us, name = (
+            part.strip() for part in line.replace("import time:", "|").split("|")
+        )
+        counting = counting or name.startswith("senior_backend")
+        if counting:
+            total += int(self_us) / 1000
+        if name in HEAVY:
+            heavy[name] = int(cumulative_us) / 1000
+    return total, heavy
+
+
+def startup(server: str, runs: int, repo: Path) -> int:
+    """`--analyze` on a three-table database: whole-process time and what it imports."""
+    name = f"sb_analyze_startup_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = with_database(server, name)
+    try:
+        build(url, 3)
+        times, cpu = [], []
+        for _ in range(runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            times.append(run_tool(url, repo)[0])
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        times.sort()
+        cpu.sort()
+        imports, heavy = min((import_profile(url, repo) for _ in range(3)), key=lambda pair: pair[0])
+        print(f"checkout: {repo}")
+        print(
+            f"--analyze on 3 tables, whole process: best {times[0]:.3f} s, median {times[len(times) // 2]:.3f} s "
+            f"({runs} runs, load average {os.getloadavg()[0]:.1f})"
+        )
+        print(
+            f"  CPU time of the process (user + system): best {cpu[0]:.3f} s, median {cpu[len(cpu) // 2]:.3f} s"
+        )
+        print(f"imports from senior_backend on (-X importtime, best of 3): {imports:.0f} ms")
+        for module in HEAVY:
+            print(f"  {module}: {f'{heavy[module]:.0f} ms' if module in heavy else 'not imported'}")
+        return 0
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -120,7 +208,11 @@ def main() -> int:
     )
     parser.add_argument("--tables", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each side; the best is reported")
+    parser.add_argument("--startup", action="store_true", help="measure start-up on a small database instead")
+    parser.add_argument("--repo", type=Path, default=REPO, help="checkout whose tool --startup runs")
     args = parser.parse_args()
+    if args.startup:
+        return startup(args.server, max(args.runs, 5), args.repo.resolve())
     name = f"sb_analyze_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(args.server, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')

@@ -1,21 +1,25 @@
 """Command line of the database migration tool (`database-migration-tool`, `scripts/database_migration_tool.py`).
 
-One click command; each mode is a small function the command dispatches to.
+One click command; each mode is a small function the command dispatches to. A mode's library is
+imported when that mode runs (the analyser's, the diff's and the runner's modules, psycopg and
+pglast are not loaded to parse flags), so `--analyze` starts without the other rooms.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from senior_backend.common.cli import ExitCode, output_options, resolve_format, run_main
 from senior_backend.common.console import Output
 from senior_backend.common.diagnostics import Level
-from senior_backend.dbtool.analyze.findings import at_least
-from senior_backend.dbtool.analyze.run import AnalyzeOptions
 from senior_backend.dbtool.diff.cli import compare_options, run_compare_mode
 from senior_backend.dbtool.migrate.cli import migrate_options, run_migrate_mode
+
+if TYPE_CHECKING:
+    from senior_backend.dbtool.analyze.run import AnalyzeOptions
 
 EXAMPLES = """
 \b
@@ -129,6 +133,8 @@ def command(
     """Analyse a PostgreSQL database, suggest indexes, diff schemas and apply migrations safely."""
     out = Output(resolve_format(output_format, json_flag))
     if analyze is not None or suggest_indexes:
+        from senior_backend.dbtool.analyze.run import AnalyzeOptions
+
         schema_path = Path(analyze) if analyze != _ANALYZE_LIVE and analyze is not None else None
         if schema_path is not None and _from_environment("connection"):
             connection = None  # an explicit schema file beats $DATABASE_URL; only --connection overrides it
@@ -158,6 +164,7 @@ def command(
 
 def run_analyze_mode(out: Output, options: AnalyzeOptions, fail_on: str | None) -> int:
     """`--analyze` / `--suggest-indexes`: run, report, and return the exit code."""
+    from senior_backend.dbtool.analyze.findings import at_least
     from senior_backend.dbtool.analyze.report import show
     from senior_backend.dbtool.analyze.run import run_analysis
 

@@ -4,7 +4,14 @@ Plain tables: `CREATE INDEX CONCURRENTLY IF NOT EXISTS` outside a transaction,
 with `lock_timeout` set. Partitioned tables cannot be indexed concurrently, so
 the recipe is: an invalid index `ON ONLY` the parent, one concurrent index per
 partition (recursively for sub-partitioned ones), each attached to its
-parent's index, which becomes valid once every partition is attached.
+parent's index, which becomes valid once every partition is attached. This is
+chosen over a plain `CREATE INDEX ON parent` (which would build every
+partition's index under a SHARE lock that blocks writes to the whole table for
+the length of the build): here writes are blocked only for the catalog-only
+`ON ONLY` and `ATTACH` steps. A partition that already has the same index (same
+columns, plain btree, not unique, not attached elsewhere) gets it attached
+instead of a second copy; going down re-creates those after dropping the
+parent's index, which drops its attached children.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import hashlib
 import re
 
 from senior_backend.common.pg.model import Index, Snapshot, Table
-from senior_backend.common.pg.quoting import ident, qualified
+from senior_backend.common.pg.quoting import ident, qualified, quote_ident
 from senior_backend.dbtool.analyze.findings import Fix
 
 LOCK_TIMEOUT = "5s"
@@ -40,8 +47,11 @@ def create_index_fix(snapshot: Snapshot, table_key: str, columns: tuple[str, ...
     table = snapshot.tables[table_key]
     column_list = ", ".join(ident(column) for column in columns)
     lines = [f"SET lock_timeout = '{LOCK_TIMEOUT}';"]
+    reused: list[Index] = []
     if table.is_partitioned:
-        lines += _partitioned_recipe(snapshot, table, column_list, index_name(table.name, columns))
+        lines += _partitioned_recipe(
+            snapshot, table, columns, column_list, index_name(table.name, columns), reused
+        )
     else:
         lines.append(
             f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {ident(index_name(table.name, columns))} "
@@ -50,22 +60,40 @@ def create_index_fix(snapshot: Snapshot, table_key: str, columns: tuple[str, ...
     down = f"SET lock_timeout = '{LOCK_TIMEOUT}';\n"
     if table.is_partitioned:
         down += f"DROP INDEX IF EXISTS {qualified(table.schema, index_name(table.name, columns))};\n"
+        down += "".join(f"{concurrent_index(index.definition, if_not_exists=True)};\n" for index in reused)
     else:
         down += (
             f"DROP INDEX CONCURRENTLY IF EXISTS {qualified(table.schema, index_name(table.name, columns))};\n"
         )
-    return Fix(name=name, up="\n".join(lines) + "\n", down=down, no_transaction=True)
+    return Fix(
+        name=name,
+        up="\n".join(lines) + "\n",
+        down=down,
+        no_transaction=True,
+        creates_index=(table_key, columns),
+    )
 
 
-def _partitioned_recipe(snapshot: Snapshot, table: Table, column_list: str, parent_index: str) -> list[str]:
+def _partitioned_recipe(
+    snapshot: Snapshot,
+    table: Table,
+    columns: tuple[str, ...],
+    column_list: str,
+    parent_index: str,
+    reused: list[Index],
+) -> list[str]:
     lines = [
         f"CREATE INDEX IF NOT EXISTS {ident(parent_index)} ON ONLY {qualified(table.schema, table.name)} "
         f"({column_list});"
     ]
     for partition in partitions_of(snapshot, table.key):
         child_index = _child_index_name(parent_index, partition.name)
-        if partition.is_partitioned:
-            lines += _partitioned_recipe(snapshot, partition, column_list, child_index)
+        same = _same_index(snapshot, partition, columns)
+        if same is not None:
+            reused.append(same)
+            child_index = same.name
+        elif partition.is_partitioned:
+            lines += _partitioned_recipe(snapshot, partition, columns, column_list, child_index, reused)
         elif partition.kind == "r":
             lines.append(
                 f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {ident(child_index)} "
@@ -78,6 +106,24 @@ def _partitioned_recipe(snapshot: Snapshot, table: Table, column_list: str, pare
             f"ATTACH PARTITION {qualified(partition.schema, child_index)};"
         )
     return lines
+
+
+def _same_index(snapshot: Snapshot, table: Table, columns: tuple[str, ...]) -> Index | None:
+    """An index of `table` that can be attached as the partition's part of a plain btree index on
+    `columns`: valid, not unique, not already attached, no predicate, INCLUDE, opclass or order (its
+    definition, as pg_get_indexdef spells it, ends with exactly the plain column list)."""
+    spelled = f" USING btree ({', '.join(quote_ident(column) for column in columns)})"
+    for index in snapshot.indexes.values():
+        if (
+            index.schema == table.schema
+            and index.table_name == table.name
+            and index.is_valid
+            and not index.is_unique
+            and index.parent_index is None
+            and index.definition.endswith(spelled)
+        ):
+            return index
+    return None
 
 
 def _child_index_name(parent_index: str, partition: str) -> str:

@@ -15,13 +15,15 @@ from senior_backend.common.diagnostics import Level
 
 @dataclass(frozen=True)
 class Fix:
-    """SQL that fixes a finding and SQL that undoes the fix; `no_transaction` for CONCURRENTLY and VACUUM."""
+    """SQL that fixes a finding and SQL that undoes the fix; `no_transaction` for CONCURRENTLY and VACUUM.
+    `creates_index` is (table key, columns) when the fix adds a btree index, so overlapping fixes merge."""
 
     name: str
     up: str
     down: str
     no_transaction: bool = False
     migration: bool = True
+    creates_index: tuple[str, tuple[str, ...]] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -44,6 +46,8 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
     fix: Fix | None = None
     advice: str | None = None
+    weight: float = 0.0
+    """Order among findings of the same rule and level, largest first (N+1: total time of the child)."""
 
     def to_json(self) -> dict[str, Any]:
         """The finding in `--json`: a problem (`rule`, `level`, `message`) plus objects, evidence, fix, advice."""
@@ -64,5 +68,5 @@ def at_least(findings: list[Finding], level: Level) -> list[Finding]:
 
 
 def sort_by_level(findings: list[Finding]) -> list[Finding]:
-    """Worst first, then by rule and objects so output is stable."""
-    return sorted(findings, key=lambda f: (-f.level.rank, f.rule, f.objects))
+    """Worst first, then by rule, weight (largest first) and objects so output is stable."""
+    return sorted(findings, key=lambda f: (-f.level.rank, f.rule, -f.weight, f.objects))

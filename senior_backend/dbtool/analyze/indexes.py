@@ -7,7 +7,9 @@ join column. Each candidate is created as a hypothetical index, the
 statement is explained with a generic plan, and the candidate counts only
 if the planner uses it. The best one stays hypothetical while the next best
 on another table is sought (a join wants one index per side), and the set is
-kept when it cuts the plan's cost by at least the threshold. Statements with `$n`
+kept when it cuts the plan's cost by at least the threshold. A candidate
+that an index already leads, on the table or (partitioned) on every
+partition, is never proposed. Statements with `$n`
 parameters are explained with `EXPLAIN (GENERIC_PLAN)` on PostgreSQL 16+
 and with PREPARE + `plan_cache_mode = force_generic_plan` + `EXPLAIN
 EXECUTE` with NULL arguments on 15 and older. Without hypopg the same
@@ -108,7 +110,7 @@ def candidates(ctx: Context, shape: QueryShape) -> list[tuple[str, tuple[str, ..
         singles = [(c,) for c in columns]
         pairs = [(a, b) for a, b in itertools.permutations(columns, 2) if a in leading]
         for cols in singles + pairs:
-            if ctx.leading_index(table, cols) is None:
+            if not ctx.served(table, cols, ordered=True):
                 result.append((table, cols))
     return result
 
@@ -215,7 +217,7 @@ def heuristic(ctx: Context, workloads: list[Workload]) -> list[Suggestion]:
             eq = work.shape.columns(table, ("eq",))
             rest = [c for c in work.shape.columns(table, ("range", "order")) if c not in eq[:1]]
             columns = tuple(eq[:1] + rest[:1]) if eq else tuple(rest[:1])
-            if columns and ctx.leading_index(table, columns) is None:
+            if columns and not ctx.served(table, columns, ordered=True):
                 _merge(
                     suggestions,
                     Suggestion(table, columns, False, queries=[work.shape.text], calls=work.calls),

@@ -1,10 +1,15 @@
-"""`--analyze` and `--suggest-indexes`: one snapshot plus statistics in, findings and fix migrations out."""
+"""`--analyze` and `--suggest-indexes`: one snapshot plus statistics in, findings and fix migrations out.
+
+The shadow loader (schema files), the statement parser (pglast) and the hypopg prover are imported
+only by the runs that use them, so a live `--analyze` starts quickly.
+"""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 
@@ -14,14 +19,17 @@ from senior_backend.common.masking import mask_password
 from senior_backend.common.pg.catalog import TOOL_SCHEMA, load_kind, load_snapshot
 from senior_backend.common.pg.connect import connect
 from senior_backend.common.pg.model import Index
-from senior_backend.dbtool.analyze import indexes
+from senior_backend.common.pg.quoting import quote_ident
 from senior_backend.dbtool.analyze.advisor import Context, run_rules, tiny_note
 from senior_backend.dbtool.analyze.findings import Finding, sort_by_level
+from senior_backend.dbtool.analyze.fix_overlap import merge_index_fixes
 from senior_backend.dbtool.analyze.stats import load_statistics
-from senior_backend.dbtool.analyze.workload import from_file
 from senior_backend.dbtool.index_ddl import create_index_fix, index_name
 from senior_backend.dbtool.migration_files import write_migration
-from senior_backend.dbtool.shadow import ShadowServer, read_schema
+
+if TYPE_CHECKING:
+    from senior_backend.dbtool.analyze.indexes import Suggestion
+    from senior_backend.dbtool.analyze.workload import Workload
 
 ANALYSIS_LOCK_TIMEOUT = "5s"
 """The analysis only reads, but EXPLAIN waits behind a migration's ACCESS EXCLUSIVE lock: give up instead."""
@@ -59,6 +67,8 @@ class AnalysisResult:
 def run_analysis(options: AnalyzeOptions) -> AnalysisResult:
     """Analyse a live database or a schema file, suggest indexes, write the fix migrations."""
     if options.schema_path is not None and not options.connection:
+        from senior_backend.dbtool.shadow import ShadowServer, read_schema
+
         sources = read_schema(options.schema_path)
         shadow = ShadowServer()
         with shadow.loaded(sources) as conn:
@@ -74,7 +84,7 @@ def run_analysis(options: AnalyzeOptions) -> AnalysisResult:
         with connect(options.connection) as conn:
             conn.execute(f"SET lock_timeout = '{ANALYSIS_LOCK_TIMEOUT}'")
             result = _analyse(conn, options, live=True, source=mask_password(options.connection))
-    result.findings = sort_by_level(result.findings)
+    result.findings = sort_by_level(merge_index_fixes(result.findings))
     if options.output is not None:
         result.migrations = _write_fixes(options.output, result.findings)
     return result
@@ -114,6 +124,7 @@ def _analyse(conn: psycopg.Connection, options: AnalyzeOptions, live: bool, sour
         result.notes.extend(notes)
     if options.suggest:
         result.findings.extend(_suggest(conn, ctx, options, result))
+    result.skipped.extend(ctx.skipped)
     note = tiny_note(ctx)
     if note:
         result.notes.append(note)
@@ -131,7 +142,11 @@ def _indexes_on_second_connection(url: str, excluded: tuple[str, ...]) -> dict[s
 def _suggest(
     conn: psycopg.Connection, ctx: Context, options: AnalyzeOptions, result: AnalysisResult
 ) -> list[Finding]:
+    from senior_backend.dbtool.analyze import indexes
+
     if options.queries is not None:
+        from senior_backend.dbtool.analyze.workload import from_file
+
         workloads = from_file(options.queries, ctx.snapshot)
     elif not ctx.stats.live:
         result.notes.append(
@@ -143,6 +158,16 @@ def _suggest(
         return []
     else:
         workloads = ctx.workload()[: options.top]
+        if not ctx.stats.read_all_stats and ctx.stats.hidden_statements:
+            result.skipped.append(
+                warning(
+                    "insufficient-privilege",
+                    f"index suggestions: only this role's statements are examined, "
+                    f"{ctx.stats.hidden_statements} statement(s) of other roles are hidden from it",
+                    hint=f"GRANT pg_read_all_stats TO {quote_ident(ctx.stats.role)}",
+                )
+            )
+    workloads = _readable(ctx, workloads, result)
     if not workloads:
         result.notes.append(info("no-statements", "no statements on known tables to suggest indexes for"))
         return []
@@ -161,7 +186,30 @@ def _suggest(
     return [_suggestion_finding(ctx, s) for s in suggestions]
 
 
-def _suggestion_finding(ctx: Context, suggestion: indexes.Suggestion) -> Finding:
+def _readable(ctx: Context, workloads: list[Workload], result: AnalysisResult) -> list[Workload]:
+    """The statements whose tables this role may SELECT from (EXPLAIN needs it); one warning for the rest."""
+    if not ctx.stats.live:
+        return workloads
+    denied: set[str] = set()
+    kept = []
+    for work in workloads:
+        missing = {t for t in work.shape.tables if t in ctx.stats.tables and not ctx.stats.tables[t].readable}
+        denied |= missing
+        if not missing:
+            kept.append(work)
+    if denied:
+        result.skipped.append(
+            warning(
+                "insufficient-privilege",
+                f"index suggestions: {len(workloads) - len(kept)} statement(s) skipped, proving an index runs "
+                f"EXPLAIN, which needs SELECT on {', '.join(sorted(denied))}",
+                hint=f"GRANT SELECT ON {', '.join(sorted(denied))} TO {quote_ident(ctx.stats.role)}",
+            )
+        )
+    return kept
+
+
+def _suggestion_finding(ctx: Context, suggestion: Suggestion) -> Finding:
     table = ctx.snapshot.tables[suggestion.table]
     name = index_name(table.name, suggestion.columns)
     columns = ", ".join(suggestion.columns)

@@ -1,8 +1,12 @@
 """Statistics views read beside the catalog snapshot: one query per kind, never one per table.
 
-Everything here is readable with the `pg_monitor` role. Missing extensions are
-not errors: `Statistics.skipped` holds a warning-level problem per check that
-cannot run, its hint how to enable it.
+Every role can read the counters here; other roles' statement texts need
+pg_read_all_stats and sequence values SELECT on the sequence, so the role,
+whether it has pg_read_all_stats and how many statements it cannot see are
+recorded for `advisor.requirements`. Missing extensions are not errors:
+`Statistics.skipped` holds a warning-level problem per check that cannot run,
+its hint how to enable it. A partitioned table's rows and counters are the
+sums over its partitions.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.reltuples::b
        greatest(s.last_vacuum, s.last_autovacuum) AS last_vacuum,
        greatest(s.last_analyze, s.last_autoanalyze) AS last_analyze,
        CASE WHEN c.relkind IN ('r', 'm') THEN age(c.relfrozenxid) END AS xid_age,
+       has_table_privilege(c.oid, 'SELECT') AS readable,
        (SELECT quote_ident(pn.nspname) || '.' || quote_ident(p.relname)
           FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
          WHERE i.inhrelid = c.oid AND c.relispartition) AS partition_of
@@ -51,7 +56,8 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND NOT 
 """
 
 _DATABASE = """
-SELECT d.oid AS dbid, d.datname AS name, age(d.datfrozenxid) AS xid_age, s.stats_reset,
+SELECT d.oid AS dbid, d.datname AS name, age(d.datfrozenxid) AS xid_age, s.stats_reset, current_user AS role,
+       pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS read_all_stats,
        current_setting('autovacuum_freeze_max_age')::bigint AS freeze_max_age,
        -- pg_settings hides superuser-only settings from a role without pg_read_all_settings (NULL here),
        -- where current_setting() would fail the whole analysis
@@ -70,10 +76,15 @@ WHERE d.datname = current_database()
 _STATEMENTS = """
 SELECT s.queryid, s.query, s.calls, s.rows, s.total_exec_time
 FROM {schema}.pg_stat_statements s
-WHERE s.dbid = %(dbid)s AND s.toplevel
+WHERE s.dbid = %(dbid)s AND s.toplevel AND s.queryid IS NOT NULL
 ORDER BY s.total_exec_time DESC
 LIMIT %(limit)s
 """
+
+_HIDDEN_STATEMENTS = """
+SELECT count(*) AS hidden FROM {schema}.pg_stat_statements s WHERE s.dbid = %(dbid)s AND s.queryid IS NULL
+"""
+"""Statements of other roles: a role without pg_read_all_stats sees them without text or queryid."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,7 @@ class TableStats:
     last_vacuum: datetime | None
     last_analyze: datetime | None
     xid_age: int | None
+    readable: bool = True
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,9 @@ class Statistics:
     freeze_max_age: int = 200_000_000
     stats_reset: datetime | None = None
     extensions: frozenset[str] = frozenset()
+    role: str = ""
+    read_all_stats: bool = True
+    hidden_statements: int = 0
     tables: dict[str, TableStats] = field(default_factory=dict)
     indexes: dict[str, IndexStats] = field(default_factory=dict)
     statements: list[Statement] = field(default_factory=list)
@@ -160,6 +175,8 @@ def load_statistics(
             freeze_max_age=db.get("freeze_max_age") or 200_000_000,
             stats_reset=db.get("stats_reset"),
             extensions=frozenset(db.get("extensions") or ()),
+            role=db.get("role", ""),
+            read_all_stats=bool(db.get("read_all_stats", True)),
         )
         cur.execute(keyquote.client_quoting(_TABLES), params)
         stats.tables = _table_stats(cur.fetchall())
@@ -186,6 +203,9 @@ def load_statistics(
                 )
         if live and stats.has_statements:
             schema = _extension_schema(cur, "pg_stat_statements")
+            if not stats.read_all_stats:
+                cur.execute(_HIDDEN_STATEMENTS.format(schema=schema), {"dbid": stats.dbid})
+                stats.hidden_statements = cur.fetchone()["hidden"]
             cur.execute(_STATEMENTS.format(schema=schema), {"dbid": stats.dbid, "limit": statement_limit})
             stats.statements = [
                 Statement(
@@ -276,5 +296,6 @@ def _table_stats(rows: list[dict[str, Any]]) -> dict[str, TableStats]:
             last_vacuum=row["last_vacuum"],
             last_analyze=row["last_analyze"],
             xid_age=row["xid_age"],
+            readable=row["readable"],
         )
     return result

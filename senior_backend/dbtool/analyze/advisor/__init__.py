@@ -1,15 +1,22 @@
 """The analyser's rules, one module per rule, run over one snapshot plus the statistics views.
 
 Each rule module has `check(ctx) -> list[Finding]` and `NEEDS_STATISTICS`
-(False: structural, runs on schema files too). `run_rules` runs the ones the
-input allows and returns the findings plus notes (info-level problems) about
-what was skipped.
+(False: structural, runs on schema files too); what each one reads, and the
+grant that enables it for a role that cannot, is in `requirements.NEEDS`.
+`run_rules` runs the ones the input and the role allow and returns the
+findings plus notes (info-level problems) about what was skipped; a check the
+role may not read is skipped with a warning in `Context.skipped` naming the grant.
+
+Partitions roll up to their partitioned table: `is_tiny` counts the whole
+table's rows, and `served` accepts an index on the table or, recursively, one
+on every partition.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from senior_backend.common.diagnostics import Diagnostic, info
 from senior_backend.common.pg.model import Index, Snapshot
@@ -20,6 +27,7 @@ from senior_backend.dbtool.analyze.advisor import (
     maintenance,
     n_plus_one,
     primary_keys,
+    requirements,
     risky_types,
     seq_scans,
     sequences,
@@ -27,7 +35,9 @@ from senior_backend.dbtool.analyze.advisor import (
 )
 from senior_backend.dbtool.analyze.findings import Finding
 from senior_backend.dbtool.analyze.stats import Statistics
-from senior_backend.dbtool.analyze.workload import Workload, from_statements
+
+if TYPE_CHECKING:
+    from senior_backend.dbtool.analyze.workload import Workload
 
 RULES: tuple[ModuleType, ...] = (
     fk_indexes,
@@ -51,16 +61,51 @@ class Context:
     stats: Statistics
     min_rows: int = 1000
     tiny_skipped: set[str] = field(default_factory=set)
+    skipped: list[Diagnostic] = field(default_factory=list)
     _by_table: dict[str, list[Index]] | None = None
     _workload: list[Workload] | None = None
     _table_keys: dict[tuple[str, str], str] = field(default_factory=dict)
+    _partitions: dict[str, list[str]] | None = None
     memo: dict[str, object] = field(default_factory=dict)
 
     def workload(self) -> list[Workload]:
         """pg_stat_statements of this database, parsed and grouped by shape (empty without the extension)."""
+        if self._workload is None and not self.stats.statements:
+            self._workload = []
         if self._workload is None:
+            from senior_backend.dbtool.analyze.workload import from_statements  # pglast: only when needed
+
             self._workload = from_statements(self.stats.statements, self.snapshot)
         return self._workload
+
+    def partitions(self, table_key: str) -> list[str]:
+        """Direct partitions of a partitioned table (empty for any other table)."""
+        if self._partitions is None:
+            self._partitions = {}
+            for key, table in self.snapshot.tables.items():
+                if table.is_partition:
+                    for parent in table.parents:
+                        self._partitions.setdefault(parent, []).append(key)
+        return self._partitions.get(table_key, [])
+
+    def root_of(self, table_key: str) -> str:
+        """The topmost partitioned table a partition belongs to (the table itself otherwise)."""
+        seen = {table_key}
+        table = self.snapshot.tables.get(table_key)
+        while table is not None and table.is_partition and table.parents and table.parents[0] not in seen:
+            table_key = table.parents[0]
+            seen.add(table_key)
+            table = self.snapshot.tables.get(table_key)
+        return table_key
+
+    def served(self, table_key: str, columns: tuple[str, ...], *, ordered: bool = False) -> bool:
+        """True when an index on the table leads with `columns` (in this order when `ordered`, else in any
+        order), or when the table is partitioned and every partition is served (recursively)."""
+        found = self.leading_index(table_key, columns) if ordered else self.covering_index(table_key, columns)
+        if found is not None:
+            return True
+        partitions = [key for key in self.partitions(table_key) if self.snapshot.tables[key].kind != "f"]
+        return bool(partitions) and all(self.served(key, columns, ordered=ordered) for key in partitions)
 
     def indexes_of(self, table_key: str) -> list[Index]:
         """Indexes of a table (grouped once, so rules stay linear in the number of objects)."""
@@ -78,12 +123,14 @@ class Context:
             key = self._table_keys[pair] = index.table_key
         return key
 
-    def is_tiny(self, table_key: str) -> bool:
-        """True (and remembered for the report) when a live table has fewer rows than `min_rows`."""
-        rows = self.stats.rows(table_key) if self.stats.live else None
+    def is_tiny(self, table_key: str, *, own: bool = False) -> bool:
+        """True (and remembered for the report) when a live table has fewer rows than `min_rows`; a
+        partition counts the rows of its whole partitioned table unless `own` (vacuum is per partition)."""
+        key = table_key if own else self.root_of(table_key)
+        rows = self.stats.rows(key) if self.stats.live else None
         if rows is None or rows >= self.min_rows:
             return False
-        self.tiny_skipped.add(table_key)
+        self.tiny_skipped.add(key)
         return True
 
     def covering_index(self, table_key: str, columns: tuple[str, ...]) -> Index | None:
@@ -121,6 +168,10 @@ def run_rules(ctx: Context) -> tuple[list[Finding], list[Diagnostic]]:
     for rule in RULES:
         if rule.NEEDS_STATISTICS and not ctx.stats.live:
             statistics_rules.append(rule.TITLE)
+            continue
+        needs = requirements.of(rule)
+        if ctx.stats.live and not needs.readable(ctx.stats):
+            ctx.skipped.append(needs.skipped(rule.TITLE, ctx.stats))
             continue
         findings.extend(rule.check(ctx))
     if statistics_rules:

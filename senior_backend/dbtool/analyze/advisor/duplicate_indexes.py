@@ -4,7 +4,10 @@ Two indexes are compared only when method, key expressions, predicate,
 operator classes, collations and sort options match. An index backing a
 primary key, unique or exclusion constraint is never the one proposed for
 dropping, nor is a unique index covered by a non-unique one (it enforces
-something), nor a partition's index attached to its parent's.
+something), nor a partition's index attached to its parent's. An attached
+index still counts as the partner that makes a partition's own, unattached
+copy redundant (the same index created on a partition by hand and again
+through its parent).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class _Entry:
     keys: tuple[str | None, ...]
     signature: tuple
     includes: tuple[str, ...]
+    attached: bool
 
 
 def check(ctx: Context) -> list[Finding]:
@@ -51,7 +55,7 @@ def _check(ctx: Context) -> list[Finding]:
     by_table: dict[str, list[_Entry]] = {}
     for key, index in ctx.snapshot.indexes.items():
         details = ctx.stats.indexes.get(key)
-        if not index.is_valid or (details and details.is_attached_child):
+        if not index.is_valid:
             continue
         extra = (details.opclasses, details.options, details.collations) if details else ()
         entry = _Entry(
@@ -60,6 +64,7 @@ def _check(ctx: Context) -> list[Finding]:
             index.key_columns,
             (index.method, index.expressions or "", index.predicate or "", extra),
             details.include_columns if details else (),
+            bool(details and details.is_attached_child) or index.parent_index is not None,
         )
         by_table.setdefault(ctx.table_key_of(index), []).append(entry)
     for entries in by_table.values():
@@ -67,7 +72,7 @@ def _check(ctx: Context) -> list[Finding]:
             continue
         reported: set[str] = set()
         for entry in sorted(entries, key=_keep_order):
-            if entry.key in reported or entry.index.constraint_name:
+            if entry.key in reported or entry.index.constraint_name or entry.attached:
                 continue
             others = [o for o in entries if o.key != entry.key and o.key not in reported]
             relations = [(kind, o) for o in others if (kind := _relation(entry, o))]
@@ -80,7 +85,7 @@ def _check(ctx: Context) -> list[Finding]:
 
 def _keep_order(entry: _Entry) -> tuple:
     """Drop candidates first: no constraint, not unique, then by name for a stable choice."""
-    return (entry.index.constraint_name is not None, entry.index.is_unique, entry.index.name)
+    return (entry.attached, entry.index.constraint_name is not None, entry.index.is_unique, entry.index.name)
 
 
 def _relation(mine: _Entry, other: _Entry) -> str | None:

@@ -24,7 +24,7 @@ def check(ctx: Context) -> list[Finding]:
     now = datetime.now(timezone.utc)
     for key, table in ctx.snapshot.tables.items():
         stats = ctx.stats.tables.get(key)
-        if stats is None or table.kind != "r" or ctx.is_tiny(key):
+        if stats is None or table.kind != "r" or ctx.is_tiny(key, own=True):
             continue
         target = qualified(table.schema, table.name)
         live = max(stats.rows, 1)

@@ -1,124 +1,95 @@
-"""N+1 query shapes: a parent query followed by a child query run once per parent row.
+"""N+1 queries: a child statement run once per row of a parent statement, proven from pg_stat_statements.
 
-From pg_stat_statements (grouped by shape): the child reads one table by an
-equality filter, is called many times more often than the parent, returns
-few rows per call, and its table is linked to one of the parent's tables by
-a foreign key (or, without one, by the `<parent>_id` naming convention). The fix is one batched query (`= ANY($1)`) or a join; an
-index is proposed only when the child's filter column has none.
+The pairing and its evidence live in `senior_backend.dbtool.analyze.nplus1` (linked columns, child calls
+explained by parent rows, many calls per parent call). Each finding shows both statements with their
+calls, rows and time, and the fix: one batched query (`= ANY($1)`) or a join; an index is proposed only
+when the child's filter column has none. Findings are ranked by the child's total time.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from senior_backend.common.diagnostics import Level
 from senior_backend.dbtool.analyze.findings import Finding
+from senior_backend.dbtool.analyze.nplus1 import EXPLAINED, FOREIGN_KEY, Loop, find_loops
 from senior_backend.dbtool.index_ddl import create_index_fix, index_name
 
 if TYPE_CHECKING:
     from senior_backend.dbtool.analyze.advisor import Context
-    from senior_backend.dbtool.analyze.workload import Workload
 
-TITLE = "N+1 query shapes"
+TITLE = "N+1 queries"
 NEEDS_STATISTICS = True
-MIN_CHILD_CALLS = 50
-MIN_RATIO = 5.0
-MAX_ROWS_PER_CALL = 20.0
+EAGER_LOADING = (
+    "Rails includes/preload, Django prefetch_related/select_related, SQLAlchemy selectinload/joinedload, "
+    "Prisma include, TypeORM relations"
+)
 
 
 def check(ctx: Context) -> list[Finding]:
-    workloads = ctx.workload()
-    links = _fk_links(ctx)
-    findings = []
-    for child in workloads:
-        filter_column = _child_filter(child)
-        if filter_column is None:
-            continue
-        child_table = next(iter(child.shape.tables))
-        related = links.get((child_table, filter_column), set())
-        parents = [
-            parent
-            for parent in workloads
-            if parent is not child
-            and parent.shape.kind == "select"
-            and parent.calls > 0
-            and child.calls / parent.calls >= MIN_RATIO
-            and parent.shape.tables & related
-        ]
-        if not parents:
-            continue
-        parent = min(parents, key=lambda p: _fit(p, child))
-        findings.append(_finding(ctx, parent, child, child_table, filter_column))
-    return findings
+    return [_finding(ctx, loop) for loop in find_loops(ctx.workload(), ctx.snapshot, ctx.root_of)]
 
 
-def _child_filter(child: Workload) -> str | None:
-    """The equality-filter column of a single-table child query that looks like a per-row lookup."""
-    shape = child.shape
-    if shape.kind != "select" or len(shape.tables) != 1 or shape.param_count == 0:
-        return None
-    if child.calls < MIN_CHILD_CALLS or child.rows_per_call > MAX_ROWS_PER_CALL:
-        return None
-    table = next(iter(shape.tables))
-    columns = shape.columns(table, ("eq",))
-    return columns[0] if len(columns) == 1 else None
-
-
-def _fk_links(ctx: Context) -> dict[tuple[str, str], set[str]]:
-    """(table, column) -> tables linked to it, either direction: by a single-column foreign key, or by
-    the `<parent>_id` naming convention when the schema declares no key (ORMs often skip them)."""
-    links: dict[tuple[str, str], set[str]] = {}
-    for con in ctx.snapshot.constraints.values():
-        if con.kind != "f" or len(con.columns) != 1 or not con.ref_table:
-            continue
-        links.setdefault((con.table_key, con.columns[0]), set()).add(con.ref_table)
-        links.setdefault((con.ref_table, con.ref_columns[0]), set()).add(con.table_key)
-    by_name = {(table.schema, table.name): key for key, table in ctx.snapshot.tables.items()}
-    for key, table in ctx.snapshot.tables.items():
-        for column in table.columns:
-            stem = column[:-3] if column.endswith("_id") else ""
-            for name in (stem, stem + "s", stem + "es") if stem else ():
-                parent = by_name.get((table.schema, name))
-                if parent and "id" in ctx.snapshot.tables[parent].columns:
-                    links.setdefault((key, column), set()).add(parent)
-                    links.setdefault((parent, "id"), set()).add(key)
-    return links
-
-
-def _fit(parent: Workload, child: Workload) -> float:
-    """How well the child's calls per parent call match the parent's rows per call (0 is perfect)."""
-    ratio = child.calls / parent.calls
-    return abs(math.log(ratio / max(parent.rows_per_call, 1.0)))
-
-
-def _finding(ctx: Context, parent: Workload, child: Workload, table: str, column: str) -> Finding:
-    indexed = (
-        ctx.covering_index(table, (column,)) is not None or ctx.leading_index(table, (column,)) is not None
-    )
+def _finding(ctx: Context, loop: Loop) -> Finding:
+    table, column, child = loop.table, loop.column, loop.child
+    indexed = ctx.served(table, (column,))
     fix = None
     if not indexed and not ctx.is_tiny(table):
         name = index_name(ctx.snapshot.tables[table].name, (column,))
         fix = create_index_fix(ctx.snapshot, table, (column,), f"index_{name}")
-    ratio = child.calls / parent.calls
+    parent = max(loop.parents, key=lambda work: work.rows)
+    key = f"{loop.link.parent_table}.{loop.link.parent_column}"
+    linked = (
+        f"foreign key {loop.link.by}"
+        if loop.link.how == FOREIGN_KEY
+        else f"no foreign key: linked by {loop.link.how} (lower confidence)"
+    )
     return Finding(
         rule="n-plus-one",
         level=Level.WARNING,
-        message=f"N+1 queries: for each row of the parent query the application runs a query on {table} "
-        f"by {column} ({child.calls} calls, {ratio:.0f} per parent call, {child.rows_per_call:.1f} rows each)",
+        message=f"N+1 queries: each row the parent query returns ({key}) runs one query on {table} by "
+        f"{column}: {child.calls} calls for {loop.parent_rows} parent rows, {loop.calls_per_parent_call:.0f} "
+        f"per parent call, {child.total_ms:.0f} ms in total ({linked})",
         objects=(table, column),
         evidence={
             "parent_query": parent.shape.text,
-            "parent_calls": parent.calls,
-            "parent_rows_per_call": round(parent.rows_per_call, 2),
+            "parent_queries": [work.shape.text for work in loop.parents],
+            "parent_calls": loop.parent_calls,
+            "parent_rows": loop.parent_rows,
+            "parent_rows_per_call": round(loop.parent_rows / loop.parent_calls, 2),
+            "parent_total_ms": round(sum(work.total_ms for work in loop.parents), 3),
+            "parent_key": key,
             "child_query": child.shape.text,
             "child_calls": child.calls,
+            "child_rows": child.rows,
             "child_rows_per_call": round(child.rows_per_call, 2),
+            "child_total_ms": round(child.total_ms, 3),
             "child_variants": child.variants,
-            "calls_ratio": round(ratio, 1),
+            "calls_ratio": round(loop.calls_per_parent_call, 1),
+            "calls_per_parent_row": round(loop.calls_per_parent_row, 2),
+            "calls_per_parent_row_range": list(EXPLAINED),
+            "link": loop.link.how,
+            "link_by": loop.link.by,
+            "confidence": loop.link.confidence,
             "child_column_indexed": indexed,
         },
         fix=fix,
-        advice=f"fetch the children in one query: replace the per-row `{column} = $1` with "
-        f"`{column} = ANY($1)` bound to the parent's keys, or JOIN {table} in the parent query",
+        advice=_advice(loop),
+        weight=child.total_ms,
     )
+
+
+def _advice(loop: Loop) -> str:
+    table, column = loop.table, loop.column
+    values = f"the {loop.link.parent_column} values of the parent's rows"
+    if loop.child.shape.probe:
+        batch = (
+            f"one grouped query per page: `SELECT {column}, count(*) FROM {table} WHERE {column} = ANY($1) "
+            f"GROUP BY {column}` bound to {values}"
+        )
+    else:
+        batch = (
+            f"one query per page: replace the per-row `{column} = $1` with `{column} = ANY($1)` bound to "
+            f"{values} (and return {column} to match the rows up)"
+        )
+    return f"{batch}, or JOIN {table} in the parent query (eager loading: {EAGER_LOADING})"

@@ -4,7 +4,10 @@ A sequence can run out of its own range or of the column it feeds: a bigint
 sequence behind an `integer` key fails at 2^31 - 1 on insert, long before the
 sequence does. Each sequence is measured against the smallest of its own
 maximum and the types of the columns it feeds (the column that owns it, an
-identity column, or any column whose default calls `nextval` on it).
+identity column, or any column whose default calls `nextval` on it). When it
+feeds one narrow column the fix is `widen_column`'s: the two-step change to
+bigint as a migration, or the plain rewrite with the reason and the lock it
+would take on this table.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from senior_backend.common.diagnostics import Level
 from senior_backend.common.pg.model import Sequence, Snapshot
 from senior_backend.common.pg.quoting import qualified, qualify, quote_ident
 from senior_backend.dbtool.analyze.findings import Finding
+from senior_backend.dbtool.analyze.widen_column import Widening, widen
 
 if TYPE_CHECKING:
     from senior_backend.dbtool.analyze.advisor import Context
@@ -87,6 +91,9 @@ def check(ctx: Context) -> list[Finding]:
             )
         else:
             advice = "plan a new key scheme; the sequence is already bigint"
+        widening = _widening(ctx, sequence, narrow)
+        if widening is not None:
+            advice = f"widen {narrow[0]} to bigint before the sequence passes {limit:,}: {widening.advice}"
         findings.append(
             Finding(
                 rule="sequence-near-max",
@@ -102,6 +109,19 @@ def check(ctx: Context) -> list[Finding]:
                     "feeds": [key for key, _ in columns],
                 },
                 advice=advice,
+                fix=widening.fix if widening else None,
             )
         )
     return findings
+
+
+def _widening(ctx: Context, sequence: Sequence, narrow: list[str]) -> Widening | None:
+    """The bigint fix when the sequence feeds exactly one narrow column."""
+    if len(narrow) != 1:
+        return None
+    table_key, _, column = narrow[0].rpartition(".")
+    return widen(ctx.snapshot, table_key, _unquote(column), sequence)
+
+
+def _unquote(name: str) -> str:
+    return name[1:-1].replace('""', '"') if name.startswith('"') else name

@@ -2,6 +2,8 @@
 
 Indexes backing a constraint, the only index serving a foreign key, and the index kept in place of a
 duplicate or covered one (so the two findings never drop both) are not proposed for dropping.
+An index on a partitioned table counts the scans of its partitions' attached indexes (it is unused
+when none of them was scanned), and those attached indexes are never proposed on their own.
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ def check(ctx: Context) -> list[Finding]:
     window = f"since the statistics were reset at {since}" if since else "since statistics collection began"
     findings = []
     keep = _sole_foreign_key_indexes(ctx) | duplicate_indexes.kept_partners(ctx)
+    scans = _scans(ctx)
     for index in ctx.snapshot.indexes.values():
         details = ctx.stats.indexes.get(index.key)
-        if details is None or details.scans is None or details.scans > 0:
+        if details is None or scans.get(index.key) != 0:
             continue
-        if index.constraint_name or index.is_unique or not index.is_valid or index.is_partitioned:
+        if index.constraint_name or index.is_unique or not index.is_valid:
             continue
         if details.is_attached_child or index.key in keep or ctx.is_tiny(index.table_key):
             continue
@@ -50,6 +53,25 @@ def check(ctx: Context) -> list[Finding]:
             )
         )
     return findings
+
+
+def _scans(ctx: Context) -> dict[str, int | None]:
+    """Scans per index; a partitioned index gets the sum over its attached indexes (None: unknown, or
+    no partition has it yet)."""
+    children: dict[str, list[str]] = {}
+    for index in ctx.snapshot.indexes.values():
+        if index.parent_index:
+            children.setdefault(index.parent_index, []).append(index.key)
+
+    def total(key: str) -> int | None:
+        if key not in children:
+            details = ctx.stats.indexes.get(key)
+            index = ctx.snapshot.indexes.get(key)
+            return None if details is None or (index is not None and index.is_partitioned) else details.scans
+        counts = [total(child) for child in children[key]]
+        return None if any(count is None for count in counts) else sum(counts)  # type: ignore[misc]
+
+    return {key: total(key) for key in ctx.snapshot.indexes}
 
 
 def _sole_foreign_key_indexes(ctx: Context) -> set[str]:
