@@ -20,7 +20,7 @@ from senior_backend.common.pg.model import Column, Constraint, Snapshot, Table
 from senior_backend.common.pg.scratch import with_database
 from senior_backend.dbtool.analyze.query_shapes import parse_shape
 from tests.conftest import run_script
-from tests.dbtool_analyze.conftest import HERE, drop_database, report_of
+from tests.dbtool_analyze.conftest import HERE, create_database, drop_database, report_of
 from tests.dbtool_analyze.realistic import workload
 from tests.dbtool_analyze.realistic.workload import Child
 
@@ -225,3 +225,39 @@ def test_calls_not_explained_by_parent_rows_are_not_a_loop():
     stats.statements[1] = Statement(2, "SELECT name FROM countries WHERE code = $1", 200, 200, 3.0)
     found = {f.objects for f in n_plus_one.check(Context(_snapshot(), stats))}
     assert found == {("public.comments", "post_id"), ("public.countries", "code")}, "explained: now it is one"
+
+
+@pytest.mark.pg
+def test_a_cheap_loop_is_found_beside_hundreds_of_costlier_statements(pg_server_url: str):
+    """The parent and child of a loop are cheap; 240 statements each costlier than both fill the top by
+    total time, so the loop is only seen when the statements are read by calls and rows too."""
+    name = create_database(pg_server_url)
+    url = with_database(pg_server_url, name)
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION pg_stat_statements")
+            conn.execute(
+                "CREATE TABLE authors (author_no int PRIMARY KEY, name text);"
+                "CREATE TABLE books (book_no int PRIMARY KEY,"
+                " author_no int NOT NULL REFERENCES authors (author_no), title text);"
+                "CREATE INDEX ON books (author_no);"
+                "INSERT INTO authors SELECT n, 'a' || n FROM generate_series(1, 300) n;"
+                "INSERT INTO books SELECT n, 1 + n % 300, 't' || n FROM generate_series(1, 3000) n;"
+            )
+            dbid = conn.execute("SELECT oid FROM pg_database WHERE datname = current_database()").fetchone()[0]
+            conn.execute("SELECT pg_stat_statements_reset(0, %s, 0)", (dbid,))
+            for width in range(1, 241):
+                columns = ", ".join(f"%s::int AS c{n}" for n in range(width))
+                conn.execute(f"SELECT pg_sleep(0.002), {columns}", list(range(width)))
+            for page in range(6):
+                rows = conn.execute(
+                    "SELECT author_no, name FROM authors ORDER BY author_no LIMIT %s OFFSET %s", (20, page * 20)
+                ).fetchall()
+                for author_no, _ in rows:
+                    conn.execute("SELECT book_no, title FROM books WHERE author_no = %s", (author_no,)).fetchall()
+        report = report_of(run_script("database_migration_tool", "--connection", url, "--analyze", "--json"))
+        loops = loops_of(report)
+        assert [tuple(f["objects"]) for f in loops] == [("public.books", "author_no")]
+        assert loops[0]["evidence"]["child_calls"] == 120 and loops[0]["evidence"]["parent_rows"] == 120
+    finally:
+        drop_database(pg_server_url, name)

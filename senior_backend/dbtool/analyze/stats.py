@@ -74,12 +74,20 @@ WHERE d.datname = current_database()
 """
 
 _STATEMENTS = """
-SELECT s.queryid, s.query, s.calls, s.rows, s.total_exec_time
-FROM {schema}.pg_stat_statements s
-WHERE s.dbid = %(dbid)s AND s.toplevel AND s.queryid IS NOT NULL
-ORDER BY s.total_exec_time DESC
-LIMIT %(limit)s
+WITH s AS (
+  SELECT s.userid, s.queryid, s.query, s.calls, s.rows, s.total_exec_time
+  FROM {schema}.pg_stat_statements s
+  WHERE s.dbid = %(dbid)s AND s.toplevel AND s.queryid IS NOT NULL
+)
+SELECT queryid, query, calls, rows, total_exec_time FROM (
+  (SELECT * FROM s ORDER BY total_exec_time DESC LIMIT %(limit)s)
+  UNION (SELECT * FROM s ORDER BY calls DESC LIMIT %(limit)s)
+  UNION (SELECT * FROM s ORDER BY rows DESC LIMIT %(limit)s)
+) top
+ORDER BY total_exec_time DESC
 """
+"""The costliest statements, and the most called and the most rows returned: an N+1's parent is often cheap
+but returns many rows, its child cheap but called many times, and neither need be among the costliest."""
 
 _HIDDEN_STATEMENTS = """
 SELECT count(*) AS hidden FROM {schema}.pg_stat_statements s WHERE s.dbid = %(dbid)s AND s.queryid IS NULL
