@@ -4,6 +4,7 @@ depends on the column, the plain rewrite with the reason and the lock it would t
 
 from __future__ import annotations
 
+import json
 import threading
 
 import psycopg
@@ -49,6 +50,10 @@ def test_the_widening_migration_keeps_data_and_writes_while_it_runs(pg_url, tmp_
     assert "ACCESS EXCLUSIVE" in rewrite["advice"] and "kB here" in rewrite["advice"]
     written = sorted(path.name for path in output.glob("*.up.sql"))
     assert len(written) == 2 and all("widen_" in name for name in written)
+    linted = run_script("database_migration_tool", "--lint", str(output), "--json")
+    assert linted.returncode == 0 and json.loads(linted.stdout)["findings"] == [], (
+        "the tool's own migration passes its linter: the drop and rename it means are marked as meant"
+    )
 
     stop = threading.Event()
     inserted: list[int] = []

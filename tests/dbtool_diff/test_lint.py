@@ -152,3 +152,25 @@ def test_every_squawk_safety_finding_is_also_ours(tmp_path: Path):
     ]
     assert missing == []
     assert len({rule for _, rule in theirs} - style_only) >= 10, "squawk itself found the hazards"
+
+
+@pytest.mark.quick
+def test_squawk_ignore_comments_silence_the_rules_they_name_and_nothing_else():
+    sql = (
+        "-- squawk-ignore-file require-statement-timeout -- the backfill takes as long as it takes\n"
+        "SET lock_timeout = '1s';\n"
+        "ALTER TABLE t DROP COLUMN a;\n"
+        "-- the values were copied first\n"
+        "-- squawk-ignore ban-drop-column, renaming-column -- meant\n"
+        "ALTER TABLE t DROP COLUMN b;\n"
+        "ALTER TABLE t RENAME COLUMN c TO d;\n"
+        "-- squawk-ignore\n"
+        "ALTER TABLE t RENAME COLUMN e TO f;\n"
+        "-- squawk-ignored-by-nobody ban-drop-column\n"
+        "ALTER TABLE t DROP COLUMN g;\n"
+    )
+    assert [(f.line, f.rule) for f in lint_sql(sql)] == [
+        (3, "ban-drop-column"),
+        (7, "renaming-column"),
+        (11, "ban-drop-column"),
+    ]

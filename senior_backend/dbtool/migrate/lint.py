@@ -8,10 +8,15 @@ the safe path (PostgreSQL uses the validated check instead of scanning);
 squawk knows neither. Every rule is one row of `RULES` (level, message, fix);
 a finding speaks the common problem vocabulary (rule, level, message, where
 as `file:line`, hint) and also carries the line, the statement and the fix.
+A hazard taken on purpose is silenced as in squawk: `-- squawk-ignore rule, ...`
+on the comment lines right before a statement, `-- squawk-ignore-file [rule, ...]`
+anywhere for the whole file (no rule named: every rule); text after a second
+`--` is the reason.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +29,8 @@ from senior_backend.dbtool.migration_files import is_no_transaction
 from senior_backend.dbtool.sqltext import Statement, parse_one, read_sql, split_statements
 
 _TRUE = {"true", "on", "1", "yes"}
+_IGNORE = re.compile(r"^\s*--\s*squawk-ignore(?P<file>-file)?(?![\w-])(?P<rules>.*)$", re.MULTILINE)
+_EVERY_RULE = "*"
 _SAFE_DEFAULT_FUNCTIONS = {"now", "current_timestamp", "statement_timestamp", "transaction_timestamp"}
 
 
@@ -200,11 +207,31 @@ def lint_targets(path: Path) -> list[Path]:
 
 
 def lint_sql(text: str, source: str = "<sql>") -> list[Finding]:
-    """Every hazard of a migration's statements, in file order."""
+    """Every hazard of a migration's statements, in file order, except those its comments ignore."""
     linter = _Linter(is_no_transaction(text), source)
+    for_file = set().union(*(_rules(m) for m in _IGNORE.finditer(text) if m["file"]))
     for statement in split_statements(text, source):
+        linter.ignored = for_file | _ignored_before(text[: statement.offset])
         linter.check(statement)
     return linter.findings
+
+
+def _rules(match: re.Match[str]) -> set[str]:
+    """The rules one ignore comment names (every rule when it names none)."""
+    named = {rule for rule in re.split(r"[\s,]+", match["rules"].split("--")[0]) if rule}
+    return named or {_EVERY_RULE}
+
+
+def _ignored_before(preceding: str) -> set[str]:
+    """The rules ignored by the `-- squawk-ignore` lines among the comment lines right before a statement."""
+    ignored: set[str] = set()
+    for line in reversed(preceding.rstrip().splitlines()):
+        if not line.lstrip().startswith("--"):
+            break
+        match = _IGNORE.match(line)
+        if match and not match["file"]:
+            ignored |= _rules(match)
+    return ignored
 
 
 def _name(range_var: object) -> str:
@@ -221,8 +248,11 @@ class _Linter:
         self.created: set[str] = set()
         self.settings: set[str] = set()
         self.validated: set[str] = set()
+        self.ignored: set[str] = set()
 
     def report(self, rule: str, statement: Statement, table: str = "") -> None:
+        if rule in self.ignored or _EVERY_RULE in self.ignored:
+            return
         found = RULES[rule]
         message = found.message.format(table=table or "the table")
         self.findings.append(
