@@ -117,13 +117,40 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml parses la
 
 
 class _SpecLoader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """SafeLoader that keeps dates and times as strings (specs mean them as text)."""
+    """SafeLoader with YAML 1.2 core schema scalars, as OpenAPI asks (and JSON agrees with).
+
+    PyYAML resolves plain scalars by YAML 1.1: `18:00` is the sexagesimal number 1080, `NO` and
+    `off` are false, `0777` is octal, `1_000` is a number, and `2024-01-15` is a date. Here only
+    `true`/`false` are booleans, integers and floats are the 1.2 core forms, and dates stay text.
+    """
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        text = str(self.construct_scalar(node))
+        sign = -1 if text.startswith("-") else 1
+        digits = text.lstrip("+-")
+        if digits.startswith("0o"):
+            return sign * int(digits[2:], 8)
+        if digits.startswith("0x"):
+            return sign * int(digits[2:], 16)
+        return sign * int(digits, 10)
 
 
+_YAML12 = {
+    "tag:yaml.org,2002:bool": (r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    "tag:yaml.org,2002:int": (r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    "tag:yaml.org,2002:float": (
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
+}
 _SpecLoader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    key: [(tag, regexp) for tag, regexp in resolvers if tag not in (*_YAML12, "tag:yaml.org,2002:timestamp")]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+for _tag, (_pattern, _first) in _YAML12.items():
+    _SpecLoader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+_SpecLoader.add_constructor("tag:yaml.org,2002:int", _SpecLoader.construct_yaml_int)
 
 
 def _read_document(path: Path, where: str) -> Any:

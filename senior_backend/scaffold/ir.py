@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
@@ -18,9 +19,11 @@ from urllib.parse import urlparse
 from senior_backend.common.diagnostics import Diagnostic, warning
 from senior_backend.common.errors import BadInput
 from senior_backend.common.openapi import OpenAPIDocument, pointer
+from senior_backend.scaffold.discriminator import tag_unions
 from senior_backend.scaffold.keywords import COUNTS, Report, keyword_problem, pattern_problem
 from senior_backend.scaffold.naming import NameTable, file_stem, identifier
 from senior_backend.scaffold.readonly import SUFFIX, needing_variants, request_view
+from senior_backend.scaffold.security import Security, read_schemes
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 JSON_MEDIA = re.compile(r"^application/(.+\+)?json(;.*)?$")
@@ -48,7 +51,23 @@ TS_GLOBAL_TYPES = {
     "File",
     "JSON",
     "Math",
+    "Error",
+    "RegExp",
+    "Iterable",
+    "Pick",
+    "Omit",
+    "Required",
+    "Exclude",
+    "Extract",
+    "NonNullable",
+    "ReturnType",
 }
+# Names of the generated helpers that share a module with generated type or schema names.
+HELPER_NAMES = {"RequestSchemas", "FieldError", "Result", "Checked", "RawRequest"}
+# Every TypeScript name derived from one claimed name: a schema's type and its zod constant
+# (`XSchema`); an operation's request/response types and its schemas constant (`XSchemas`).
+SCHEMA_SUFFIXES = ("", "Schema")
+OPERATION_SUFFIXES = ("", "Request", "Response", "Schemas")
 WINDOWS_DEVICE_NAMES = {
     "con",
     "prn",
@@ -61,6 +80,9 @@ _DROP = {"discriminator", "xml", "externalDocs", "deprecated", "nullable", "exam
 _SUBSCHEMA_LISTS = ("allOf", "oneOf", "anyOf", "prefixItems")
 _SUBSCHEMA = ("items", "not", "additionalProperties", "contains", "propertyNames")
 _SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions")
+# The range of OpenAPI's integer formats, enforced as bounds so that every validator checks them.
+# int64's ends are the doubles nearest inside +-2^63: JavaScript reads 2^63 - 1 (and 2^63) as 2^63, out of range.
+INTEGER_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63) + 1024, 2**63 - 1024)}
 
 
 @dataclass
@@ -151,6 +173,8 @@ class ApiModel:
     groups: list[Group]
     warnings: list[Diagnostic]
     base_path: str = ""  # where the routes are mounted: the path of the first server URL ('' = the root)
+    security: Security = field(default_factory=Security)  # components.securitySchemes (security.py)
+    skipped: list[str] = field(default_factory=list)  # operations the framework cannot serve (render.py)
 
 
 def normalize_schema(
@@ -196,6 +220,8 @@ def normalize_schema(
             out[key] = {
                 name: normalize_schema(sub, is_30, report, (*here, name)) for name, sub in value.items()
             }
+        elif key == "enum" and value == []:
+            report("empty-enum", "enum is empty, so no value is valid; every value is rejected", here)
         elif key == "pattern" and isinstance(value, str) and (problem := pattern_problem(value)):
             report(
                 "bad-pattern", f"pattern {value!r} is not a regular expression ({problem}); not checked", here
@@ -210,6 +236,11 @@ def normalize_schema(
                 out[bound] = out.pop(limit)
             else:
                 out.pop(bound)
+    if (
+        node.get("enum") == []
+    ):  # no value is valid, in the form every validator accepts (Ajv refuses `enum: []`)
+        out["not"] = {}
+    _integer_bounds(out)
     has_example, example = schema_example(node)
     if has_example:
         out["x-example"] = example
@@ -218,6 +249,26 @@ def normalize_schema(
     if is_30 and node.get("nullable") is True:
         out = _nullable(out)
     return out
+
+
+def _integer_bounds(schema: dict[str, Any]) -> None:
+    """`format: int32/int64` as `minimum`/`maximum` (kept when the spec's own bounds are tighter)."""
+    bounds = INTEGER_FORMATS.get(schema.get("format"))  # type: ignore[arg-type]
+    kinds = schema.get("type")
+    kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+    if bounds is None or not kinds & {"integer", "number"}:
+        return
+    low, high = bounds
+    if not any(
+        isinstance(schema.get(key), (int, float)) and schema[key] >= low
+        for key in ("minimum", "exclusiveMinimum")
+    ):
+        schema["minimum"] = low
+    if not any(
+        isinstance(schema.get(key), (int, float)) and schema[key] <= high
+        for key in ("maximum", "exclusiveMaximum")
+    ):
+        schema["maximum"] = high
 
 
 def _shown(value: Any) -> str:
@@ -242,8 +293,9 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-def schema_example(node: Any) -> tuple[bool, Any]:
-    """The example a schema or media type object carries, if any."""
+def schema_example(node: Any, deref: Callable[[Any], Any] | None = None) -> tuple[bool, Any]:
+    """The example a schema or media type object carries, if any; `deref` follows an Example
+    Object's `$ref` (`examples: {a: {$ref: '#/components/examples/A'}}`)."""
     if not isinstance(node, dict):
         return False, None
     if "example" in node:
@@ -253,6 +305,8 @@ def schema_example(node: Any) -> tuple[bool, Any]:
         return True, examples[0]
     if isinstance(examples, dict):
         for value in examples.values():
+            if deref is not None:
+                value = deref(value)
             if isinstance(value, dict) and "value" in value:
                 return True, value["value"]
     return False, None
@@ -265,11 +319,16 @@ class _Builder:
         self.is_30 = not document.is_31
         self.source = str(document.source)
         self.warnings: list[Diagnostic] = list(document.warnings)
-        self.names = NameTable(TS_GLOBAL_TYPES)
+        self.names = NameTable(TS_GLOBAL_TYPES | HELPER_NAMES)
         self.needs: set[str] = set()
+        self.schemas: dict[str, dict[str, Any]] = {}
 
     def warn(self, code: str, message: str, parts: list[str | int]) -> None:
         self.warnings.append(warning(code, message, where=f"{self.source}#{pointer(parts)}"))
+
+    def normal(self, node: Any, parts: tuple[str | int, ...]) -> dict[str, Any]:
+        """An operation's schema in the common dialect, its discriminated unions narrowed."""
+        return tag_unions(normalize_schema(node, self.is_30, self.warn, parts), self.schemas)
 
     def mapping(self, value: Any, parts: list[str | int]) -> dict[str, Any]:
         """`value` when it is a mapping, {} when absent; anything else is a spec error (exit 2)."""
@@ -288,12 +347,18 @@ class _Builder:
         type_names: dict[str, str] = {}
         for name, schema in raw_schemas.items():
             schemas[name] = normalize_schema(schema, self.is_30, self.warn, ("components", "schemas", name))
-            type_names[name] = self.names.claim(identifier(name, "Schema", style="pascal"))
+        self.schemas = schemas = {name: tag_unions(schema, schemas) for name, schema in schemas.items()}
+        for name in schemas:
+            type_names[name] = self.names.claim(identifier(name, "Schema", style="pascal"), SCHEMA_SUFFIXES)
         self.needs = needing_variants(schemas)
         for name in sorted(self.needs):
             schemas[name + SUFFIX] = request_view(schemas[name], self.needs)
-            type_names[name + SUFFIX] = self.names.claim(type_names[name] + "Write")
+            type_names[name + SUFFIX] = self.names.claim(type_names[name] + "Write", SCHEMA_SUFFIXES)
         self._check_server()
+        security = read_schemes(
+            components.get("securitySchemes"), self.doc.deref, lambda parts: f"{self.source}#{pointer(parts)}"
+        )
+        self.warnings.extend(security.warnings)
         operations = self._operations()
         groups = self._groups(operations)
         return ApiModel(
@@ -305,6 +370,7 @@ class _Builder:
             groups=groups,
             warnings=self.warnings,
             base_path=base_path(self.root.get("servers")),
+            security=security,
         )
 
     def _check_server(self) -> None:
@@ -326,6 +392,27 @@ class _Builder:
                 )
 
     def _operations(self) -> list[Operation]:
+        """Every operation; one whose route a previous one already takes (`/a/{x}` and `/a/{y}`,
+        same method) can never be reached, and is skipped with a warning (routers refuse it)."""
+        routes: dict[tuple[str, str], str] = {}
+        kept: list[Operation] = []
+        for op in self._all_operations():
+            shape = (op.method, re.sub(r"\{[^}]*\}", "{}", op.path))
+            if shape in routes:
+                self.warnings.append(
+                    warning(
+                        "duplicate-route",
+                        f"operation {op.operation_id!r} ({op.method.upper()} {op.path}) has the route of "
+                        f"{routes[shape]!r}, so no request can reach it; skipped",
+                        where=op.where,
+                    )
+                )
+                continue
+            routes[shape] = op.operation_id
+            kept.append(op)
+        return kept
+
+    def _all_operations(self) -> list[Operation]:
         operations: list[Operation] = []
         op_names = NameTable()
         for path, item in (self.root.get("paths") or {}).items():
@@ -343,7 +430,9 @@ class _Builder:
                 name = op_names.claim(identifier(operation_id, "operation"))
                 if name != identifier(operation_id, "operation"):
                     self.warn("renamed-operation", f"operation {operation_id!r} renamed to {name}", where)
-                type_name = self.names.claim(identifier(name, "Operation", style="pascal"))
+                type_name = self.names.claim(
+                    identifier(name, "Operation", style="pascal"), OPERATION_SUFFIXES
+                )
                 own = raw.get("parameters") or []
                 tags = raw.get("tags") or []
                 if not isinstance(tags, list):
@@ -373,7 +462,7 @@ class _Builder:
                         responses=self._responses(
                             self.mapping(raw.get("responses"), [*where, "responses"]), where
                         ),
-                        security=raw.get("security", self.root.get("security")) or [],
+                        security=raw["security"] if "security" in raw else self.root.get("security", []),
                         where=f"{self.source}#{pointer(where)}",
                     )
                 )
@@ -406,7 +495,7 @@ class _Builder:
                     name=name if location != "header" else name.lower(),
                     location=location,
                     required=bool(param.get("required")) or location == "path",
-                    schema=normalize_schema(schema or {"type": "string"}, self.is_30, self.warn, tuple(at)),
+                    schema=self.normal(schema or {"type": "string"}, tuple(at)),
                     key=keys.claim(identifier(name, "param")),
                     delimiter=_delimiter(location, param),
                 )
@@ -427,10 +516,8 @@ class _Builder:
         kind = ""
         for media, media_object in content.items():
             schema = request_view(
-                normalize_schema(
+                self.normal(
                     self.mapping(media_object, [*where, "requestBody", "content", media]).get("schema") or {},
-                    self.is_30,
-                    self.warn,
                     (*where, "requestBody", "content", media, "schema"),
                 ),
                 self.needs,
@@ -470,13 +557,11 @@ class _Builder:
             has_example, example = False, None
             if media is not None:
                 media_object = self.mapping(content[media], [*where, "responses", status, "content", media])
-                schema = normalize_schema(
+                schema = self.normal(
                     media_object.get("schema") or {},
-                    self.is_30,
-                    self.warn,
                     (*where, "responses", status, "content", media, "schema"),
                 )
-                has_example, example = schema_example(media_object)
+                has_example, example = schema_example(media_object, self.doc.deref)
             elif content:
                 self.warn("non-json-response", "only JSON responses are typed", [*where, "responses", status])
             responses.append(

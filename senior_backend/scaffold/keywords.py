@@ -46,6 +46,7 @@ COUNTS = (
     "minContains",
     "maxContains",
 )
+JSON_TYPES = ("string", "number", "integer", "boolean", "array", "object", "null")
 _NUMBERS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
 
 
@@ -72,10 +73,9 @@ _SHAPES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     ),
     "enum": ("must be a list", lambda value: isinstance(value, list)),
     "type": (
-        "must be a type name or a list of them",
+        "must be a JSON Schema type name or a list of them",
         lambda value: (
-            isinstance(value, str)
-            or (isinstance(value, list) and all(isinstance(item, str) for item in value))
+            value in JSON_TYPES or (isinstance(value, list) and all(item in JSON_TYPES for item in value))
         ),
     ),
     "uniqueItems": ("must be true or false", lambda value: isinstance(value, bool)),

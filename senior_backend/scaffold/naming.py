@@ -152,9 +152,11 @@ class NameTable:
     def __init__(self, taken: set[str] | None = None) -> None:
         self.taken: set[str] = {name.lower() for name in (taken or set())}
 
-    def claim(self, name: str) -> str:
+    def claim(self, name: str, suffixes: tuple[str, ...] = ("",)) -> str:
+        """The first of `name`, `name2`, ... that is free together with every `candidate + suffix`
+        (a type and the names derived from it, like `XRequest` and `XResponse`), all claimed at once."""
         candidate, counter = name, 2
-        while candidate.lower() in self.taken:
+        while any((candidate + suffix).lower() in self.taken for suffix in suffixes):
             candidate, counter = f"{name}{counter}", counter + 1
-        self.taken.add(candidate.lower())
+        self.taken.update((candidate + suffix).lower() for suffix in suffixes)
         return candidate

@@ -7,7 +7,6 @@ bodies) are created once and then belong to the user (see writer.py).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
@@ -16,10 +15,14 @@ import jinja2
 
 from senior_backend.common.diagnostics import Diagnostic, warning
 from senior_backend.common.errors import BadInput
+from senior_backend.common.openapi import escape_segment, ref_name
 from senior_backend.scaffold.examples import Examples
+from senior_backend.scaffold.forms import files_as_parts, has_files, inlined, json_parts
 from senior_backend.scaffold.ir import ApiModel, Operation, Parameter
-from senior_backend.scaffold.naming import identifier, ts_comment, ts_string, ts_template
+from senior_backend.scaffold.naming import NameTable, identifier, ts_comment, ts_string, ts_template
 from senior_backend.scaffold.resources import template_environment
+from senior_backend.scaffold.routing import fastify_problem, fragment_routes, route_path, shadows, sort_key
+from senior_backend.scaffold.security import security_view
 from senior_backend.scaffold.tstypes import UNKNOWN, Node, TypeBuilder, union
 from senior_backend.scaffold.zodgen import ZodBuilder
 
@@ -48,18 +51,6 @@ class RenderedFile:
     kind: str  # "derived" or "user"
 
 
-def route_path(operation: Operation, framework: str) -> str:
-    """The framework's route syntax: `/users/{id}` -> `/users/:id`; literal text percent-encoded."""
-    keys = {param.name: param.key for param in operation.params_in("path")}
-    out = []
-    for index, piece in enumerate(re.split(r"\{([^}]*)\}", operation.path)):
-        if index % 2:
-            out.append(":" + keys.get(piece, "param"))
-        else:
-            out.append(quote(piece, safe="/-_.~"))
-    return "".join(out)
-
-
 def environment() -> jinja2.Environment:
     """The template environment with the escaping filters (one per context, see naming.py)."""
     env = template_environment()
@@ -81,25 +72,37 @@ class _Renderer:
         self.stubs = stubs
         self.types = TypeBuilder(model.type_names, schemas=model.schemas)
         self.handler_types = TypeBuilder(model.type_names, prefix="T.", schemas=model.schemas)
-        self.zod = ZodBuilder(model.type_names)
+        self.zod = ZodBuilder(model.type_names, model.schemas)
         self.examples = Examples(model.schemas)
         self.env = environment()
+        self.fragments = fragment_routes(model.operations)
 
     def files(self) -> list[RenderedFile]:
-        operations = [self.operation_view(op) for op in self.model.operations]
+        served = {op.name: self.adapted(op) for op in self.model.operations}
+        operations = [self.operation_view(op) for op in served.values() if op is not None]
         by_name = {view["name"]: view for view in operations}
+        variables = NameTable()
         groups = [
             {
                 "module": group.module,
-                "var": identifier(group.module, "group") + "Routes",
+                "var": variables.claim(identifier(group.module, "group") + "Routes"),
                 "label": group.label,
                 "operations": sorted(
-                    (by_name[op.name] for op in group.operations), key=lambda view: view["sort_key"]
+                    (by_name[op.name] for op in group.operations if op.name in by_name),
+                    key=lambda view: view["sort_key"],
                 ),
             }
             for group in self.model.groups
         ]
+        ordered = [served[view["name"]] for group in groups for view in group["operations"]]
+        yields = shadows([op for op in ordered if op is not None]) if self.framework != "fastify" else {}
+        for view in operations:
+            view["shadowed"] = yields.get(view["name"])
         kinds = {view["body_kind"] for view in operations}
+        security = security_view(self.model.security.schemes, self.model.operations, self.model.title)
+        self.model.warnings.extend(security.warnings)
+        for view in operations:
+            view["secured"] = view["name"] in security.requirements
         context = {
             "title": self.model.title,
             "version": self.model.version,
@@ -111,6 +114,9 @@ class _Renderer:
             "has_form": "form" in kinds,
             "has_multipart": "multipart" in kinds,
             "dependencies": self.dependencies("multipart" in kinds),
+            "security": security,
+            # methods Fastify must be told carry a body (a spec's GET with a requestBody)
+            "bodied_methods": sorted({v["method"] for v in operations if v["body_kind"]} & {"get", "trace"}),
         }
         out: list[RenderedFile] = []
         shared = {
@@ -122,6 +128,10 @@ class _Renderer:
             out.append(RenderedFile(path, self.render(template, context), "derived"))
         for name in ("app.ts", "server.ts", "http.ts", "schemas.ts"):
             out.append(RenderedFile(name, self.render(f"{self.framework}/{name}.j2", context), "derived"))
+        if security.used:  # auth.ts enforces the requirements; security.ts (the user's) checks credentials
+            auth = self.render(f"{self.framework}/auth.ts.j2", context)
+            out.append(RenderedFile("auth.ts", auth, "derived"))
+            out.append(RenderedFile("security.ts", self.render("_macros/security.ts.j2", context), "user"))
         for group in groups:
             local = {**context, "group": group}
             out.append(
@@ -169,6 +179,39 @@ class _Renderer:
             )
         return views
 
+    def adapted(self, op: Operation) -> Operation | None:
+        """`op` as this framework can serve it (None: skipped), each change a warning naming it."""
+        if op.name in self.fragments:
+            path, holder = self.fragments[op.name]
+            fragment = op.path[len(path) :]
+            if holder is not None:
+                message = (
+                    f"{fragment!r} is a URL fragment, which clients never send: {op.method.upper()} {path} "
+                    f"is operation {holder!r}, so operation {op.operation_id!r} is skipped"
+                )
+                self.model.warnings.append(_route_warning(op, message))
+                self.model.skipped.append(op.name)
+                return None
+            message = f"{fragment!r} is a URL fragment, which clients never send: operation {op.operation_id!r} is served at {path}"
+            self.model.warnings.append(_route_warning(op, message))
+            op = replace(op, path=path)
+        if self.framework != "fastify":
+            return op
+        problem = fastify_problem(op.path)
+        if problem is not None:
+            self.model.warnings.append(
+                _route_warning(op, f"{problem}; operation {op.operation_id!r} is skipped")
+            )
+            self.model.skipped.append(op.name)
+            return None
+        if op.body is not None and op.method == "head":  # GET and TRACE are declared with bodies (app.ts)
+            message = (
+                f"Fastify does not read request bodies of HEAD; the body of {op.operation_id!r} is ignored"
+            )
+            self.model.warnings.append(_route_warning(op, message))
+            return replace(op, body=None)
+        return op
+
     def operation_view(self, op: Operation) -> dict[str, Any]:
         params = {loc: op.params_in(loc) for loc in LOCATIONS}
         body = op.body
@@ -179,7 +222,8 @@ class _Renderer:
             "method": op.method,
             "path": op.path,
             "route": route_path(op, self.framework),
-            "sort_key": (op.path.count("{") > 0, op.path.count("/") * -1, op.path),
+            # concrete segments first; an explicit HEAD before the GET that would answer it
+            "sort_key": (sort_key(op.path), op.method != "head"),
             "summary": op.summary,
             "path_params": [{"name": p.name, "key": p.key} for p in params["path"]],
             "request": self.request_type(op),
@@ -189,6 +233,15 @@ class _Renderer:
             "stub": self.stub(op),
         }
         if self.framework == "fastify":
+            # Fastify answers HEAD for every GET route unless told not to; the spec's own HEAD wins.
+            # (nor for a GET with a body: its HEAD twin would carry the body schema, which Fastify refuses)
+            view["no_head"] = op.method == "get" and (
+                body is not None
+                or any(
+                    other.method == "head" and sort_key(other.path) == sort_key(op.path)
+                    for other in self.model.operations
+                )
+            )
             keyed = [replace(p, name=p.key) for p in params["path"]]
             view["schema"] = {
                 loc: ajv_schema(self.params_object(keyed if loc == "path" else params[loc]))
@@ -200,9 +253,18 @@ class _Renderer:
                 for p in params["query"]
                 if p.delimiter and p.schema.get("type") == "array"
             } or None
+            view["json_parts"] = None
             if body is not None:
-                view["schema"]["body"] = ajv_schema(
-                    body.schema, form=body.kind != "json", optional=not body.required
+                schema = body.schema
+                if body.kind == "multipart":
+                    view["json_parts"] = (
+                        json_parts(inlined(schema, self.model.schemas), self.model.schemas) or None
+                    )
+                if body.kind == "multipart" and has_files(inlined(schema, self.model.schemas)):
+                    schema = inlined(schema, self.model.schemas)  # its file fields are checked one by one
+                cleaned = ajv_schema(schema, form=body.kind != "json", optional=not body.required)
+                view["schema"]["body"] = (
+                    files_as_parts(schema, cleaned) if body.kind == "multipart" else cleaned
                 )
         else:
             view["zod"] = {
@@ -214,7 +276,9 @@ class _Renderer:
             if body is not None:
                 json_body = body.kind == "json"
                 view["zod"]["body"] = (
-                    self.zod.node(body.schema, request=True) if json_body else self.zod.form(body.schema)
+                    self.zod.node(body.schema, request=True)
+                    if json_body
+                    else self.zod.form(body.schema, files=body.kind == "multipart")
                 )
         return view
 
@@ -264,11 +328,11 @@ class _Renderer:
             return {"status": status, "has_body": False, "not_implemented": False}
         value, valid = self.examples.pick(response.schema, (response.has_example, response.example))
         if not valid:
-            self.model.warnings.append(
-                _warning(
-                    op, f"no valid example for the {response.status} response; the stub may not match it"
-                )
+            message = (
+                f"no value valid against the {response.status} response could be made; the stub answers 501"
             )
+            self.model.warnings.append(_warning(op, message))
+            return {"status": 501, "has_body": False, "not_implemented": True}
         return {
             "status": status,
             "has_body": True,
@@ -280,6 +344,10 @@ class _Renderer:
 
 def _warning(op: Operation, message: str) -> Diagnostic:
     return warning("stub-example", message, where=op.where)
+
+
+def _route_warning(op: Operation, message: str) -> Diagnostic:
+    return warning("framework-route", message, where=op.where)
 
 
 def ajv_schema(schema: Any, form: bool = False, optional: bool = False) -> Any:
@@ -303,7 +371,8 @@ def _for_ajv(node: Any) -> Any:
             if key.startswith("x-"):
                 continue
             if key == "$ref" and isinstance(value, str) and value.startswith("#/components/schemas/"):
-                out[key] = "components#/$defs/" + value.rsplit("/", 1)[-1]
+                # percent-encoded: Ajv reads the fragment as a URI (a raw `%` or space would not parse)
+                out[key] = "components#/$defs/" + quote(escape_segment(ref_name(value)), safe="")
             elif key in ("properties", "patternProperties", "$defs", "definitions") and isinstance(
                 value, dict
             ):

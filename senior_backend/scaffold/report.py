@@ -10,6 +10,7 @@ from typing import Any
 
 from senior_backend.common.console import Output
 from senior_backend.scaffold.fromdb.run import FromDbResult
+from senior_backend.scaffold.ir import Operation
 from senior_backend.scaffold.run import ScaffoldResult
 
 PLAN_KEYS = (
@@ -31,6 +32,7 @@ def summary(result: ScaffoldResult) -> str:
     return (
         f"Generated {len(result.operations)} route handlers, validation middleware, and TypeScript types"
         f" ({result.framework}, {len(result.modules)} route modules) in {result.output}"
+        + (f"; {len(result.skipped)} operation(s) skipped (see the warnings)" if result.skipped else "")
     )
 
 
@@ -42,15 +44,8 @@ def to_json(result: ScaffoldResult) -> dict[str, Any]:
         "output": str(result.output),
         "dry_run": result.dry_run,
         "base_path": result.base_path,
-        "operations": [
-            {
-                "operationId": op.operation_id,
-                "method": op.method.upper(),
-                "path": op.path,
-                "handler": op.name,
-            }
-            for op in result.operations
-        ],
+        "operations": [_operation(op) for op in result.operations],
+        "skipped": [_operation(op) for op in result.skipped],
         "files": {key: getattr(result.files, key) for key in PLAN_KEYS},
         "warnings": [diagnostic.to_json() for diagnostic in result.warnings],
         "summary": summary(result),
@@ -79,3 +74,7 @@ def show(out: Output, result: ScaffoldResult) -> None:
     if isinstance(result, FromDbResult) and result.spec_out is not None:
         out.line(f"{prefix} the OpenAPI document: {result.spec_out}")
     out.line(("Dry run: " if result.dry_run else "") + summary(result))
+
+
+def _operation(op: Operation) -> dict[str, str]:
+    return {"operationId": op.operation_id, "method": op.method.upper(), "path": op.path, "handler": op.name}

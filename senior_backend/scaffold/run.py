@@ -17,6 +17,7 @@ from senior_backend.common.errors import BadInput
 from senior_backend.common.openapi import load_openapi
 from senior_backend.scaffold.ir import Operation, build_model
 from senior_backend.scaffold.render import render
+from senior_backend.scaffold.security import missing_verifiers
 from senior_backend.scaffold.writer import Plan, write_project
 
 
@@ -41,7 +42,8 @@ class ScaffoldResult:
     output: Path
     dry_run: bool
     base_path: str
-    operations: list[Operation]
+    operations: list[Operation]  # the operations served (the spec's, less `skipped`)
+    skipped: list[Operation]  # operations this framework cannot serve, each named in a warning
     modules: list[str]  # route modules: routes/<module>.ts and handlers/<module>.ts
     files: Plan  # created, updated, kept, deleted files; operations added and removed since the last run
     warnings: list[Diagnostic]
@@ -67,13 +69,18 @@ def run_scaffold(options: ScaffoldOptions) -> ScaffoldResult:
         force=options.force,
         dry_run=options.dry_run,
     )
+    kept = options.output / "security.ts"
+    if "security.ts" in plan.kept and kept.is_file():
+        text = kept.read_text(encoding="utf-8", errors="replace")
+        model.warnings.extend(missing_verifiers(text, model.security.schemes, str(kept)))
     return ScaffoldResult(
         source=str(spec),
         framework=options.framework,
         output=options.output,
         dry_run=options.dry_run,
         base_path=model.base_path,
-        operations=model.operations,
+        operations=[op for op in model.operations if op.name not in model.skipped],
+        skipped=[op for op in model.operations if op.name in model.skipped],
         modules=[group.module for group in model.groups],
         files=plan,
         warnings=list(model.warnings),

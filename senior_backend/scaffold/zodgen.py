@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from senior_backend.common.openapi import ref_name
+from senior_backend.scaffold.examples import PROTO_NAMES
+from senior_backend.scaffold.forms import is_file, json_parts
 from senior_backend.scaffold.tstypes import UNKNOWN, Node
 
 _NUMBER_CHECKS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
@@ -26,6 +28,10 @@ def _parse(parser: str, inner: Node) -> Node:
     return {"kind": "parse", "parser": parser, "delimiter": None, "inner": inner}
 
 
+# A file part of a multipart body (`filePart` of http.ts: what the Express and Koa parsers hand over).
+FILE: Node = {"kind": "file"}
+
+
 def _fold_union(items: list[Node]) -> Node:
     return items[0] if len(items) == 1 else {"kind": "union", "items": items}
 
@@ -33,8 +39,10 @@ def _fold_union(items: list[Node]) -> Node:
 class ZodBuilder:
     """Builds zod nodes; `$ref`s become references to the `<Type>Schema` constants."""
 
-    def __init__(self, type_names: dict[str, str]) -> None:
+    def __init__(self, type_names: dict[str, str], schemas: dict[str, Any] | None = None) -> None:
         self.type_names = type_names
+        self.schemas = schemas or {}
+        self._inlining: list[str] = []
 
     def param(self, schema: dict[str, Any], delimiter: str | None) -> Node:
         """A parameter: text parsed per its schema; an array split on `delimiter` or taken as repeated."""
@@ -47,8 +55,24 @@ class ZodBuilder:
         if not isinstance(schema, dict) or not schema:
             return UNKNOWN
         if "$ref" in schema:
-            name = self.type_names.get(ref_name(schema["$ref"]))
-            return {"kind": "ref", "name": name} if name else UNKNOWN
+            target = ref_name(schema["$ref"])
+            name = self.type_names.get(target)
+            ref: Node = {"kind": "ref", "name": name} if name else UNKNOWN
+            if coerce and target in self.schemas and target not in self._inlining:
+                # Text is parsed by the shape of the schema it must become (the named schema's
+                # constant validates typed values and parses nothing): a scalar is parsed before
+                # the constant checks it, anything holding scalars to parse is inlined.
+                self._inlining.append(target)
+                try:
+                    inline = self.node(self.schemas[target], coerce, request)
+                finally:
+                    self._inlining.pop()
+                if not _parses(inline):
+                    return ref
+                if inline["kind"] == "parse" and inline["parser"] in ("number", "boolean"):
+                    return _parse(inline["parser"], ref)
+                return inline
+            return ref
         if "const" in schema:
             return self._coerced(
                 {"kind": "literal", "value": schema["const"]}, schema, [schema["const"]], coerce
@@ -66,9 +90,13 @@ class ZodBuilder:
             parts.append(subs[0] if len(subs) == 1 else {"kind": "intersection", "items": subs})
         for key in ("oneOf", "anyOf"):
             if key in schema:
-                parts.append(
-                    _fold_union([self.node(sub, coerce, request) for sub in schema[key]] or [UNKNOWN])
-                )
+                union = _fold_union([self.node(sub, coerce, request) for sub in schema[key]] or [UNKNOWN])
+                if key == "oneOf" and not coerce and union["kind"] == "union":
+                    # exactly one member may match (JSON Schema `oneOf`), as Ajv checks it on Fastify.
+                    # Text (parameters, form fields) is ambiguous before it is parsed ("5" is both a
+                    # number and a string), so there any member matching is enough.
+                    union = {**union, "exclusive": True}
+                parts.append(union)
         typed = self._typed(schema, coerce, request)
         if typed is not UNKNOWN or not parts:
             parts.append(typed)
@@ -127,12 +155,24 @@ class ZodBuilder:
             return self._object(schema, request)
         return UNKNOWN
 
-    def _object(self, schema: dict[str, Any], request: bool, coerce_fields: bool = False) -> Node:
+    def _object(
+        self, schema: dict[str, Any], request: bool, coerce_fields: bool = False, files: bool = False
+    ) -> Node:
         props = schema.get("properties") or {}
         required = set(schema.get("required") or [])
+        as_json = set(json_parts(schema, self.schemas)) if files else set()
         fields = []
         for name, sub in props.items():
-            value = self.node(sub, coerce_fields, request)
+            if files and is_file(sub):
+                value = FILE
+            elif name in as_json:
+                value = _parse("json", self.node(sub, False, request))
+            elif files and isinstance(sub, dict) and is_file(sub.get("items")):
+                value = _parse(
+                    "array", {"kind": "array", "item": FILE, "min": None, "max": None, "unique": False}
+                )
+            else:
+                value = self.node(sub, coerce_fields, request)
             read_only = isinstance(sub, dict) and sub.get("readOnly") is True
             if name not in required or (request and read_only):
                 value = {"kind": "optional", "inner": value}
@@ -148,14 +188,24 @@ class ZodBuilder:
             for key in ("minProperties", "maxProperties")
             if isinstance(schema.get(key), int)
         ]
-        return {"kind": "object", "fields": fields, "mode": mode, "catchall": catchall, "bounds": bounds}
+        node = {"kind": "object", "fields": fields, "mode": mode, "catchall": catchall, "bounds": bounds}
+        # zod reads `value.constructor`, which an object inherits: such fields are read from own keys only
+        return _parse("own", node) if PROTO_NAMES & set(props) else node
 
-    def form(self, schema: dict[str, Any]) -> Node:
-        """A form body (urlencoded or multipart): top-level fields arrive as text and are parsed."""
+    def form(self, schema: dict[str, Any], files: bool = False) -> Node:
+        """A form body (urlencoded or multipart): top-level fields arrive as text and are parsed;
+        with `files` (multipart), file properties must be file parts."""
+        target = ref_name(schema["$ref"]) if isinstance(schema.get("$ref"), str) else None
+        if target in self.schemas and target not in self._inlining:
+            self._inlining.append(target)
+            try:
+                return self.form(self.schemas[target], files)
+            finally:
+                self._inlining.pop()
         if "$ref" in schema or schema.get("type") not in ("object", None):
             return self.node(schema)
         return self._object(
-            {**schema, "minProperties": None, "maxProperties": None}, True, coerce_fields=True
+            {**schema, "minProperties": None, "maxProperties": None}, True, coerce_fields=True, files=files
         )
 
     def params(self, fields: list[tuple[str, Node, bool]]) -> Node:
@@ -170,6 +220,15 @@ class ZodBuilder:
             "catchall": None,
             "bounds": [],
         }
+
+
+def _parses(node: Any) -> bool:
+    """Whether a zod node parses text anywhere inside."""
+    if isinstance(node, dict):
+        return node.get("kind") == "parse" or any(_parses(value) for value in node.values())
+    if isinstance(node, list):
+        return any(_parses(item) for item in node)
+    return False
 
 
 def _kinds(schema: dict[str, Any]) -> set[str]:

@@ -5,8 +5,8 @@ generator's own intermediate form: zod nodes (Express, Koa), Ajv JSON Schema
 (Fastify) and TypeScript type nodes (responses, which only types.ts states).
 `$ref` normalisation: refs are compared by component name, and a request view
 `X.write` is compared as `X` (the generator derives views from `readOnly`, which
-zod does not carry). Paths are compared with the spec's server base path
-prepended (the generated app mounts its routes under it). A parameter's delimiter is compared
+zod does not carry). Paths are compared as the spec writes them (the base path
+the generated app mounts them under is the recovered spec's server URL). A parameter's delimiter is compared
 for query arrays, the only ones whose splitting the generated code states.
 """
 

@@ -11,7 +11,8 @@ _DELIMITED = {",": ("form", False), " ": ("spaceDelimited", False), "|": ("pipeD
 
 
 def to_openapi(model: ApiModel) -> dict[str, Any]:
-    """OpenAPI 3.1: one path item per path, the model's schemas under components.
+    """OpenAPI 3.1: one path item per path, the model's schemas under components, the base path
+    the routes are mounted under (if any) as the server URL.
 
     `info.x-generated-by` marks the file as ours, so rewriting it later needs no `--force`."""
     paths: dict[str, dict[str, Any]] = {}
@@ -20,6 +21,7 @@ def to_openapi(model: ApiModel) -> dict[str, Any]:
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": model.title, "version": model.version or "0.0.0", "x-generated-by": GENERATED_BY},
+        **({"servers": [{"url": model.base_path}]} if model.base_path else {}),
         "paths": paths,
     }
     if model.schemas:

@@ -35,7 +35,7 @@ from senior_backend.scaffold.tospec.jsast import (
 from senior_backend.scaffold.tospec.openapi_out import GENERATED_BY, to_openapi
 from senior_backend.scaffold.tospec.operations import OperationReader
 from senior_backend.scaffold.tospec.project import Project, imported_files
-from senior_backend.scaffold.tospec.routes import compose, find_routes
+from senior_backend.scaffold.tospec.routes import compose_with_base, find_routes, join
 
 SKIP_DIRS = {"node_modules", ".git", "dist", "build"}
 
@@ -166,8 +166,12 @@ def build_from_routes(source: Path, title: str = "API", version: str = "0.0.0") 
     op_names = NameTable()
     operations: list[Operation] = []
     seen: dict[tuple[str, str], str] = {}
-    for route, full_path in compose(found):
+    composed = compose_with_base(found)
+    bases = {base for _, base, _ in composed}
+    base_path = bases.pop() if len(bases) == 1 else ""  # one base path for every route: the server's
+    for route, base, path in composed:
         for method in route.methods:
+            full_path = path if base_path else join(base, path)
             operation = recovery.operation(route, method, full_path, op_names)
             key = (operation.method, operation.path)
             if key in seen:
@@ -183,7 +187,7 @@ def build_from_routes(source: Path, title: str = "API", version: str = "0.0.0") 
             seen[key] = operation.where
             operations.append(operation)
     schemas = drop_request_views(recovery.schemas, operations)
-    return _named(ApiModel(title, version, schemas, {}, operations, [], warnings))
+    return _named(ApiModel(title, version, schemas, {}, operations, [], warnings, base_path=base_path))
 
 
 def _named(model: ApiModel) -> ApiModel:

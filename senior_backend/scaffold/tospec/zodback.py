@@ -65,6 +65,8 @@ class ZodReader:
         node = unwrap(node)
         if node is None:
             return {}
+        if node.type == "identifier" and text(node) == "filePart":
+            return {"type": "string", "format": "binary"}  # a multipart file part (http.ts)
         if node.type in ("identifier", "member_expression"):
             ref = self.refer(node)
             if ref is not None:
@@ -107,10 +109,10 @@ class ZodReader:
             return {"type": "array", "items": self.schema(args[0])} if args else {"type": "array"}
         if name in ("object", "strictObject", "looseObject"):
             return self._object(args[0] if args else None, strict=name == "strictObject")
-        if name == "union":
+        if name in ("union", "xor"):
             items = unwrap(args[0]) if args else None
             subs = [self.schema(child) for child in items.named_children] if items is not None else []
-            return {"anyOf": subs}
+            return {"anyOf" if name == "union" else "oneOf": subs}
         if name == "intersection":
             subs: list[dict[str, Any]] = []
             for arg in args:
