@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # /// script
 # requires-python = ">=3.10"
-# dependencies = ["click>=8.1", "rich>=13.7", "uvloop>=0.19; sys_platform != 'win32'", "httptools>=0.6"]
+# dependencies = ["click>=8.1", "rich>=13.7", "uvloop>=0.19; sys_platform != 'win32'", "httptools>=0.6", "pyyaml>=6.0", "jsonschema>=4.18"]
 # ///
 """Entry point: load-test HTTP endpoints with trustworthy percentiles (see `--help`)."""
 

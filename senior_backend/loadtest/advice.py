@@ -9,12 +9,15 @@ from typing import Any
 
 from senior_backend.common.diagnostics import Diagnostic, Level
 from senior_backend.loadtest.checks import rate_limit_evidence
-from senior_backend.loadtest.stats import Measured
+from senior_backend.loadtest.histogram import SERIES_BITS, Histogram
+from senior_backend.loadtest.stats import Measured, ms, ramp_of, second_lengths
 
 SERVER_ERROR_SHARE = 0.01
 TAIL_FACTOR = 5.0
 STALL_FACTOR = 10.0
 SCALING_SHARE = 0.25
+CLIENT_BUSY = 0.9
+RAMP_BIN = 1.5
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,13 @@ def recommend(run: Measured) -> list[Advice]:
     saturation = _saturation(run)
     if saturation:
         advice.append(saturation)
+    client = _client_saturated(run)
+    if client:
+        advice.append(client)
     rate = results.plan.get("rate")
+    ramp = ramp_of(results.plan)
+    if rate and ramp is not None and summary["elapsed_s"]:  # a ramp's target is its mean offered rate
+        rate = round(ramp.offered(summary["elapsed_s"]) / summary["elapsed_s"], 1)
     if (
         rate
         and summary["elapsed_s"] >= 1
@@ -162,6 +171,23 @@ def _saturation(run: Measured) -> Advice | None:
     return None
 
 
+def _client_saturated(run: Measured) -> Advice | None:
+    """The load generator itself was CPU-bound: a worker process ran, or waited for a core, nearly all along."""
+    client = run.results.client
+    if not client or client.get("busiest_demand", 0.0) < CLIENT_BUSY:
+        return None
+    cpu, demand = client["busiest_cpu"], client["busiest_demand"]
+    waited = f" and waited for a CPU {100 * max(demand - cpu, 0):.0f}%" if demand - cpu >= 0.05 else ""
+    return _advice(
+        Level.WARNING,
+        "client-saturated",
+        f"the load generator was CPU-bound: its busiest worker process ran {100 * cpu:.0f}% of the run{waited}; "
+        "the numbers measure the client, not the server",
+        dict(client),
+        hint="run it on another machine than the server, give it more cores (--workers), or lower the load",
+    )
+
+
 def sweep_advice(levels: list[Measured]) -> Advice | None:
     """Where throughput stops scaling with concurrency in a `--concurrency a,b,c` sweep (runs in sweep order).
 
@@ -169,23 +195,62 @@ def sweep_advice(levels: list[Measured]) -> Advice | None:
     (10 -> 50 connections: at least +100%; 50 -> 100: at least +25%).
     """
     points = [(run.summary["concurrency"], run.summary) for run in levels]
+    return _knee(points, "concurrency")
+
+
+def ramp_advice(run: Measured) -> Advice | None:
+    """The sweep's knee found on a ramp (`--stages`): the seconds of its rising and steady stages, grouped by
+    load level (each group up to 1.5x the level of its first second), are the sweep's levels."""
+    ramp = ramp_of(run.results.plan)
+    if ramp is None:
+        return None
+    unit = "req/s offered" if run.results.plan.get("rate") else "connections"
+    seconds = []
+    for entry, length in zip(run.results.series, second_lengths(run.results), strict=True):
+        middle = entry.second + length / 2
+        span = next((sp for sp in ramp.spans() if sp[0] <= middle < sp[1]), None)
+        level = ramp.level(middle)
+        if length >= 1.0 and span is not None and span[3] >= span[2] and level > 0:
+            seconds.append((level, entry))
+    seconds.sort(key=lambda item: item[0])
+    groups: list[list] = []
+    for level, entry in seconds:
+        if not groups or level >= RAMP_BIN * groups[-1][0][0]:
+            groups.append([])
+        groups[-1].append((level, entry))
+    points = []
+    for group in groups:
+        latency = Histogram(SERIES_BITS)
+        for _, entry in group:
+            latency.merge(entry.latency)
+        level = round(sum(level for level, _ in group) / len(group), 1)
+        rps = sum(entry.requests for _, entry in group) / len(group)
+        points.append((level, {"rps": rps, "latency_ms": {"p99": ms(latency.percentile(99))}}))
+    return _knee(points, unit)
+
+
+def _knee(points: list[tuple[float, dict[str, Any]]], unit: str) -> Advice | None:
+    """The first step between load levels where throughput grows by less than a quarter of linear scaling."""
+    ramp = unit != "concurrency"
+    where = f"about {{level:g}} {unit} on the ramp" if ramp else "concurrency {level}"
     for (c_prev, s_prev), (c_next, s_next) in itertools.pairwise(points):
         expected_gain = SCALING_SHARE * (c_next / c_prev - 1)
         if s_prev["rps"] and s_next["rps"] < s_prev["rps"] * (1 + expected_gain):
+            levels = unit if ramp else "connections"
             return _advice(
                 Level.INFO,
                 "stops-scaling",
-                f"throughput stops scaling at concurrency {c_prev}: {c_prev} -> {c_next} connections moved "
-                f"{s_prev['rps']:.0f} -> {s_next['rps']:.0f} req/s while p99 went "
+                f"throughput stops scaling at {where.format(level=c_prev)}: {c_prev:g} -> {c_next:g} {levels} "
+                f"moved {s_prev['rps']:.0f} -> {s_next['rps']:.0f} req/s while p99 went "
                 f"{s_prev['latency_ms']['p99']:.1f} -> {s_next['latency_ms']['p99']:.1f} ms",
-                {"knee": c_prev, "rps": [s_prev["rps"], s_next["rps"]]},
+                {"knee": c_prev, "rps": [s_prev["rps"], s_next["rps"]], **({"unit": unit} if ramp else {})},
             )
     if len(points) > 1:
         return _advice(
             Level.INFO,
             "scales",
-            f"throughput kept scaling up to concurrency {points[-1][0]} ({points[-1][1]['rps']:.0f} req/s)",
-            {"rps": [s["rps"] for _, s in points]},
+            f"throughput kept scaling up to {where.format(level=points[-1][0])} ({points[-1][1]['rps']:.0f} req/s)",
+            {"rps": [s["rps"] for _, s in points], **({"unit": unit} if ramp else {})},
             hint="try higher levels to find the knee",
         )
     return None

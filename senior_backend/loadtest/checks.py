@@ -172,6 +172,14 @@ def check_any_success(run: Measured) -> Check:
     return Check("any-success", "any-success", succeeded > 0, reason, evidence)
 
 
+def check_stopped_early(run: Measured) -> Check | None:
+    """A run that `--max-error-rate` or `--abort-on` stopped fails, with the reason it was stopped."""
+    stopped = run.results.stopped_early
+    if not stopped:
+        return None
+    return Check("early-stop", f"early stop ({stopped['rule']} {stopped['condition']})", False, stopped["reason"], stopped)
+
+
 def rate_limit_evidence(results: Results) -> dict[str, Any]:
     """When 429s began, the request rate in that second, and the rate-limit headers seen."""
     count = results.statuses.get("429", 0)

@@ -9,7 +9,11 @@ ends at once: requests still in flight are abandoned and counted as
 unfinished (neither errors nor latencies). In the open model latency is
 measured from the *intended* send time, so a server stall delays every
 request scheduled behind it and shows in the percentiles (no coordinated
-omission).
+omission); a request never leaves before that time, even when the event
+loop's timer fires early. A ramp (`--stages`) changes the number of active
+slots every 10 ms (closed model), or takes each intended time from the ramp's
+arrival schedule (open model). With varied requests (`templates.py`) each
+request's bytes are made as it is sent; otherwise they are made once.
 
 The hot path appends integer microseconds to an `array('q')` and bumps a
 status counter; once a second the batch is counted (`collections.Counter`, in
@@ -28,8 +32,11 @@ from time import monotonic_ns
 
 import httptools
 
+from senior_backend.loadtest import cpu
 from senior_backend.loadtest.plan import LoadPlan
 from senior_backend.loadtest.results import MAX_HEADER_VALUES, Results, Second
+from senior_backend.loadtest.stages import Ramp
+from senior_backend.loadtest.templates import Renderer
 
 NS = 1_000_000_000
 NO_DEADLINE = 1 << 62
@@ -37,6 +44,7 @@ _ZEROS = [0] * 1000
 CHECK_INTERVAL = 0.05
 END_GRACE = 1.0
 CLOSED_RETRY_DELAY = 0.01
+RAMP_INTERVAL = 0.01
 MAX_429_SAMPLES = 20
 RATE_LIMIT_HEADERS = ("retry-after", "ratelimit", "x-ratelimit")
 
@@ -68,9 +76,11 @@ def ssl_context(insecure: bool) -> ssl.SSLContext:
 class Slot:
     """One virtual user: its current connection and the timing of its request in flight."""
 
-    __slots__ = ("busy", "conn", "connecting", "intended", "next_at", "sent_at")
+    __slots__ = ("busy", "conn", "connecting", "index", "intended", "next_at", "parked", "sent_at")
 
-    def __init__(self, next_at: int) -> None:
+    def __init__(self, next_at: int, index: int = 0, parked: bool = False) -> None:
+        self.index = index
+        self.parked = parked  # a closed-model ramp has fewer connections active than slots: this one rests
         self.conn: Connection | None = None
         self.busy = False
         self.connecting = False
@@ -159,7 +169,7 @@ class Connection(asyncio.Protocol):
         if keep_alive and now < worker.fast_until:
             slot.intended = slot.sent_at = now
             self.sent += 1
-            self.transport.write(self.request)
+            self.transport.write(self.request or worker.render())
         else:
             worker.completed(slot, keep_alive, now)
 
@@ -185,6 +195,8 @@ class Connection(asyncio.Protocol):
 class Worker:
     """Runs one plan share on the current event loop and returns its `Results`."""
 
+    connection_class: type[Connection] = Connection  # a --spec worker uses its own (scenario_engine.py)
+
     def __init__(
         self,
         plan: LoadPlan,
@@ -193,22 +205,30 @@ class Worker:
         should_stop: Callable[[], bool] | None = None,
     ) -> None:
         self.plan = plan
-        self.request = plan.request_bytes()
+        self.render = None
+        if plan.variation is not None:
+            self.render = Renderer(plan.variation, plan.request_bytes, plan.share_index, plan.share_count)
+        self.request = b"" if self.render else plan.request_bytes()  # empty: `render` makes each request
+        self.ramp = Ramp(plan.rate or 0.0, plan.stages) if plan.stages else None
+        self.arrival = plan.share_index  # an open-model ramp's next request number (every share_count-th)
         self.on_tick = on_tick
         self.should_stop = should_stop
         self.start_ns = start_at_ns
         self.measure_ns = start_at_ns + int(plan.warmup * NS)
         self.deadline_ns = self.measure_ns + int(plan.duration * NS) if plan.duration else NO_DEADLINE
         # the response callback sends the next request itself until then (closed model, no request budget)
-        self.fast_until = self.deadline_ns if not plan.rate and plan.requests is None else 0
+        self.fast_until = self.deadline_ns if not plan.rate and plan.requests is None and not plan.stages else 0
         self.timeout_ns = int(plan.timeout * NS)
         self.remaining = plan.requests
-        self.interval_ns = int(plan.concurrency * NS / plan.rate) if plan.rate else 0
+        self.interval_ns = int(plan.concurrency * NS / plan.rate) if plan.rate and not plan.stages else 0
         self.ssl = ssl_context(plan.insecure) if plan.target.tls else None
+        closed_ramp = self.ramp is not None and not plan.rate
         self.slots = [
-            Slot(start_at_ns + (int((plan.phase + i / plan.rate) * NS) if plan.rate else 0))
+            Slot(start_at_ns + (int((plan.phase + i / plan.rate) * NS) if plan.rate else 0), i, closed_ramp)
             for i in range(plan.concurrency)
         ]
+        self.active = 0 if closed_ramp else plan.concurrency
+        self.cpu_start: cpu.CpuSample | None = None
         self.latencies = array("q")
         self.status_counts = [0] * 1000
         self.errors: dict[str, int] = {}
@@ -230,12 +250,17 @@ class Worker:
         delay = (self.start_ns - monotonic_ns()) / NS
         if delay > 0:
             await asyncio.sleep(delay)
+        if self.measuring:
+            self.cpu_start = cpu.sample()
         self._schedule_tick()
         self.loop.call_later(CHECK_INTERVAL, self._check)
         if self.deadline_ns != NO_DEADLINE:
             self.loop.call_later((self.deadline_ns - monotonic_ns()) / NS, self._at_deadline)
-        for slot in self.slots:
-            self.dispatch(slot, monotonic_ns())
+        if self.ramp is not None and not self.plan.rate:
+            self._ramp_tick()
+        else:
+            for slot in self.slots:
+                self.dispatch(slot, monotonic_ns())
         await self.done
         return self.results
 
@@ -249,6 +274,16 @@ class Worker:
         if self.interval_ns:
             intended = slot.next_at
             slot.next_at += self.interval_ns
+        elif self.ramp is None:
+            intended = now
+        elif self.plan.rate:
+            intended = self._next_arrival()
+            if intended >= self.deadline_ns:  # the ramp sends no more: rest until the deadline ends the run
+                return
+        elif slot.index >= self.active:
+            slot.parked = True
+            self._drop(slot, abort=False)
+            return
         else:
             intended = now
         if intended >= self.deadline_ns:
@@ -274,16 +309,42 @@ class Worker:
                 slot.connecting = True
                 self.loop.create_task(self._connect(slot))
             return
-        slot.sent_at = monotonic_ns()
+        now = monotonic_ns()
+        if now < slot.intended:
+            # a timer can fire early (uvloop counts whole milliseconds): a request never leaves before its
+            # intended time, so no latency measured from that time can be negative
+            self.loop.call_later((slot.intended - now) / NS, self.send, slot)
+            return
+        slot.sent_at = now
         conn.sent += 1
-        conn.transport.write(self.request)
+        conn.transport.write(self.request or self.render())
+
+    def _next_arrival(self) -> int:
+        """An open-model ramp's next intended send time (never, once the ramp's schedule has ended)."""
+        at = self.ramp.arrival(self.arrival)
+        self.arrival += self.plan.share_count
+        return NO_DEADLINE if at is None else self.measure_ns + int(at * NS)
+
+    def _ramp_tick(self) -> None:
+        """A closed-model ramp: set how many connections are active now, and wake the rested ones."""
+        if self.done.done() or self.stopping:
+            return
+        now = monotonic_ns()
+        wanted = int(self.ramp.level((now - self.measure_ns) / NS) + 0.5)
+        index, count = self.plan.share_index, self.plan.share_count
+        self.active = min(len(self.slots), -(-(wanted - index) // count)) if wanted > index else 0
+        for slot in self.slots[: self.active]:
+            if slot.parked:
+                slot.parked = False
+                self.dispatch(slot, now)
+        self.loop.call_later(RAMP_INTERVAL, self._ramp_tick)
 
     async def _connect(self, slot: Slot) -> None:
         target = self.plan.target
         try:
             _, conn = await asyncio.wait_for(
                 self.loop.create_connection(
-                    lambda: Connection(self, slot),
+                    lambda: self.connection_class(self, slot),
                     target.address or target.host,
                     target.port,
                     ssl=self.ssl,
@@ -372,6 +433,9 @@ class Worker:
             self.status_counts[:] = _ZEROS
             self.errors = {}
             self.bytes_in = self.writes = 0
+            if self.render is not None:
+                self.render.bytes_out = 0
+            self.cpu_start = cpu.sample()
             for slot in self.slots:
                 if slot.conn is not None:
                     slot.conn.received = slot.conn.sent = 0
@@ -445,7 +509,10 @@ class Worker:
         results.elapsed = max(0.0, (end - self.measure_ns) / NS)
         for slot in self.slots:
             self._drop(slot, abort=True)
-        results.bytes_in, results.bytes_out = self.bytes_in, self.writes * len(self.request)
+        results.bytes_in = self.bytes_in
+        results.bytes_out = self.render.bytes_out if self.render is not None else self.writes * len(self.request)
+        if self.cpu_start is not None:
+            results.client = cpu.usage(self.cpu_start, cpu.sample())
         self.done.set_result(None)
 
 
@@ -456,7 +523,8 @@ def run_worker(
     should_stop: Callable[[], bool] | None = None,
 ) -> Results:
     """Run one plan share to completion on a fresh uvloop (asyncio when uvloop is missing)."""
-    worker = Worker(plan, start_at_ns, on_tick, should_stop)
+    make = plan.scenario.make_worker if plan.scenario is not None else Worker  # --spec: scenario_engine.py
+    worker = make(plan, start_at_ns, on_tick, should_stop)
     try:
         import uvloop
 

@@ -2,7 +2,9 @@
 
 Charts per run: throughput and latency (p50, p99, max) over time, and the
 latency percentile distribution on a log scale of 1/(1-p); then the summary,
-status codes, recommendations, comparison and checks.
+status codes, a ramp's stages, recommendations, comparison and checks. Lines
+that can coincide (p99 and max in a stall) are drawn widest first, so each
+stays visible beneath the narrower ones.
 """
 
 from __future__ import annotations
@@ -12,11 +14,19 @@ from html import escape
 from pathlib import Path
 
 from senior_backend.loadtest.histogram import bucket_value
+from senior_backend.loadtest.operations import operation_rows, operation_table
 from senior_backend.loadtest.run import LoadTestResult, RunResult
+from senior_backend.loadtest.stages import model_text
 from senior_backend.loadtest.stats import PERCENTILES, percentile_key
 
 WIDTH, HEIGHT, PAD = 640, 220, 48
 COLORS = ("#2563eb", "#dc2626", "#16a34a", "#9333ea")
+# latency over time: (series, row key, color, stroke width), drawn in this order: widest first
+LATENCY_LINES = (
+    ("max", "max_ms", "#f59e0b", 7.0),
+    ("p99", "p99_ms", "#dc2626", 3.5),
+    ("p50", "p50_ms", "#2563eb", 1.5),
+)
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:980px;color:#111}
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.2rem .6rem;text-align:right}
@@ -41,8 +51,12 @@ def line_chart(
     x_label: str,
     y_label: str,
     x_ticks: list[tuple[float, str]] | None = None,
+    styles: list[tuple[str, float]] | None = None,
 ) -> str:
-    """An SVG line chart; x and y start at 0 (x may be pre-transformed, labelled by `x_ticks`)."""
+    """An SVG line chart; x and y start at 0 (x may be pre-transformed, labelled by `x_ticks`).
+
+    Lines are drawn in order, each in its (color, stroke width) from `styles` (default: `COLORS`, 1.8).
+    """
     points = [p for _, pts in lines for p in pts]
     if not points:
         return f"<p>{escape(title)}: no data</p>"
@@ -78,10 +92,13 @@ def line_chart(
                 f"{escape(label)}</text>"
             )
     legend = []
-    for (name, pts), color in zip(lines, COLORS, strict=False):
+    for (name, pts), (color, width) in zip(lines, styles or [(c, 1.8) for c in COLORS], strict=False):
         path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts)
-        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="1.8" points="{path}"/>')
-        legend.append(f'<span style="color:{color}">&#9632; {escape(name)}</span>')
+        parts.append(
+            f'<polyline data-series="{escape(name)}" fill="none" stroke="{color}" stroke-width="{width:g}" '
+            f'stroke-linejoin="round" points="{path}"/>'
+        )
+        legend.append(f'<span data-series="{escape(name)}" style="color:{color}">&#9632; {escape(name)}</span>')
     parts.append("</svg>")
     return "".join(parts) + f'<div class="legend">{"".join(legend)}</div>'
 
@@ -114,8 +131,8 @@ def _run_section(run: RunResult) -> str:
     parts = [
         f"<h2>{escape(run.label)}: {escape(str(s['url']))}</h2>",
         f"<p>{s['requests']:,} responses in {s['elapsed_s']:.2f} s = <b>{s['rps']:,.1f} req/s</b>; "
-        f"errors {s['errors']:,} ({100 * s['error_rate']:.2f}%); mode {escape(str(s['mode']))}, "
-        f"concurrency {s['concurrency']}{' (interrupted: partial)' if s['interrupted'] else ''}</p>",
+        f"errors {s['errors']:,} ({100 * s['error_rate']:.2f}%); {escape(model_text(run.results.plan))}"
+        f"{' (interrupted: partial)' if s['interrupted'] else ''}</p>",
         _table(keys, [[f"{latency[k]:.3f}" for k in keys]]),
         _table(
             ["status", "count"],
@@ -125,15 +142,39 @@ def _run_section(run: RunResult) -> str:
         line_chart("throughput", [("req/s", [(r["second"] + 1, r["rps"]) for r in rows])], "second", "req/s"),
         line_chart(
             "latency over time",
-            [
-                (name, [(r["second"] + 1, r[key]) for r in rows])
-                for name, key in (("p50", "p50_ms"), ("p99", "p99_ms"), ("max", "max_ms"))
-            ],
+            [(name, [(r["second"] + 1, r[key]) for r in rows]) for name, key, _, _ in LATENCY_LINES],
             "second",
             "ms",
+            styles=[(color, width) for _, _, color, width in LATENCY_LINES],
         ),
         _distribution(run),
     ]
+    if run.results.stopped_early:
+        parts.insert(1, f'<p class="fail">{escape(run.results.stopped_early["reason"])}</p>')
+    if run.measured.stages:
+        parts.append("<h3>Stages</h3>")
+        parts.append(
+            _table(
+                ["stage", "seconds", "load", "requests", "req/s", "errors", "p50 ms", "p95 ms", "p99 ms"],
+                [
+                    [
+                        r["stage"],
+                        f"{r['start_s']:g}-{r['end_s']:g}",
+                        f"{r['from']:g} -> {r['to']:g} {r['unit']}",
+                        f"{r['requests']:,}",
+                        f"{r['rps']:,.1f}",
+                        r["errors"],
+                        f"{r['p50_ms']:.2f}",
+                        f"{r['p95_ms']:.2f}",
+                        f"{r['p99_ms']:.2f}",
+                    ]
+                    for r in run.measured.stages
+                ],
+            )
+        )
+    if run.results.operations:
+        parts.append("<h3>Operations</h3>")
+        parts.append(_table(*operation_table(operation_rows(run.results.operations, run.results.elapsed))))
     if run.recommendations:
         parts.append("<h3>Recommendations</h3><ul>")
         parts += [f"<li>{escape(a.text())}</li>" for a in run.recommendations]
@@ -145,7 +186,8 @@ def render_html(result: LoadTestResult) -> str:
     """The whole page as a string."""
     body = [_run_section(run) for run in result.runs]
     if result.sweep:
-        body.append(f"<h2>Concurrency sweep</h2><p>{escape(result.sweep.text())}</p>")
+        title = "Concurrency sweep" if result.kind == "sweep" else "Knee of the ramp"
+        body.append(f"<h2>{title}</h2><p>{escape(result.sweep.text())}</p>")
     if result.comparison:
         rows = [
             [

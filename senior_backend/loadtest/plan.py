@@ -98,15 +98,28 @@ class LoadPlan:
     workers: int = 1
     insecure: bool = False
     phase: float = 0.0  # open model: this share's schedule starts this many seconds late
+    stages: tuple[tuple[float, float], ...] = ()  # a ramp: (seconds, target level) each; see stages.py
+    variation: Any = None  # templates.Variation: what varies between requests (None: every request the same)
+    scenario: Any = None  # scenario_engine.ScenarioRun: a --spec run, each request one operation of the spec
+    share_index: int = 0  # this plan is share `share_index` of `share_count` (worker processes)
+    share_count: int = 1
 
     @property
     def mode(self) -> str:
         return "open" if self.rate else "closed"
 
-    def request_bytes(self) -> bytes:
-        """The full HTTP/1.1 request, rendered once."""
-        names = {name.lower() for name, _ in self.headers}
-        lines = [f"{self.method} {self.target.path} HTTP/1.1"]
+    def request_bytes(
+        self,
+        path: str | None = None,
+        headers: tuple[tuple[str, str], ...] | None = None,
+        body: bytes | None = None,
+    ) -> bytes:
+        """The full HTTP/1.1 request, rendered once (or per request, with a varied path, headers or body)."""
+        path = self.target.path if path is None else path
+        headers = self.headers if headers is None else headers
+        body = self.body if body is None else body
+        names = {name.lower() for name, _ in headers}
+        lines = [f"{self.method} {path} HTTP/1.1"]
         if "host" not in names:
             lines.append(f"Host: {self.target.host_header}")
         if "user-agent" not in names:
@@ -115,14 +128,14 @@ class LoadPlan:
             lines.append("Accept: */*")
         if self.target.authorization and "authorization" not in names:
             lines.append(f"Authorization: {self.target.authorization}")
-        lines += [f"{name}: {value}" for name, value in self.headers]
-        if self.body or self.method in ("POST", "PUT", "PATCH"):
+        lines += [f"{name}: {value}" for name, value in headers]
+        if body or self.method in ("POST", "PUT", "PATCH"):
             if "content-length" not in names and "transfer-encoding" not in names:
-                lines.append(f"Content-Length: {len(self.body)}")
-            if "content-type" not in names and self.body[:1] in (b"{", b"["):
+                lines.append(f"Content-Length: {len(body)}")
+            if "content-type" not in names and body[:1] in (b"{", b"["):
                 lines.append("Content-Type: application/json")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        return head + self.body
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+        return head + body
 
     def share(self, index: int, count: int) -> LoadPlan:
         """This plan's part for worker process `index` of `count`: connections, rate and requests split.
@@ -134,31 +147,35 @@ class LoadPlan:
         if self.requests is not None:
             requests = self.requests // count + (1 if index < self.requests % count else 0)
         rate = self.rate * concurrency / self.concurrency if self.rate else None
-        return LoadPlan(
-            self.target,
-            self.method,
-            self.headers,
-            self.body,
-            concurrency,
-            rate,
-            self.duration,
-            requests,
-            self.warmup,
-            self.timeout,
-            1,
-            self.insecure,
-            index / self.rate if self.rate else 0.0,
+        if self.stages:  # a ramp's shares keep the whole schedule and take every `count`th request of it
+            rate = self.rate
+        return replace(
+            self,
+            concurrency=concurrency,
+            rate=rate,
+            requests=requests,
+            workers=1,
+            phase=index / self.rate if self.rate else 0.0,
+            share_index=index,
+            share_count=count,
         )
 
     def describe(self) -> dict[str, Any]:
         """The plan as saved with the results (and echoed in reports): secret header values masked."""
-        data = asdict(self)
+        data = asdict(replace(self, variation=None, scenario=None))
         data["url"] = self.target.url
         data["mode"] = self.mode
         data["headers"] = [
             [name, MASK if name.lower() in SECRET_HEADERS else value] for name, value in self.headers
         ]
         data["body_bytes"] = len(self.body)
-        for key in ("target", "body", "phase"):
+        dropped = ("target", "body", "phase", "stages", "variation", "scenario", "share_index", "share_count")
+        for key in dropped:
             data.pop(key)
+        if self.stages:
+            data["stages"] = [{"duration": seconds, "target": target} for seconds, target in self.stages]
+        if self.variation is not None:
+            data["varied"] = self.variation.describe()
+        if self.scenario is not None:
+            data["scenario"] = self.scenario.describe()
         return data

@@ -11,9 +11,12 @@ import sys
 from typing import Any, TextIO
 
 from senior_backend.common.console import Output
+from senior_backend.loadtest.nodes import node_rows, node_table
+from senior_backend.loadtest.operations import operation_rows, operation_table
 from senior_backend.loadtest.plan import LoadPlan
 from senior_backend.loadtest.run import LoadTestResult, RunResult
 from senior_backend.loadtest.runner import Progress
+from senior_backend.loadtest.stages import model_text
 from senior_backend.loadtest.stats import PERCENTILES, percentile_key
 
 
@@ -27,8 +30,11 @@ def to_json(result: LoadTestResult) -> dict[str, Any]:
                 "label": run.label,
                 "summary": run.summary,
                 "series": run.measured.series,
+                "stages": run.measured.stages,
                 "recommendations": [a.to_json() for a in run.recommendations],
                 "results": run.results.to_json(),
+                **({"nodes": node_rows(run.results.nodes)} if run.results.nodes else {}),
+                **({"operations": _operations(run)} if run.results.operations else {}),
             }
             for run in result.runs
         ],
@@ -73,9 +79,10 @@ class LiveLog:
 
     def started(self, label: str, plan: LoadPlan) -> None:
         bound = f"{plan.duration:g} s" if plan.duration else f"{plan.requests} requests"
-        model = f"rate {plan.rate:g}/s" if plan.rate else "closed model"
+        model = model_text(plan.describe()) if plan.stages else f"rate {plan.rate:g}/s" if plan.rate else "closed model"
+        connections = "" if plan.stages else f"{plan.concurrency} connections, "
         self.out.log(
-            f"{label}: {plan.target.url}: {plan.concurrency} connections, {model}, {bound}, "
+            f"{label}: {plan.target.url}: {connections}{model}, {bound}, "
             f"{min(plan.workers, plan.concurrency)} workers"
         )
 
@@ -86,6 +93,10 @@ class LiveLog:
         self.line.clear()
 
 
+def _operations(run: RunResult) -> list[dict[str, Any]]:
+    return operation_rows(run.results.operations, run.results.elapsed)
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.2f}%"
 
@@ -93,13 +104,14 @@ def _pct(x: float) -> str:
 def print_run(out: Output, run: RunResult) -> None:
     s = run.summary
     plan = run.results.plan
-    model = f"open model at {plan['rate']:g} req/s" if plan.get("rate") else "closed model"
+    model = model_text(plan)
     out.line(
-        f"[bold]{run.label}[/bold]  {s['url']}  ({model}, {plan.get('concurrency')} connections, "
-        f"{plan.get('workers')} worker processes)"
+        f"[bold]{run.label}[/bold]  {s['url']}  ({model}, {plan.get('workers')} worker processes)"
     )
     if s["interrupted"]:
         out.line("[yellow]interrupted: partial results[/yellow]")
+    if run.results.stopped_early:
+        out.line(f"[red]{run.results.stopped_early['reason']}[/red]")
     out.line(
         f"{s['requests']:,} responses in {s['elapsed_s']:.2f} s = {s['rps']:,.1f} req/s; "
         f"errors {s['errors']:,} ({_pct(s['error_rate'])}); non-2xx {s['non_2xx']:,}; "
@@ -108,6 +120,30 @@ def print_run(out: Output, run: RunResult) -> None:
     latency = s["latency_ms"]
     keys = ["min", "mean", *(percentile_key(p) for p in PERCENTILES), "max"]
     out.table("latency (ms)", keys, [[f"{latency[k]:.3f}" for k in keys]])
+    if run.results.nodes:
+        out.table("nodes", *node_table(run.results.nodes))
+    if run.results.operations:
+        out.table("operations", *operation_table(_operations(run)))
+    if run.measured.stages:
+        out.table(
+            "stages",
+            ["stage", "seconds", "load", "requests", "req/s", "errors", "non-2xx", "p50 ms", "p95 ms", "p99 ms"],
+            [
+                [
+                    row["stage"],
+                    f"{row['start_s']:g}-{row['end_s']:g}",
+                    f"{row['from']:g} -> {row['to']:g} {row['unit']}",
+                    f"{row['requests']:,}",
+                    f"{row['rps']:,.1f}",
+                    row["errors"],
+                    row["non_2xx"],
+                    f"{row['p50_ms']:.2f}",
+                    f"{row['p95_ms']:.2f}",
+                    f"{row['p99_ms']:.2f}",
+                ]
+                for row in run.measured.stages
+            ],
+        )
     if s["statuses"] or s["errors_by_kind"]:
         rows = [[code, n] for code, n in s["statuses"].items()]
         rows += [[f"error: {kind}", n] for kind, n in sorted(s["errors_by_kind"].items())]
@@ -129,7 +165,9 @@ def print_report(out: Output, result: LoadTestResult) -> None:
     for run in result.runs:
         print_run(out, run)
         out.line()
-    if result.sweep:
+    if result.sweep and result.kind != "sweep":
+        out.line(f"- {result.sweep.text()}")
+    elif result.sweep:
         rows = []
         for run in result.runs:
             s = run.summary

@@ -14,7 +14,12 @@ later. Schema (version 1, all times in seconds, latencies in microseconds; publi
      "latency": histogram (full precision, 11 bits),
      "series": [{"second": n, "requests", "errors": {kind: n}, "statuses": {...},
                  "latency": histogram (7 bits)}],
-     "rate_limit": {"first_429_at": seconds or null, "headers": {name: [values seen]}}}
+     "rate_limit": {"first_429_at": seconds or null, "headers": {name: [values seen]}},
+     "nodes": [per node of a --cluster run, see nodes.py; absent otherwise],
+     "operations": {name: per operation of a --spec run, see operations.py; absent otherwise},
+     "stopped_early": null or {"rule": "max-error-rate" | "abort-on", "condition", "reason", "at_s"},
+     "client": {"workers", "cpu_seconds", "busiest_cpu", "busiest_demand"} (the load generator's own CPU:
+               the busiest worker process's share of the window running, and running or waiting for a core)}
 
 A histogram is {"bits", "total", "sum", "min", "max", "counts": [index, count, ...]}
 (see `histogram.py` for the bucket layout). The counts are the sum of the
@@ -30,11 +35,18 @@ from pathlib import Path
 from typing import Any
 
 from senior_backend.common.errors import BadInput
+from senior_backend.loadtest.cpu import merge_usage
 from senior_backend.loadtest.histogram import SERIES_BITS, Histogram
+from senior_backend.loadtest.nodes import NodeShare
+from senior_backend.loadtest.operations import OperationStats, merge_operations
 
 SCHEMA = "senior-backend/loadtest-result"
 VERSION = 1
 MAX_HEADER_VALUES = 5
+
+
+def _operations_json(operations: dict[str, OperationStats]) -> dict[str, Any]:
+    return {name: stats.to_json() for name, stats in operations.items()}
 
 
 def _add_counts(into: dict[str, int], other: dict[str, int]) -> None:
@@ -94,6 +106,10 @@ class Results:
     first_429_at: float | None = None
     rate_limit_headers: dict[str, list[str]] = field(default_factory=dict)
     latency: Histogram = field(default_factory=Histogram)
+    stopped_early: dict[str, Any] | None = None  # why the run stopped before its end (abort.py)
+    client: dict[str, float] = field(default_factory=dict)  # the load generator's own CPU (cpu.py)
+    nodes: list[NodeShare] = field(default_factory=list)  # per node, on a cluster (`--cluster`)
+    operations: dict[str, OperationStats] = field(default_factory=dict)  # per operation of a `--spec` run
 
     @property
     def requests(self) -> int:
@@ -122,6 +138,9 @@ class Results:
         self.bytes_in += other.bytes_in
         self.bytes_out += other.bytes_out
         self.latency.merge(other.latency)
+        self.stopped_early = self.stopped_early or other.stopped_early
+        self.client = merge_usage(self.client, other.client)
+        merge_operations(self.operations, other.operations)
         by_second = {s.second: s for s in self.series}
         for s in other.series:
             if s.second in by_second:
@@ -159,6 +178,10 @@ class Results:
             "latency": self.latency.to_json(),
             "series": [s.to_json() for s in self.series],
             "rate_limit": {"first_429_at": self.first_429_at, "headers": self.rate_limit_headers},
+            "stopped_early": self.stopped_early,
+            "client": self.client,
+            **({"nodes": [node.to_json() for node in self.nodes]} if self.nodes else {}),
+            **({"operations": _operations_json(self.operations)} if self.operations else {}),
         }
 
     @classmethod
@@ -179,6 +202,10 @@ class Results:
             first_429_at=rate_limit.get("first_429_at"),
             rate_limit_headers={k: list(v) for k, v in (rate_limit.get("headers") or {}).items()},
             latency=Histogram.from_json(data.get("latency", {})),
+            stopped_early=data.get("stopped_early"),
+            client=dict(data.get("client") or {}),
+            nodes=[NodeShare.from_json(node) for node in data.get("nodes", [])],
+            operations={k: OperationStats.from_json(v) for k, v in (data.get("operations") or {}).items()},
         )
 
 

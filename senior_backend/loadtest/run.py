@@ -13,13 +13,16 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property, partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from senior_backend.common.diagnostics import Diagnostic, error
 from senior_backend.common.errors import BadInput, Unreachable
-from senior_backend.loadtest.advice import Advice, recommend, sweep_advice
+from senior_backend.loadtest.abort import AbortRule
+from senior_backend.loadtest.advice import Advice, ramp_advice, recommend, sweep_advice
 from senior_backend.loadtest.checks import (
     Check,
     Threshold,
@@ -27,12 +30,19 @@ from senior_backend.loadtest.checks import (
     check_baseline,
     check_rate_limit,
     check_status,
+    check_stopped_early,
     check_threshold,
 )
-from senior_backend.loadtest.plan import LoadPlan, Target, parse_target, resolve
+from senior_backend.loadtest.cluster import check_cluster, check_nodes, run_on_cluster
+from senior_backend.loadtest.plan import LoadPlan, Target, resolve
 from senior_backend.loadtest.results import Results, Second, load_results, load_saved
 from senior_backend.loadtest.runner import Progress, run_plan
+from senior_backend.loadtest.stages import Ramp, stage_label
 from senior_backend.loadtest.stats import Measured, compare, measure
+from senior_backend.loadtest.templates import Variation, build_variation, parse_templated_target, split_url
+
+if TYPE_CHECKING:
+    from senior_backend.loadtest.scenario_engine import ScenarioRun
 
 _METHOD = re.compile(r"^[A-Z][A-Z-]*$")
 _HEADER = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
@@ -54,7 +64,10 @@ class LoadTestOptions:
     `urls` is one URL, two URLs with `compare_urls`, or one saved results file to re-report.
     `duration` None with no `requests` budget means `DEFAULT_DURATION` seconds; `workers` None
     means one per core. `thresholds` and `expect_status` come from `checks.parse_threshold`
-    and `checks.parse_expect_status`; `baseline` is a saved run to compare against.
+    and `checks.parse_expect_status`; `baseline` is a saved run to compare against. `stages` is a ramp
+    (`stages.parse_stages`), `abort_rules` stop a failing run early (`abort.py`), and `bodies` (from
+    `bodies_from`, a JSON-lines file) are cycled through; URL, headers and bodies may hold templates
+    (`templates.py`), all parsed and checked here.
     """
 
     urls: tuple[str, ...]
@@ -75,8 +88,19 @@ class LoadTestOptions:
     thresholds: tuple[Threshold, ...] = ()
     expect_status: tuple[tuple[int, float], ...] = ()
     expect_rate_limit: bool = False
+    cluster: str | None = None  # run the workers on this Ray cluster (cluster.py)
+    stages: tuple[tuple[float, float], ...] = ()  # a ramp, from `stages.parse_stages`
+    abort_rules: tuple[AbortRule, ...] = ()  # stop early when one holds (`abort.py`)
+    bodies: tuple[bytes, ...] = ()  # cycled through instead of `body`, e.g. the lines of a .jsonl file
+    bodies_from: str | None = None  # the file they came from: each is then checked to be JSON
+    spec: str | None = None  # --spec: every operation of this OpenAPI document (scenario.py)
+    base_url: str | None = None  # --base-url: where the spec's paths are sent (else its servers[0].url)
+    spec_operations: tuple[str, ...] = ()  # --operation: only these (by operationId or "METHOD /path")
+    spec_tags: tuple[str, ...] = ()  # --tag: only operations with one of these tags
+    spec_weights: tuple[tuple[str, float], ...] = ()  # --weight opId=N (default 1 each)
 
     def __post_init__(self) -> None:
+        self._check_spec()
         if not self.concurrency or any(level < 1 for level in self.concurrency):
             shown = ",".join(str(level) for level in self.concurrency)
             raise BadInput("bad-option", f"--concurrency must be N or N,N,... with N >= 1 (got {shown!r})")
@@ -109,7 +133,60 @@ class LoadTestOptions:
             raise BadInput("bad-usage", "a concurrency sweep takes one URL")
         if self.saved_file is None:
             for url in self.urls:
-                parse_target(url)
+                parse_templated_target(url)
+            _ = self.variations  # parses every template and loads its files: bad input before any request
+        self._check_ramp_and_abort()
+        if self.cluster is not None:
+            check_cluster(self.cluster)
+
+    def _check_spec(self) -> None:
+        """With --spec the base URL replaces the URL argument; the spec decides methods and bodies."""
+        if self.spec is None:
+            if self.base_url or self.spec_operations or self.spec_tags or self.spec_weights:
+                raise BadInput("bad-usage", "--base-url, --operation, --tag and --weight go with --spec")
+            return
+        if self.urls:
+            raise BadInput("bad-usage", "--spec takes no URL: give --base-url, or servers in the spec")
+        if self.method.upper() != "GET" or self.body or self.bodies or self.compare_urls:
+            raise BadInput("bad-usage", "--spec decides methods and bodies: drop --method, --body, --compare")
+        if any("{{" in value for _, value in self.headers):
+            raise BadInput("bad-usage", "templates in --header do not combine with --spec yet")
+        object.__setattr__(self, "urls", (self.scenario.scenario.base_url,))
+
+    @cached_property
+    def scenario(self) -> ScenarioRun:
+        """The --spec scenario, read and built once (bad input before any request); its modules (spec
+        loading, JSON Schema) are imported only by a --spec run."""
+        from senior_backend.loadtest.scenario import load_scenario
+        from senior_backend.loadtest.scenario_engine import ScenarioRun
+
+        filters = (self.spec_operations, self.spec_tags, self.spec_weights)
+        return ScenarioRun(load_scenario(self.spec or "", self.base_url, *filters))
+
+    def _check_ramp_and_abort(self) -> None:
+        if self.abort_rules and self.cluster is not None:
+            raise BadInput("bad-usage", "--max-error-rate and --abort-on do not run on a --cluster yet")
+        if not self.stages:
+            return
+        if len(self.concurrency) > 1:
+            raise BadInput("bad-usage", "--stages is a ramp: it does not combine with a concurrency sweep")
+        if self.duration is not None or self.requests is not None:
+            raise BadInput("bad-usage", "--stages sets how long the run lasts: drop --duration and --requests")
+        if self.warmup:
+            raise BadInput("bad-usage", "--stages starts from zero load: drop --warmup (add a first stage)")
+        targets = [target for _, target in self.stages]
+        if not self.rate and any(target != int(target) for target in targets):
+            raise BadInput("bad-stages", "--stages targets are connections in the closed model: whole numbers")
+        if not self.rate and max(targets) < 1:
+            raise BadInput("bad-stages", "--stages never reaches one connection")
+
+    @cached_property
+    def variations(self) -> dict[str, Variation | None]:
+        """Per URL, what varies between its requests (templates, cycled bodies), parsed and checked once."""
+        bodies = self.bodies or (self.body,)
+        return {
+            url: build_variation(split_url(url)[1], self.headers, bodies, self.bodies_from) for url in self.urls
+        }
 
     @property
     def saved_file(self) -> Path | None:
@@ -124,11 +201,11 @@ class LoadTestOptions:
         return "compare" if self.compare_urls else "sweep" if len(self.concurrency) > 1 else "run"
 
     def plans(self, targets: list[Target]) -> list[tuple[str, LoadPlan]]:
-        """One labelled plan per (URL, concurrency level): "A"/"B" in a comparison, else "c=N"."""
+        """One labelled plan per (URL, concurrency level): "A"/"B" in a comparison, else `_label`."""
         shared: dict[str, Any] = dict(
             method=self.method.upper(),
             headers=self.headers,
-            body=self.body,
+            body=self.bodies[0] if self.bodies else self.body,
             rate=self.rate,
             duration=self.duration if self.duration or self.requests else DEFAULT_DURATION,
             requests=self.requests,
@@ -136,12 +213,31 @@ class LoadTestOptions:
             timeout=self.timeout,
             workers=self.workers or os.cpu_count() or 1,
             insecure=self.insecure,
+            stages=self.stages,
         )
+        if self.spec is not None:
+            shared["scenario"] = self.scenario
+        levels = self.concurrency
+        if self.stages:
+            ramp = Ramp(self.rate or 0.0, self.stages)
+            shared["duration"] = ramp.duration
+            levels = self.concurrency if self.rate else (int(ramp.peak),)  # a closed ramp: slots for its peak
         return [
-            ("AB"[i] if len(targets) == 2 else f"c={level}", LoadPlan(target, concurrency=level, **shared))
-            for i, target in enumerate(targets)
-            for level in self.concurrency
+            (
+                "AB"[i] if len(targets) == 2 else self._label(level),
+                LoadPlan(target, concurrency=level, variation=self.variations[url], **shared),
+            )
+            for i, (url, target) in enumerate(zip(self.urls, targets, strict=True))
+            for level in levels
         ]
+
+    def _label(self, level: int) -> str:
+        """A run's name: `c=N` (closed), `rate R/s` (open, with `c=N` in a sweep), or the ramp."""
+        if self.stages:
+            return stage_label({"rate": self.rate, "stages": [{"target": t} for _, t in self.stages]})
+        if self.rate:
+            return f"rate {self.rate:g}/s" + (f" c={level}" if len(self.concurrency) > 1 else "")
+        return f"c={level}"
 
 
 class RunListener(Protocol):
@@ -203,8 +299,13 @@ def run_load_test(options: LoadTestOptions, listener: RunListener | None = None)
         kind, labelled = load_saved(options.saved_file)
     else:
         kind = options.kind
-        targets, unresolved = _resolve_all(options.urls)
-        labelled = _execute(options.plans(targets), unresolved, listener)
+        if options.cluster is None:
+            targets, unresolved = _resolve_all(options.urls)
+            execute: Callable[..., Results] = partial(run_plan, abort_rules=options.abort_rules)
+        else:  # each worker resolves the host itself: a name may only resolve inside the cluster
+            targets, unresolved = [parse_templated_target(url)[0] for url in options.urls], {}
+            execute = partial(run_on_cluster, options.cluster, workers=options.workers)
+        labelled = _execute(options.plans(targets), unresolved, listener, execute)
     runs = []
     for label, results in labelled:
         measured = measure(results)
@@ -224,7 +325,11 @@ def run_load_test(options: LoadTestOptions, listener: RunListener | None = None)
         runs=runs,
         checks=_checks(options, runs, baseline),
         comparison=comparison,
-        sweep=sweep_advice([run.measured for run in runs]) if kind == "sweep" else None,
+        sweep=sweep_advice([run.measured for run in runs])
+        if kind == "sweep"
+        else ramp_advice(runs[0].measured)
+        if kind == "run" and runs and runs[0].results.plan.get("stages")
+        else None,
         unreachable=_unreachable(runs, unresolved),
     )
 
@@ -233,7 +338,7 @@ def _resolve_all(urls: tuple[str, ...]) -> tuple[list[Target], dict[str, str]]:
     """Parse and resolve every URL; an unresolvable host is kept, with its reason, to be reported (exit 4)."""
     targets, unresolved = [], {}
     for url in urls:
-        target = parse_target(url)
+        target = parse_templated_target(url)[0]
         try:
             target = resolve(target)
         except Unreachable as exc:
@@ -243,24 +348,27 @@ def _resolve_all(urls: tuple[str, ...]) -> tuple[list[Target], dict[str, str]]:
 
 
 def _execute(
-    plans: list[tuple[str, LoadPlan]], unresolved: dict[str, str], listener: RunListener | None
+    plans: list[tuple[str, LoadPlan]],
+    unresolved: dict[str, str],
+    listener: RunListener | None,
+    execute: Callable[..., Results] = run_plan,
 ) -> list[tuple[str, Results]]:
-    """Run the plans one after the other; stop after an interrupted one."""
+    """Run the plans one after the other; stop after one that was interrupted or stopped early."""
     runs = []
     for label, plan in plans:
         if plan.target.url in unresolved:
             runs.append((label, _unresolved_results(plan)))
             continue
         if listener is None:
-            results = run_plan(plan)
+            results = execute(plan)
         else:
             listener.started(label, plan)
             try:
-                results = run_plan(plan, listener.progress)
+                results = execute(plan, listener.progress)
             finally:
                 listener.finished()
         runs.append((label, results))
-        if results.interrupted:
+        if results.interrupted or results.stopped_early:
             break
     return runs
 
@@ -304,6 +412,8 @@ def _checks(options: LoadTestOptions, runs: list[RunResult], baseline: Measured 
             found.append(check_rate_limit(run.measured))
         if not explicit:
             found += [c for c in [check_any_success(run.measured)] if not c.passed]
+        found += [c for c in [check_stopped_early(run.measured)] if c is not None]
+        found += [c for c in [check_nodes(run.measured)] if c is not None]
         if len(runs) > 1:
             found = [
                 replace(c, name=f"{run.label}: {c.name}", reason=f"{run.label}: {c.reason}") for c in found

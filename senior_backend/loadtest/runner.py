@@ -19,6 +19,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from senior_backend.common.errors import InternalError
+from senior_backend.loadtest.abort import AbortRule, AbortWatch
 from senior_backend.loadtest.engine import run_worker
 from senior_backend.loadtest.histogram import SERIES_BITS, Histogram
 from senior_backend.loadtest.plan import LoadPlan
@@ -84,8 +85,10 @@ def run_plan(
     plan: LoadPlan,
     on_progress: Callable[[Progress], None] | None = None,
     parts: list[Results] | None = None,
+    abort_rules: tuple[AbortRule, ...] = (),
 ) -> Results:
-    """Run the plan to completion (or until Ctrl-C) and return the merged results.
+    """Run the plan to completion (or until Ctrl-C, or until an abort rule holds) and return the merged
+    results.
 
     When `parts` is given, each worker's own results are appended to it as well.
     """
@@ -106,6 +109,8 @@ def run_plan(
         pipes.append(receiver)
         processes.append(process)
     merger = _ProgressMerger(count)
+    watch = AbortWatch(abort_rules, count) if abort_rules else None
+    stopped_early = None
     parts = [] if parts is None else parts
     problems: list[str] = []
     interrupted = False
@@ -119,7 +124,12 @@ def run_plan(
                     open_pipes.remove(pipe)
                     continue
                 if kind == "tick":
-                    merger.add(Second.from_json(payload))
+                    second = Second.from_json(payload)
+                    merger.add(second)
+                    if watch is not None and stopped_early is None:
+                        stopped_early = watch.add(second)
+                        if stopped_early is not None:
+                            stop.set()
                     if on_progress is not None:
                         elapsed = (time.monotonic_ns() - start_at_ns) / 1e9 - plan.warmup
                         on_progress(merger.progress(elapsed))
@@ -139,5 +149,7 @@ def run_plan(
     merged = Results(plan.describe(), started_at=started_at)
     for part in parts:
         merged.merge(part)
-    merged.interrupted = merged.interrupted or interrupted
+    # the workers stopped by an abort rule report an interrupt: only Ctrl-C is one
+    merged.interrupted = interrupted or (merged.interrupted and stopped_early is None)
+    merged.stopped_early = stopped_early
     return merged

@@ -14,11 +14,12 @@ Confidence intervals:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from senior_backend.loadtest.histogram import Histogram
+from senior_backend.loadtest.histogram import SERIES_BITS, Histogram
 from senior_backend.loadtest.results import Results
+from senior_backend.loadtest.stages import Ramp
 
 PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
 Z95 = 1.959964
@@ -114,6 +115,56 @@ def series_rows(results: Results) -> list[dict[str, Any]]:
     return rows
 
 
+def ramp_of(plan: dict[str, Any]) -> Ramp | None:
+    """The ramp a saved plan ran (`--stages`), or None."""
+    stages = plan.get("stages") or []
+    if not stages:
+        return None
+    return Ramp(plan.get("rate") or 0.0, tuple((stage["duration"], stage["target"]) for stage in stages))
+
+
+def stage_rows(results: Results) -> list[dict[str, Any]]:
+    """Per stage of a ramp: its level from -> to, and the seconds whose middle fell in it (7-bit latencies)."""
+    ramp = ramp_of(results.plan)
+    if ramp is None:
+        return []
+    unit = "req/s" if results.plan.get("rate") else "connections"
+    rows = []
+    timed = list(zip(results.series, second_lengths(results), strict=True))
+    for number, (begin, end, low, high) in enumerate(ramp.spans(), 1):
+        latency = Histogram(SERIES_BITS)
+        requests = errors = non_2xx = 0
+        seconds = 0.0
+        for entry, length in timed:
+            if begin <= entry.second + length / 2 < end:
+                latency.merge(entry.latency)
+                requests += entry.requests
+                errors += sum(entry.errors.values())
+                non_2xx += sum(n for code, n in entry.statuses.items() if not code.startswith("2"))
+                seconds += length
+        attempts = requests + errors
+        rows.append(
+            {
+                "stage": number,
+                "start_s": round(begin, 3),
+                "end_s": round(end, 3),
+                "from": low,
+                "to": high,
+                "unit": unit,
+                "requests": requests,
+                "rps": round(requests / seconds, 2) if seconds else 0.0,
+                "errors": errors,
+                "error_rate": errors / attempts if attempts else 0.0,
+                "non_2xx": non_2xx,
+                "p50_ms": ms(latency.percentile(50)),
+                "p95_ms": ms(latency.percentile(95)),
+                "p99_ms": ms(latency.percentile(99)),
+                "max_ms": ms(latency.max),
+            }
+        )
+    return rows
+
+
 @dataclass(frozen=True)
 class Measured:
     """One run's raw results and the numbers derived from them once: what checks, advice and reports read."""
@@ -121,11 +172,12 @@ class Measured:
     results: Results
     summary: dict[str, Any]
     series: list[dict[str, Any]]
+    stages: list[dict[str, Any]] = field(default_factory=list)
 
 
 def measure(results: Results) -> Measured:
-    """Summarize a run and tabulate its seconds, once."""
-    return Measured(results, summarize(results), series_rows(results))
+    """Summarize a run and tabulate its seconds (and a ramp's stages), once."""
+    return Measured(results, summarize(results), series_rows(results), stage_rows(results))
 
 
 def full_second_rates(results: Results) -> list[float]:

@@ -37,7 +37,10 @@ SKIPPED = {
     "python benchmarks/": "benchmarks take minutes; their figures are in the README",
     "cd out/express && npm install": "installs from the npm registry and starts a server that never exits; "
     "tests/scaffold compiles and boots the same output",
+    "ray start": "starts a Ray cluster that outlives the command; tests/loadtest/test_cluster_ray.py starts one",
+    "kubectl": "needs a Kubernetes cluster",
 }
+SKIPPED_FLAGS = {"--cluster": "needs a Ray cluster; tests/loadtest/test_cluster_ray.py runs --cluster on one"}
 CHECK_FLAGS = ("--expect-rate-limit", "--expect-status", "--threshold", "--fail-on", "--compare base")
 
 
@@ -95,7 +98,12 @@ def runnable_parts(command: str) -> list[str]:
     parts = [part.strip() for part in command.split(" && ")]
     if command.startswith("cd "):
         return []
-    return [part for part in parts if not any(part.startswith(prefix) for prefix in SKIPPED)]
+    return [
+        part
+        for part in parts
+        if not any(part.startswith(prefix) for prefix in SKIPPED)
+        and not any(f" {flag} " in f" {part} " for flag in SKIPPED_FLAGS)
+    ]
 
 
 def localise(command: str, port: int) -> str:

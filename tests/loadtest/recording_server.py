@@ -1,0 +1,125 @@
+"""A threaded HTTP/1.1 test server that records every request it receives, with a fixed capacity.
+
+Each request is recorded with the system-wide monotonic nanosecond at which
+its first bytes were read (the same clock the load tester schedules on, so a
+test can hold each arrival against its intended send time), its method, path,
+headers and body. A connection's thread reads the request only after it
+answered the previous one: the client never pipelines, so each read that
+starts a request marks that request's arrival.
+
+Options: `--capacity N --delay-ms D` (at most N requests are served at once,
+each takes D ms: throughput grows with connections up to N, then latency rises
+with load), `--status S` (answer S), `--fail-after-s T` (answer 500 once the
+server has run T seconds). `GET /__received` returns the recorded requests and
+forgets them; `GET /__count` returns how many there were. Prints `PORT <n>`
+when ready; exits after `--max-seconds`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import threading
+import time
+
+
+class RecordingServer:
+    def __init__(self, capacity: int, delay: float, status: int, fail_after: float | None) -> None:
+        self.slots = threading.BoundedSemaphore(capacity) if capacity else None
+        self.delay = delay
+        self.status = status
+        self.fail_at = time.monotonic() + fail_after if fail_after is not None else None
+        self.lock = threading.Lock()
+        self.received: list[dict] = []
+        self.count = 0
+
+    def serve(self, listener: socket.socket) -> None:
+        while True:
+            conn, _ = listener.accept()
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            threading.Thread(target=self.connection, args=(conn,), daemon=True).start()
+
+    def connection(self, conn: socket.socket) -> None:
+        try:
+            buffer = b""
+            while True:
+                arrived = 0
+                while b"\r\n\r\n" not in buffer:
+                    data = conn.recv(65536)
+                    if not buffer:
+                        arrived = time.monotonic_ns()
+                    if not data:
+                        return
+                    buffer += data
+                head, _, buffer = buffer.partition(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, path, _ = lines[0].split(" ", 2)
+                headers = {}
+                for line in lines[1:]:
+                    name, _, value = line.partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                length = int(headers.get("content-length") or 0)
+                while len(buffer) < length:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buffer += data
+                body, buffer = buffer[:length], buffer[length:]
+                status, payload = self.respond(method, path, headers, body, arrived)
+                conn.sendall(
+                    b"HTTP/1.1 %d X\r\nContent-Length: %d\r\nContent-Type: application/json\r\n\r\n%s"
+                    % (status, len(payload), payload)
+                )
+        except (OSError, ValueError):
+            return
+        finally:
+            conn.close()
+
+    def respond(self, method: str, path: str, headers: dict, body: bytes, arrived: int) -> tuple[int, bytes]:
+        if path == "/__received":
+            with self.lock:
+                received, self.received = self.received, []
+            return 200, json.dumps(received).encode()
+        if path == "/__count":
+            return 200, json.dumps(self.count).encode()
+        with self.lock:
+            self.count += 1
+            self.received.append(
+                {
+                    "at": arrived,
+                    "method": method,
+                    "path": path,
+                    "headers": headers,
+                    "body": body.decode("utf-8", "replace"),
+                }
+            )
+        if self.slots is not None:
+            with self.slots:
+                time.sleep(self.delay)
+        elif self.delay:
+            time.sleep(self.delay)
+        if self.fail_at is not None and time.monotonic() >= self.fail_at:
+            return 500, b'{"error": "failing"}'
+        return self.status, b'{"ok": true}'
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--capacity", type=int, default=0)
+    parser.add_argument("--delay-ms", type=float, default=0.0)
+    parser.add_argument("--status", type=int, default=200)
+    parser.add_argument("--fail-after-s", type=float)
+    parser.add_argument("--max-seconds", type=float, default=300.0)
+    args = parser.parse_args()
+    sys.setswitchinterval(0.0002)
+    listener = socket.create_server(("127.0.0.1", 0), backlog=512)
+    print(f"PORT {listener.getsockname()[1]}", flush=True)
+    threading.Timer(args.max_seconds, lambda: os._exit(0)).start()
+    RecordingServer(args.capacity, args.delay_ms / 1000, args.status, args.fail_after_s).serve(listener)
+
+
+if __name__ == "__main__":
+    main()
