@@ -4,7 +4,9 @@
 which verifier function in the user's `security.ts` checks it); `requirements` turns an
 operation's `security` (its own, or the document's) into alternatives: the request passes when
 every scheme of at least one alternative accepts it (OR of requirement objects, AND within one).
-An empty alternative (`{}`) or `security: []` makes the operation public. A requirement that
+`security: []` (or only `{}`) makes the operation public; `{}` beside other requirements makes
+authentication optional: it stays an empty alternative, met only when no credential of the other
+schemes is sent (a credential that is sent is checked, and a bad one is a 401). A requirement that
 names an undeclared or unusable scheme can never be met: the operation denies every request
 (fail closed) and the scaffolder warns.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 from senior_backend.common.diagnostics import Diagnostic, warning
@@ -35,6 +37,7 @@ class Scheme:
     bearer_format: str = ""
     scopes: tuple[str, ...] = ()  # the scopes the scheme declares (OAuth2 flows)
     description: str = ""
+    spec: dict[str, Any] = field(default_factory=dict)  # the scheme object as the spec wrote it
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def read_schemes(raw: Any, deref: Callable[[Any], Any], where: Callable[[list[st
                 )
             )
             continue
-        out.schemes[str(name)] = made
+        out.schemes[str(name)] = replace(made, spec=scheme)
     return out
 
 
@@ -144,7 +147,8 @@ def requirements(
 ) -> tuple[list[list[Requirement]] | None, list[Diagnostic]]:
     """The alternatives an operation accepts, or None when it is public.
 
-    An alternative that names an undeclared (or uncheckable) scheme, or that is not a mapping of
+    `{}` is kept as an empty alternative (anonymous access, when no credential is sent) unless it is
+    the only one left, when the operation is simply public. An alternative that names an undeclared (or uncheckable) scheme, or that is not a mapping of
     scheme names to scopes, can never be met and is left out: with none left, every request is
     denied (never public by mistake)."""
     problems: list[Diagnostic] = []
@@ -154,6 +158,7 @@ def requirements(
         problems.append(warning("bad-security", "security must be a list; every request is denied", where))
         return [], problems
     alternatives: list[list[Requirement]] = []
+    anonymous = False
     for item in raw:
         if not isinstance(item, dict):
             problems.append(
@@ -161,7 +166,8 @@ def requirements(
             )
             continue
         if not item:
-            return None, problems  # `{}`: anonymous access is one of the alternatives
+            anonymous = True  # `{}`: anonymous access is one of the alternatives
+            continue
         unknown = [str(name) for name in item if str(name) not in schemes]
         for name in unknown:
             problems.append(
@@ -182,6 +188,8 @@ def requirements(
                     for name, scopes in item.items()
                 ]
             )
+    if anonymous:
+        return ([[], *alternatives] if alternatives else None), problems
     return alternatives, problems
 
 
@@ -198,6 +206,7 @@ class SecurityView:
     used: bool
     schemes: list[dict[str, Any]]
     requirements: dict[str, list[list[dict[str, Any]]]]  # operation name -> alternatives
+    spec: dict[str, Any]  # operation name -> its `security` as the spec wrote it (for --generate-spec)
     realm: str
     warnings: list[Diagnostic]
 
@@ -205,11 +214,13 @@ class SecurityView:
 def security_view(schemes: dict[str, Scheme], operations: list[_Guarded], title: str) -> SecurityView:
     """The template view of the schemes and of every operation's requirements (public ones left out)."""
     guarded: dict[str, list[list[dict[str, Any]]]] = {}
+    spec: dict[str, Any] = {}
     problems: list[Diagnostic] = []
     for operation in operations:
         needed, found = requirements(operation.security, schemes, operation.where)
         problems.extend(found)
         if needed is not None:
+            spec[operation.name] = operation.security
             guarded[operation.name] = [
                 [{"scheme": item.scheme, "scopes": list(item.scopes)} for item in alternative]
                 for alternative in needed
@@ -219,6 +230,7 @@ def security_view(schemes: dict[str, Scheme], operations: list[_Guarded], title:
         used=bool(guarded),  # auth.ts and security.ts only when an operation is protected
         schemes=[asdict(scheme) for scheme in schemes.values()],
         requirements=guarded,
+        spec=spec,
         realm=realm,
         warnings=problems,
     )

@@ -82,6 +82,16 @@ export async function getMe(request: T.GetMeRequest): Promise<T.GetMeResponse> {
 }
 """
 
+# Optional authentication (`security: [{}, {bearerAuth: []}]`): the handler sees who called, if anyone did.
+FEED_HANDLER = """\
+import type * as T from "../types.js";
+
+export async function getFeed(request: T.GetFeedRequest): Promise<T.GetFeedResponse> {
+  const who = Object.hasOwn(request.auth, "bearerAuth") ? String(request.auth["bearerAuth"]) : "anonymous";
+  return { status: 200, body: [who, ...Object.keys(request.auth)] };
+}
+"""
+
 
 def _basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
@@ -101,10 +111,11 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], 
             if variant == "implemented":
                 (folder / "security.ts").write_text(IMPLEMENTED)
                 (folder / "handlers" / "me.ts").write_text(ME_HANDLER)
+                (folder / "handlers" / "feed.ts").write_text(FEED_HANDLER)
                 again = generate(SPEC, framework, folder, "--format", "json")
                 assert again.returncode == 0, again.stdout
                 files = json.loads(again.stdout)["files"]
-                assert {"security.ts", "handlers/me.ts"} <= set(files["kept"]), files
+                assert {"security.ts", "handlers/me.ts", "handlers/feed.ts"} <= set(files["kept"]), files
                 assert "security.ts" not in files["created"] + files["updated"]
                 assert (folder / "security.ts").read_text() == IMPLEMENTED
             out[(framework, variant)] = folder
@@ -181,7 +192,12 @@ def test_requirements_are_alternatives_of_scheme_sets_and_fail_closed() -> None:
         str,
     ).schemes
     assert requirements([], schemes, "w") == (None, [])
-    assert requirements([{}, {"a": []}], schemes, "w") == (None, [])  # anonymous is one alternative
+    # `{}` beside a requirement: optional authentication, kept as an empty (anonymous) alternative.
+    assert requirements([{}, {"a": []}], schemes, "w") == ([[], [Requirement("a")]], [])
+    assert requirements([{"k": []}, {}], schemes, "w") == ([[], [Requirement("k")]], [])
+    assert requirements([{}], schemes, "w") == (None, [])  # only anonymous: public
+    needed, problems = requirements([{}, {"ghost": []}], schemes, "w")
+    assert needed is None and [p.rule for p in problems] == ["unknown-security-scheme"]
     needed, problems = requirements([{"a": ["x", "x"], "k": []}, {"k": []}], schemes, "w")
     assert needed == [[Requirement("a", ("x",)), Requirement("k")], [Requirement("k")]] and problems == []
     needed, problems = requirements([{"a": [], "ghost": []}, {"k": []}], schemes, "w")
@@ -253,6 +269,10 @@ def test_verifiers_deny_until_implemented(booted: Callable[[str, str], Booted], 
     assert _call(server, "HEAD", "/pets").status_code == 401  # the HEAD the framework adds for a GET too
     assert _call(server, "GET", "/health").status_code == 200  # security: []
     assert _call(server, "GET", "/feed").json() == ["hello"]  # security: [{}, ...]: anonymous allowed
+    # ... but a credential that is sent is checked: the stub verifier denies it.
+    bad = _call(server, "GET", "/feed", headers={"authorization": "Bearer anything"})
+    assert _error(bad, 401, "UNAUTHORIZED")["error"]["message"] == "The credentials are not valid"
+    assert bad.headers["www-authenticate"] == 'Bearer realm="Pet Store secured"'
 
 
 @pytest.mark.node
@@ -305,6 +325,13 @@ def test_implemented_verifiers_admit_and_scopes_are_enforced(
     # A requirement naming an undeclared scheme denies every request, whatever is sent.
     everything = {**admin, **key, "x-proto-key": "proto-key", "cookie": "session=cookie-key"}
     _error(_call(server, "DELETE", "/pets/1", headers=everything), 401, "UNAUTHORIZED")
+    # Optional authentication: anonymous without a credential, the principal with a valid one, 401 with a
+    # bad one; a credential of a scheme the operation does not name is ignored.
+    assert _call(server, "GET", "/feed").json() == ["anonymous"]
+    assert _call(server, "GET", "/feed", headers=key).json() == ["anonymous"]
+    assert _call(server, "GET", "/feed", headers=reader).json() == ["reader", "bearerAuth"]
+    wrong_token = _call(server, "GET", "/feed", headers={"authorization": "Bearer stolen"})
+    assert _error(wrong_token, 401, "UNAUTHORIZED")["error"]["message"] == "The credentials are not valid"
     assert _call(server, "GET", "/health").status_code == 200
 
 

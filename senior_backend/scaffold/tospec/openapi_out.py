@@ -11,8 +11,9 @@ _DELIMITED = {",": ("form", False), " ": ("spaceDelimited", False), "|": ("pipeD
 
 
 def to_openapi(model: ApiModel) -> dict[str, Any]:
-    """OpenAPI 3.1: one path item per path, the model's schemas under components, the base path
-    the routes are mounted under (if any) as the server URL.
+    """OpenAPI 3.1: one path item per path, the model's schemas and security schemes under components,
+    each protected operation's `security`, the base path the routes are mounted under (if any) as the
+    server URL.
 
     `info.x-generated-by` marks the file as ours, so rewriting it later needs no `--force`."""
     paths: dict[str, dict[str, Any]] = {}
@@ -24,8 +25,13 @@ def to_openapi(model: ApiModel) -> dict[str, Any]:
         **({"servers": [{"url": model.base_path}]} if model.base_path else {}),
         "paths": paths,
     }
+    components: dict[str, Any] = {}
     if model.schemas:
-        document["components"] = {"schemas": model.schemas}
+        components["schemas"] = model.schemas
+    if model.security.schemes:
+        components["securitySchemes"] = {name: scheme.spec for name, scheme in model.security.schemes.items()}
+    if components:
+        document["components"] = components
     return document
 
 
@@ -60,4 +66,6 @@ def _operation(operation: Operation) -> dict[str, Any]:
         responses[response.status] = entry
     if responses:
         out["responses"] = responses
+    if operation.security is not None and operation.security != []:  # `[]`: public, as the default is
+        out["security"] = operation.security
     return out

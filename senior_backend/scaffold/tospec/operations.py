@@ -30,6 +30,7 @@ from senior_backend.scaffold.tospec.jsast import (
 )
 from senior_backend.scaffold.tospec.project import Project
 from senior_backend.scaffold.tospec.routes import Route, openapi_path
+from senior_backend.scaffold.tospec.securityback import SecurityReader
 from senior_backend.scaffold.tospec.tsback import union_members
 from senior_backend.scaffold.tospec.zodback import object_shape, peel_optional
 
@@ -68,6 +69,7 @@ class OperationReader:
         self.zod = self.components.zod
         self.types = self.components.types
         self.operation_ids: set[str] = set()
+        self.security = SecurityReader(project)  # our generated auth.ts: `security` and its schemes
 
     def warn(self, code: str, message: str, node: Node) -> None:
         module = self.project.module_of(node)
@@ -116,6 +118,7 @@ class OperationReader:
         if not stated and operation_id in self.operation_ids:
             operation_id = name  # a derived id is made unique
         self.operation_ids.add(operation_id)
+        security = self.security.operation(route)  # None: the route checks nothing
         return Operation(
             operation_id=operation_id,
             name=name,
@@ -127,7 +130,7 @@ class OperationReader:
             parameters=list(params.values()),
             body=body,
             responses=responses,
-            security=[],
+            security=[] if security is None else security,
             where=where,
         )
 

@@ -24,6 +24,7 @@ from senior_backend.common.diagnostics import Diagnostic, warning
 from senior_backend.common.errors import BadInput, Refused
 from senior_backend.scaffold.ir import TS_GLOBAL_TYPES, WINDOWS_DEVICE_NAMES, ApiModel, Group, Operation
 from senior_backend.scaffold.naming import NameTable, file_stem, identifier
+from senior_backend.scaffold.security import read_schemes
 from senior_backend.scaffold.tospec.components import drop_request_views
 from senior_backend.scaffold.tospec.jsast import (
     EXTENSIONS,
@@ -187,7 +188,11 @@ def build_from_routes(source: Path, title: str = "API", version: str = "0.0.0") 
             seen[key] = operation.where
             operations.append(operation)
     schemas = drop_request_views(recovery.schemas, operations)
-    return _named(ApiModel(title, version, schemas, {}, operations, [], warnings, base_path=base_path))
+    security = read_schemes(recovery.security.schemes, lambda node: node, str)  # as generated: all valid
+    model = ApiModel(
+        title, version, schemas, {}, operations, [], warnings, base_path=base_path, security=security
+    )
+    return _named(model)
 
 
 def _named(model: ApiModel) -> ApiModel:
