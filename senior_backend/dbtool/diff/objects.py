@@ -225,7 +225,7 @@ class ObjectPhases(DifferBase):
             if late != after_tables:
                 continue
             old = self.old.functions.get(key)
-            if FUNCTION.same(old, func):
+            if FUNCTION.same(old, func) and key not in self.recreated_functions:
                 continue
             statements = []
             replaced = self.function_replaces.get(key)

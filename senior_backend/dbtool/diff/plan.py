@@ -195,6 +195,16 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
                     if located is not None:
                         changed_tables.add(located[0].key)
                 self.recreated_relations.update(k for k in enum_users(enum, "view") if k in new.views)
+                # a function that stays is dropped before the enum is recreated and created after
+                for func in self._functions_using(enum).values():
+                    if func.key in new.functions:
+                        self.recreated_functions.add(func.key)
+                        self.function_replaces.setdefault(func.key, func)
+                built_on = [*self._composites_using(enum).values()]
+                built_on += [old.domains[k] for k in self._nested_domains(enum)]
+                for ctype in built_on:
+                    columns = [self.old_column(k) for k in self._columns_of_type(ctype)]
+                    changed_tables.update(located[0].key for located in columns if located)
         recreated_collations = {
             c.name
             for k, c in old.collations.items()
