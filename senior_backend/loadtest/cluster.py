@@ -10,8 +10,11 @@ at the end it merges their results exactly (`Results.merge`, as for local
 worker processes) and keeps a per-node breakdown (`NodeShare`). A worker
 that dies (its node lost, its process killed) or does not answer in time is
 reported with its node; the seconds it had sent are kept as its partial
-result, and `check_nodes` fails the run (exit 1). Ray is an optional extra,
-imported only here and only when `--cluster` is given.
+result, and `check_nodes` fails the run (exit 1). The abort rules
+(`--max-error-rate`, `--abort-on`) are judged on the merged ticks as in a
+local run (`abort.AbortWatch`); when one holds every actor is told to stop and
+the run reports `stopped_early`. Ray is an optional extra, imported only here
+and only when `--cluster` is given.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from types import ModuleType
 from typing import Any
 
 from senior_backend.common.errors import BadInput, Unreachable
+from senior_backend.loadtest.abort import AbortRule, AbortWatch
 from senior_backend.loadtest.checks import Check
 from senior_backend.loadtest.cluster_actor import LoadActor, WorkerFunction
 from senior_backend.loadtest.engine import END_GRACE, run_worker
@@ -78,11 +82,13 @@ def run_on_cluster(
     parts: list[Results] | None = None,
     workers: int | None = None,
     worker: WorkerFunction = run_worker,
+    abort_rules: tuple[AbortRule, ...] = (),
 ) -> Results:
     """Run the plan on the cluster's nodes and return the merged results, with `nodes` filled in.
 
     `workers` None means one per CPU of the cluster. When `parts` is given, each worker's own results
     are appended to it. `worker` is the engine entry point each actor calls (`engine.run_worker`).
+    When one of `abort_rules` holds on the merged seconds, every worker stops (`stopped_early`).
     """
     ray = require_ray()
     address = cluster_address(cluster)
@@ -96,7 +102,9 @@ def run_on_cluster(
             hint="start one with `ray start --head`, or give --cluster ray://HEAD:10001",
         ) from None
     try:
-        return _ClusterRun(ray, plan, workers, worker).run(on_progress, [] if parts is None else parts)
+        return _ClusterRun(ray, plan, workers, worker).run(
+            on_progress, [] if parts is None else parts, abort_rules
+        )
     finally:
         ray.shutdown()
 
@@ -135,7 +143,12 @@ class _ClusterRun:
         self.worker = worker
         self.count = count
 
-    def run(self, on_progress: Callable[[Progress], None] | None, parts: list[Results]) -> Results:
+    def run(
+        self,
+        on_progress: Callable[[Progress], None] | None,
+        parts: list[Results],
+        abort_rules: tuple[AbortRule, ...] = (),
+    ) -> Results:
         from ray.exceptions import GetTimeoutError
 
         remote = self.ray.remote(num_cpus=1, max_concurrency=3, scheduling_strategy="SPREAD")(LoadActor)
@@ -156,7 +169,9 @@ class _ClusterRun:
                 a.run.remote(share, start_epoch_ns, self.worker): i
                 for i, (a, share) in enumerate(zip(actors, shares, strict=True))
             }
-            collected = _Collector(self.ray, actors, shares, start_epoch_ns, self.plan, on_progress)
+            collected = _Collector(
+                self.ray, actors, shares, start_epoch_ns, self.plan, on_progress, abort_rules
+            )
             collected.wait(runs)
         finally:
             for actor in actors:
@@ -166,7 +181,9 @@ class _ClusterRun:
             if part is not None:
                 parts.append(part)
                 merged.merge(part)
-        merged.interrupted = merged.interrupted or collected.interrupted
+        # the workers stopped by an abort rule report an interrupt: only Ctrl-C is one
+        merged.interrupted = collected.interrupted or (merged.interrupted and collected.stopped_early is None)
+        merged.stopped_early = collected.stopped_early
         merged.nodes = _nodes(places, collected.parts, collected.lost)
         return merged
 
@@ -182,6 +199,7 @@ class _Collector:
         start_epoch_ns: int,
         plan: LoadPlan,
         on_progress: Callable[[Progress], None] | None,
+        abort_rules: tuple[AbortRule, ...] = (),
     ) -> None:
         self.ray = ray
         self.actors = actors
@@ -194,6 +212,8 @@ class _Collector:
         self.parts: list[Results | None] = [None] * len(actors)
         self.lost: dict[int, str] = {}
         self.interrupted = False
+        self.watch = AbortWatch(abort_rules, len(actors)) if abort_rules else None
+        self.stopped_early: dict[str, Any] | None = None
         end = plan.warmup + (plan.duration or 0) + END_GRACE + plan.timeout + LATE_AFTER
         self.give_up_ns = start_epoch_ns + int(end * 1e9) if plan.duration else None
 
@@ -236,13 +256,26 @@ class _Collector:
                 second = Second.from_json(tick)
                 self.seconds[index].append(second)
                 self.merger.add(second)
+                self._judge(second)
                 if self.on_progress is not None:
                     elapsed = (time.time_ns() - self.start_epoch_ns) / 1e9 - self.plan.warmup
                     self.on_progress(self.merger.progress(elapsed))
 
+    def _judge(self, second: Second) -> None:
+        """Feed the abort watch; once a rule holds, tell every worker to stop (they return what they have)."""
+        if self.watch is None or self.stopped_early is not None:
+            return
+        self.stopped_early = self.watch.add(second)
+        if self.stopped_early is not None:
+            for index, actor in enumerate(self.actors):
+                if index not in self.lost:
+                    actor.stop.remote()
+
     def _lose(self, index: int, reason: str) -> None:
         """The worker did not finish: keep the seconds it sent as its partial result."""
         self.lost[index] = reason
+        if self.watch is not None:  # the seconds still to come are judged on the workers left
+            self.watch.workers = max(1, self.watch.workers - 1)
         partial = Results(self.shares[index].describe())
         partial.series = self.seconds[index]
         partial.latency = _fine(self.seconds[index])

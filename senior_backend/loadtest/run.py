@@ -164,8 +164,6 @@ class LoadTestOptions:
         return ScenarioRun(load_scenario(self.spec or "", self.base_url, *filters))
 
     def _check_ramp_and_abort(self) -> None:
-        if self.abort_rules and self.cluster is not None:
-            raise BadInput("bad-usage", "--max-error-rate and --abort-on do not run on a --cluster yet")
         if not self.stages:
             return
         if len(self.concurrency) > 1:
@@ -304,7 +302,9 @@ def run_load_test(options: LoadTestOptions, listener: RunListener | None = None)
             execute: Callable[..., Results] = partial(run_plan, abort_rules=options.abort_rules)
         else:  # each worker resolves the host itself: a name may only resolve inside the cluster
             targets, unresolved = [parse_templated_target(url)[0] for url in options.urls], {}
-            execute = partial(run_on_cluster, options.cluster, workers=options.workers)
+            execute = partial(
+                run_on_cluster, options.cluster, workers=options.workers, abort_rules=options.abort_rules
+            )
         labelled = _execute(options.plans(targets), unresolved, listener, execute)
     runs = []
     for label, results in labelled:

@@ -4,7 +4,8 @@ The cluster (a head and a second node, one CPU each, so two workers land on
 two nodes) is started once per session with `ray start` in a temporary
 directory, and ended at the end by killing its processes (by process group
 and parentage): `ray stop` would end every Ray process on the machine, not
-only this cluster's. The last test adds a third node and kills it mid-run.
+only this cluster's. One test adds a third node and kills it mid-run; the
+last ones stop a run early on the cluster and run a `--spec` scenario there.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from senior_backend.loadtest.stats import measure
 from tests.conftest import REPO
 from tests.loadtest import ray_workers
 from tests.loadtest.conftest import json_document, load_tester, saved_document
+from tests.loadtest.crud import WITH_EXAMPLES, Crud, assert_clean, spec_operations, start_crud
 
 pytestmark = pytest.mark.slow
 
@@ -300,6 +302,7 @@ def test_a_node_that_dies_mid_run_is_reported_and_its_seconds_kept(ray_cluster, 
         merged = run_on_cluster(ray_cluster.gcs, plan, on_progress=progress)  # a driver on the head node
     finally:
         _end({group})
+        _wait_for_nodes(ray_cluster.gcs_port, 2)  # the tests after this one place a worker per CPU
     assert ticks >= 6
     lost = [node for node in merged.nodes if node.lost]
     kept = [node for node in merged.nodes if not node.lost]
@@ -308,3 +311,72 @@ def test_a_node_that_dies_mid_run_is_reported_and_its_seconds_kept(ray_cluster, 
     assert merged.requests == sum(node.requests for node in merged.nodes) == merged.latency.total
     check = check_nodes(measure(merged))
     assert check is not None and not check.passed and lost[0].node_id[:12] in check.reason
+
+
+def _cli_on_cluster(ray_cluster: RayCluster, *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI with `--cluster` (a driver on the head node), its Ray logs in the message when it hangs."""
+    try:
+        return load_tester(*args, "--cluster", ray_cluster.gcs, "--workers", "2", "--json", timeout=180)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"no result in 180 s: {exc.stderr!s}\n{ray_cluster.logs()}")
+
+
+def test_max_error_rate_stops_every_node_early_against_a_failing_server(ray_cluster, fault_server):
+    path = f"/down-{time.monotonic_ns()}"
+    done = _cli_on_cluster(
+        ray_cluster, fault_server.base_url + path + "?status=503", "-d", "30", "-c", "4",
+        "--max-error-rate", "0.2",
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr + done.stdout + ray_cluster.logs()
+    document = json_document(done.stdout)
+    run = document["runs"][0]
+    s = run["summary"]
+    assert s["elapsed_s"] < 10 and not document["interrupted"], s  # 30 s asked for
+    stopped = run["results"]["stopped_early"]
+    assert stopped["rule"] == "max-error-rate" and stopped["condition"] == "0.2", stopped
+    assert "error_rate 100.0% > 20.0%" in stopped["reason"]
+    check = next(c for c in document["checks"] if c["rule"] == "early-stop")
+    assert not check["passed"] and check["level"] == "error"
+    assert "error: check failed: stopped early at" in done.stderr and "--max-error-rate 0.2" in done.stderr
+    nodes = run["nodes"]  # both nodes were stopped, neither lost
+    assert len(nodes) == 2 and all(node["requests"] > 0 and node["lost"] == [] for node in nodes), nodes
+    assert fault_server.stats()["by_path"][path] == s["requests"] + s["errors"] + s["unfinished"]
+
+
+def test_max_error_rate_lets_a_healthy_server_run_to_the_end_on_the_cluster(ray_cluster, fault_server):
+    done = _cli_on_cluster(
+        ray_cluster, fault_server.base_url + "/healthy?delay_ms=1", "-d", "3", "-c", "4",
+        "--max-error-rate", "0.2", "--abort-on", "p99>2s",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr + done.stdout + ray_cluster.logs()
+    document = json_document(done.stdout)
+    run = document["runs"][0]
+    assert run["results"]["stopped_early"] is None and run["summary"]["elapsed_s"] >= 2.9, run["summary"]
+    assert [(c["rule"], c["passed"]) for c in document["checks"]] == [("cluster-nodes", True)]
+    assert len(run["nodes"]) == 2 and all(node["requests"] > 0 for node in run["nodes"])
+
+
+@pytest.fixture(scope="module")
+def crud() -> Iterator[Crud]:
+    """The CRUD server of the --spec tests (crud.py), checking requests against things.yaml."""
+    yield from start_crud(WITH_EXAMPLES)
+
+
+def test_spec_on_the_cluster_counts_match_the_server_per_operation(ray_cluster, crud):
+    crud.reset()
+    done = _cli_on_cluster(
+        ray_cluster, "--spec", str(WITH_EXAMPLES), "--base-url", crud.base_url, "-c", "6", "-n", "600"
+    )
+    assert done.returncode == 0, done.stderr + done.stdout + ray_cluster.logs()
+    document = json_document(done.stdout)
+    stats = crud.stats()
+    assert_clean(stats)  # no 400 and no 404: each worker creates the ids it uses, in its own pools
+    operations = spec_operations(document)
+    assert {name: row["requests"] + row["errors"] for name, row in operations.items()} == stats["calls"]
+    assert sum(stats["calls"].values()) == 600 == document["runs"][0]["summary"]["requests"]
+    assert {"createThing", "getThing", "updateThing", "deleteThing"} <= set(operations)
+    assert all(row["non_2xx"] == 0 for row in operations.values()), operations
+    nodes = document["runs"][0]["nodes"]
+    assert len({node["node_id"] for node in nodes}) == 2, nodes
+    assert all(node["requests"] > 0 and node["lost"] == [] for node in nodes), nodes
+    assert sum(node["requests"] for node in nodes) == 600

@@ -8,8 +8,6 @@ never created or already deleted; both must stay at zero.
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,45 +15,28 @@ import pytest
 import yaml
 from openapi_schema_validator import OAS30WriteValidator
 
-from tests.conftest import REPO, RunningServer, run_script, start_fault_server, stop_fault_server
+from tests.conftest import REPO, run_script
 from tests.loadtest.conftest import json_document, load_tester, saved_document
-
-SPECS = Path(__file__).parent / "specs"
-WITH_EXAMPLES = SPECS / "things.yaml"
-BARE = SPECS / "things_bare.yaml"
-
-
-class Crud:
-    def __init__(self, running: RunningServer) -> None:
-        self.running = running
-        self.base_url = f"http://127.0.0.1:{running.port}"
-
-    def stats(self) -> dict:
-        with urllib.request.urlopen(f"{self.base_url}/__stats", timeout=5) as response:
-            return json.loads(response.read())
-
-    def reset(self) -> None:
-        urllib.request.urlopen(
-            urllib.request.Request(f"{self.base_url}/__reset", method="POST"), timeout=5
-        ).read()
-
-
-def _start(spec: Path) -> Iterator[Crud]:
-    running = start_fault_server("--spec", str(spec), module="tests.loadtest.crud_server")
-    yield Crud(running)
-    stop_fault_server(running)
+from tests.loadtest.crud import (
+    BARE,
+    WITH_EXAMPLES,
+    Crud,
+    assert_clean,
+    spec_operations,
+    start_crud,
+)
 
 
 @pytest.fixture(scope="module")
 def crud() -> Iterator[Crud]:
     """The CRUD server checking requests against things.yaml (OpenAPI 3.0, examples, links)."""
-    yield from _start(WITH_EXAMPLES)
+    yield from start_crud(WITH_EXAMPLES)
 
 
 @pytest.fixture(scope="module")
 def bare_crud() -> Iterator[Crud]:
     """The CRUD server checking requests against things_bare.yaml (OpenAPI 3.1, no examples, no links)."""
-    yield from _start(BARE)
+    yield from start_crud(BARE)
 
 
 def _run(server: Crud, *args: str) -> tuple[dict, str]:
@@ -63,16 +44,6 @@ def _run(server: Crud, *args: str) -> tuple[dict, str]:
     done = load_tester(*args, "--json")
     assert done.returncode == 0, done.stderr + done.stdout
     return json_document(done.stdout), done.stderr
-
-
-def _operations(document: dict) -> dict[str, dict]:
-    return {row["operation"]: row for row in document["runs"][0]["operations"]}
-
-
-def _assert_clean(stats: dict) -> None:
-    """Nothing the server refused (400: the spec does not allow it) and no unknown id (404)."""
-    assert stats["rejected"] == {}, stats["reasons"]
-    assert stats["missing"] == {}, stats["reasons"]
 
 
 def test_spec_runs_every_operation_with_created_ids_and_counts_match_the_server(
@@ -84,8 +55,8 @@ def test_spec_runs_every_operation_with_created_ids_and_counts_match_the_server(
         "--save", str(saved), "--report", str(report),
     )  # fmt: skip
     stats = crud.stats()
-    _assert_clean(stats)
-    operations = _operations(document)
+    assert_clean(stats)
+    operations = spec_operations(document)
     everything = {"getHealth", "listThings", "createThing", "getThing", "updateThing", "deleteThing"}
     everything |= {"addNote", "getNote", "deleteNote"}
     assert set(operations) == everything
@@ -118,7 +89,7 @@ def test_spec_runs_every_operation_with_created_ids_and_counts_match_the_server(
             assert list(validator.iter_errors(body)) == [], (operation, body)
     assert saved_document(saved)["operations"]["getNote"]["requests"] == operations["getNote"]["requests"]
     again = load_tester(str(saved), "--json")  # a saved run re-reports its operations
-    assert again.returncode == 0 and _operations(json_document(again.stdout)) == operations
+    assert again.returncode == 0 and spec_operations(json_document(again.stdout)) == operations
     html = report.read_text()
     assert "<h3>Operations</h3>" in html and "DELETE /things/{thingId}/notes/{noteId}" in html
 
@@ -135,8 +106,8 @@ def test_spec_without_examples_synthesizes_valid_requests_uses_servers_and_weigh
         "--weight", "listThings=4", "--weight", "getHealth=2",
     )  # fmt: skip
     stats = bare_crud.stats()
-    _assert_clean(stats)
-    operations = _operations(document)
+    assert_clean(stats)
+    operations = spec_operations(document)
     assert set(operations) == {
         "getHealth",
         "listThings",
@@ -168,8 +139,8 @@ def test_operation_and_tag_filters_run_only_those_and_the_creates_they_need(crud
         "--operation", "getThing", "--tag", "meta", "-c", "2", "-w", "1", "-n", "300",
     )  # fmt: skip
     stats = crud.stats()
-    _assert_clean(stats)
-    operations = {name: row for name, row in _operations(document).items() if row["requests"]}
+    assert_clean(stats)
+    operations = {name: row for name, row in spec_operations(document).items() if row["requests"]}
     assert set(operations) == set(stats["calls"]) == {"getThing", "getHealth", "createThing"}
     assert operations["createThing"]["requests"] <= 2  # only to have an id to get: one per connection at most
     assert abs(operations["getThing"]["requests"] - operations["getHealth"]["requests"]) <= 2
@@ -188,8 +159,8 @@ def test_operation_and_tag_filters_run_only_those_and_the_creates_they_need(crud
         "300",
     )
     stats = crud.stats()
-    _assert_clean(stats)
-    ran = {name for name, row in _operations(document).items() if row["requests"]}
+    assert_clean(stats)
+    ran = {name for name, row in spec_operations(document).items() if row["requests"]}
     assert ran == set(stats["calls"]) == {"addNote", "getNote", "deleteNote", "createThing"}
 
 
@@ -203,7 +174,7 @@ def test_a_delete_no_create_feeds_is_never_sent(bare_crud: Crud, tmp_path: Path)
     )
     assert "note: deleteThing skipped: deletes run only on resources the scenario created" in stderr
     stats = bare_crud.stats()
-    assert "deleteThing" not in stats["calls"] and "deleteThing" not in _operations(document)
+    assert "deleteThing" not in stats["calls"] and "deleteThing" not in spec_operations(document)
     assert stats["calls"]["getHealth"] > 0
     done = load_tester("--spec", str(here), "--base-url", bare_crud.base_url, "--operation", "deleteThing")
     assert done.returncode == 2 and "no operation of the spec is left to run" in done.stderr
@@ -259,7 +230,7 @@ def test_the_scaffolded_server_of_the_example_spec_accepts_every_generated_reque
             "-c", "4", "-n", "600", "--json",
         )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    operations = _operations(json_document(done.stdout))
+    operations = spec_operations(json_document(done.stdout))
     assert set(operations) == {
         "listUsers",
         "createUser",
