@@ -23,7 +23,7 @@ from senior_backend.common.errors import BadInput
 
 if TYPE_CHECKING:
     from senior_backend.dbtool.migrate.run import FailedRun, LintReport, MigrateResult
-    from senior_backend.dbtool.migrate.runner import DryRunReport
+    from senior_backend.dbtool.migrate.runner import DryRunMigration, DryRunReport, MigrationState
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -128,17 +128,7 @@ def show_migrate(out: Output, result: MigrateResult) -> None:
         out.table(
             "migrations",
             ["version", "name", "state", "applied_at"],
-            [
-                (
-                    row.version,
-                    row.name,
-                    row.state
-                    if row.applied_statements is None
-                    else f"{row.state}: {row.applied_statements} statement(s) applied, rerun to resume",
-                    row.applied_at,
-                )
-                for row in result.migrations
-            ],
+            [(row.version, row.name, _state(row), row.applied_at) for row in result.migrations],
         )
     elif isinstance(result, DryRunReport):
         _show_dry_run(out, result)
@@ -159,8 +149,23 @@ def show_migrate(out: Output, result: MigrateResult) -> None:
         click.echo(f"error: {result.failure.message} ({result.verdict()})", err=True)
 
 
+def _state(row: MigrationState) -> str:
+    """A status line's state, with the progress of a partly applied or partly rolled back migration."""
+    if row.applied_statements is not None:
+        return f"{row.state}: {row.applied_statements} statement(s) applied, rerun to resume"
+    if row.reverted_statements is not None:
+        return (
+            f"partly reverted: {row.reverted_statements} statement(s) of its .down.sql applied, "
+            "rerun --down 1 to finish"
+        )
+    return row.state
+
+
 def _show_failed(out: Output, result: FailedRun) -> None:
-    """The migrations the run applied before the failure, and the state of each statement of the failed one."""
+    """The migrations the run applied (or the dry run simulated) before the failure, and the state of each
+    statement of the failed one."""
+    if result.simulated:
+        _show_dry_statements(out, "dry run (rolled back) before the failure", result.simulated)
     if result.ran:
         out.table(
             "migrations run",
@@ -175,18 +180,7 @@ def _show_failed(out: Output, result: FailedRun) -> None:
 
 
 def _show_dry_run(out: Output, report: DryRunReport) -> None:
-    rows = [
-        (
-            f"{migration.version}_{migration.name}",
-            item.line,
-            item.statement,
-            "" if item.ms is None else item.ms,
-            "; ".join(item.locks or []) or item.note or "",
-        )
-        for migration in report.migrations
-        for item in migration.statements
-    ]
-    out.table("dry run (rolled back)", ["migration", "line", "statement", "ms", "locks"], rows)
+    _show_dry_statements(out, "dry run (rolled back)", report.migrations)
     changes = json.dumps(report.schema_changes) if report.schema_changes else "none"
     out.line(f"schema changes: {changes}")
     for moved in report.sequences_advanced:
@@ -195,3 +189,19 @@ def _show_dry_run(out: Output, report: DryRunReport) -> None:
             "(a rollback does not undo nextval; the gap is harmless)"
         )
     out.log("dry run: everything was rolled back")
+
+
+def _show_dry_statements(out: Output, title: str, migrations: list[DryRunMigration]) -> None:
+    """Each statement a dry run executed or reported: its time and the locks it took, or why not."""
+    rows = [
+        (
+            f"{migration.version}_{migration.name}",
+            item.line,
+            item.statement,
+            "" if item.ms is None else item.ms,
+            "; ".join(item.locks or []) or item.note or "",
+        )
+        for migration in migrations
+        for item in migration.statements
+    ]
+    out.table(title, ["migration", "line", "statement", "ms", "locks"], rows)

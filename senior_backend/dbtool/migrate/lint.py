@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pglast.enums import AlterTableType, ConstrType, DropBehavior, ObjectType
+from pglast import ast
+from pglast.enums import AlterTableType, ConstrType, DropBehavior, ObjectType, TransactionStmtKind
 
 from senior_backend.common.diagnostics import Diagnostic, Level
 from senior_backend.common.errors import BadInput
@@ -149,6 +150,36 @@ RULES: dict[str, Rule] = {
         "CLUSTER rewrites {table} under ACCESS EXCLUSIVE: reads and writes wait",
         "use pg_repack (no long lock), or run CLUSTER by hand in a maintenance window",
     ),
+    "ban-drop-extension": Rule(
+        _E,
+        "DROP EXTENSION {table} drops every object the extension owns (types, functions, tables) and their data",
+        "stop using the extension's objects first; drop it by hand after a reviewed backup",
+    ),
+    "ban-drop-type": Rule(
+        _E,
+        "DROP TYPE/DOMAIN ... CASCADE drops every column of type {table} and its data",
+        "change or drop the columns that use the type one by one (each reviewed), then DROP TYPE without CASCADE",
+    ),
+    "ban-drop-view": Rule(
+        _W,
+        "dropping view {table} (not created again in this file) breaks its readers and loses its grants",
+        "CREATE OR REPLACE VIEW to change it; drop it only once nothing reads it, re-granting what a new one needs",
+    ),
+    "ban-delete-without-where": Rule(
+        _E,
+        "DELETE without WHERE deletes every row of {table} and locks each one until commit",
+        "delete the rows meant with a WHERE clause, in batches; or empty the table by hand after a backup",
+    ),
+    "update-without-where": Rule(
+        _W,
+        "UPDATE without WHERE rewrites every row of {table}: it locks each one until commit and overwrites old values",
+        "backfill in batches (UPDATE ... WHERE id BETWEEN ...), each in its own transaction",
+    ),
+    "ban-new-enum-value-use-in-transaction": Rule(
+        _E,
+        "enum value {table} is used in the transaction that added it: PostgreSQL fails with 'unsafe use of new value'",
+        "add the value in its own migration (or a no-transaction one) and use it in a later one",
+    ),
 }
 """Every lint rule by name (squawk's names where the hazard is the same)."""
 
@@ -249,6 +280,9 @@ class _Linter:
         self.settings: set[str] = set()
         self.validated: set[str] = set()
         self.ignored: set[str] = set()
+        self.new_enum_values: dict[str, str] = {}
+        self.dropped_views: dict[str, Finding] = {}
+        self.in_block = False
 
     def report(self, rule: str, statement: Statement, table: str = "") -> None:
         if rule in self.ignored or _EVERY_RULE in self.ignored:
@@ -276,9 +310,30 @@ class _Linter:
     def check(self, statement: Statement) -> None:
         node = parse_one(statement.text)
         kind = type(node).__name__
+        for value in sorted(_literals(node) & self.new_enum_values.keys()):
+            self.report(
+                "ban-new-enum-value-use-in-transaction",
+                statement,
+                f"'{value}' ({self.new_enum_values[value]})",
+            )
         handler = getattr(self, f"_{kind}", None)
         if handler is not None:
             handler(node, statement)
+        if self.no_transaction and not self.in_block:
+            self.new_enum_values.clear()  # each statement commits on its own
+
+    def _TransactionStmt(self, node: object, statement: Statement) -> None:
+        kind = TransactionStmtKind(node.kind)  # type: ignore[attr-defined]
+        if kind in (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START):
+            self.in_block = True
+        elif kind in (TransactionStmtKind.TRANS_STMT_COMMIT, TransactionStmtKind.TRANS_STMT_ROLLBACK):
+            self.in_block = False
+            if self.no_transaction:
+                self.new_enum_values.clear()
+
+    def _AlterEnumStmt(self, node: object, statement: Statement) -> None:
+        if node.newVal and not node.oldVal:  # type: ignore[attr-defined]
+            self.new_enum_values[node.newVal] = ".".join(n.sval for n in node.typeName)  # type: ignore[attr-defined]
 
     def _VariableSetStmt(self, node: object, statement: Statement) -> None:
         self.settings.add(getattr(node, "name", "") or "")
@@ -290,32 +345,69 @@ class _Linter:
     def _CreateTableAsStmt(self, node: object, statement: Statement) -> None:
         self.created.add(_name(node.into.rel))  # type: ignore[attr-defined]
         self.created.add(node.into.rel.relname)  # type: ignore[attr-defined]
+        self._recreated(node.into.rel.relname)  # type: ignore[attr-defined]
 
     def _IndexStmt(self, node: object, statement: Statement) -> None:
         if not self.existing(node.relation) or not node.relation.inh:  # type: ignore[attr-defined]
             return  # a new table, or ON ONLY a partitioned parent (instant)
+        self.locking(statement)  # CONCURRENTLY still takes SHARE UPDATE EXCLUSIVE and waits for it
         if node.concurrent:  # type: ignore[attr-defined]
             if not self.no_transaction:
                 self.report("ban-concurrent-index-creation-in-transaction", statement)
             return
-        self.locking(statement)
         self.report("require-concurrent-index-creation", statement, _name(node.relation))  # type: ignore[attr-defined]
 
     def _DropStmt(self, node: object, statement: Statement) -> None:
         kind = ObjectType(node.removeType).name  # type: ignore[attr-defined]
+        cascade = DropBehavior(node.behavior) is DropBehavior.DROP_CASCADE  # type: ignore[attr-defined]
+        names = ", ".join(_object_name(obj) for obj in node.objects or ())  # type: ignore[attr-defined]
+        self.locking(statement)
         if kind == "OBJECT_INDEX" and not node.concurrent:  # type: ignore[attr-defined]
-            self.locking(statement)
             self.report("require-concurrent-index-deletion", statement)
         elif kind == "OBJECT_INDEX" and not self.no_transaction:
             self.report("ban-concurrent-index-creation-in-transaction", statement)
         elif kind == "OBJECT_TABLE":
             self.report("ban-drop-table", statement)
-        elif kind == "OBJECT_SCHEMA" and DropBehavior(node.behavior) is DropBehavior.DROP_CASCADE:  # type: ignore[attr-defined]
+        elif kind == "OBJECT_SCHEMA" and cascade:
             self.report("ban-drop-schema", statement)
+        elif kind == "OBJECT_EXTENSION":
+            self.report("ban-drop-extension", statement, names)
+        elif kind in ("OBJECT_TYPE", "OBJECT_DOMAIN") and cascade:
+            self.report("ban-drop-type", statement, names)
+        elif kind in ("OBJECT_VIEW", "OBJECT_MATVIEW"):
+            before = len(self.findings)
+            self.report("ban-drop-view", statement, names)
+            for finding in self.findings[before:]:
+                for obj in node.objects or ():  # type: ignore[attr-defined]
+                    self.dropped_views[_object_name(obj).rsplit(".", 1)[-1]] = finding
+
+    def _ViewStmt(self, node: object, statement: Statement) -> None:
+        self._recreated(node.view.relname)  # type: ignore[attr-defined]
+
+    def _recreated(self, view: str) -> None:
+        """A view dropped earlier and created again in the same file is being replaced, not lost."""
+        finding = self.dropped_views.pop(view, None)
+        if finding is not None and finding in self.findings:
+            self.findings.remove(finding)
+
+    def _DeleteStmt(self, node: object, statement: Statement) -> None:
+        if not self.existing(node.relation):  # type: ignore[attr-defined]
+            return
+        self.locking(statement)  # ROW EXCLUSIVE: queues behind any ACCESS EXCLUSIVE on the table
+        if node.whereClause is None:  # type: ignore[attr-defined]
+            self.report("ban-delete-without-where", statement, _name(node.relation))  # type: ignore[attr-defined]
+
+    def _UpdateStmt(self, node: object, statement: Statement) -> None:
+        if not self.existing(node.relation):  # type: ignore[attr-defined]
+            return
+        self.locking(statement)  # ROW EXCLUSIVE: queues behind any ACCESS EXCLUSIVE on the table
+        if node.whereClause is None:  # type: ignore[attr-defined]
+            self.report("update-without-where", statement, _name(node.relation))  # type: ignore[attr-defined]
 
     def _TruncateStmt(self, node: object, statement: Statement) -> None:
         existing = [_name(rel) for rel in node.relations if self.existing(rel)]  # type: ignore[attr-defined]
         if existing:
+            self.locking(statement)
             self.report("ban-truncate", statement, ", ".join(existing))
 
     def _VacuumStmt(self, node: object, statement: Statement) -> None:
@@ -324,11 +416,13 @@ class _Linter:
         )  # type: ignore[attr-defined]
         tables = [_name(rel.relation) for rel in node.rels or () if self.existing(rel.relation)]  # type: ignore[attr-defined]
         if full and node.is_vacuumcmd and (tables or not node.rels):  # type: ignore[attr-defined]
+            self.locking(statement)
             self.report("ban-vacuum-full", statement, ", ".join(tables) or "every table")
 
     def _ClusterStmt(self, node: object, statement: Statement) -> None:
         relation = getattr(node, "relation", None)
         if relation is None or self.existing(relation):
+            self.locking(statement)
             self.report(
                 "ban-cluster", statement, _name(relation) if relation is not None else "every clustered table"
             )
@@ -338,6 +432,9 @@ class _Linter:
 
     def _RenameStmt(self, node: object, statement: Statement) -> None:
         kind = ObjectType(node.renameType).name  # type: ignore[attr-defined]
+        relation = getattr(node, "relation", None)
+        if relation is not None and self.existing(relation):
+            self.locking(statement)
         if kind == "OBJECT_COLUMN":
             self.report("renaming-column", statement)
         elif kind == "OBJECT_TABLE":
@@ -347,16 +444,9 @@ class _Linter:
         table = _name(node.relation)  # type: ignore[attr-defined]
         if not self.existing(node.relation):  # type: ignore[attr-defined]
             return
+        self.locking(statement)  # every ALTER TABLE waits for a lock on the table, most for ACCESS EXCLUSIVE
         for cmd in node.cmds or ():  # type: ignore[attr-defined]
             subtype = AlterTableType(cmd.subtype).name
-            if subtype in (
-                "AT_AddConstraint",
-                "AT_AddColumn",
-                "AT_AlterColumnType",
-                "AT_SetNotNull",
-                "AT_DropColumn",
-            ):
-                self.locking(statement)
             if subtype == "AT_AddConstraint":
                 self._constraint(cmd.def_, statement, table)
             elif subtype == "AT_AlterColumnType":
@@ -394,6 +484,27 @@ class _Linter:
                 self.report("adding-field-with-default", statement, table)
         if "CONSTR_GENERATED" in constraints or "CONSTR_IDENTITY" in constraints:
             self.report("adding-field-with-default", statement, table)
+
+
+def _object_name(obj: object) -> str:
+    """A dropped object's name as written: `name`, `schema.name` (lists of strings or a type name)."""
+    parts = getattr(obj, "names", None) or (obj if isinstance(obj, tuple) else (obj,))
+    return ".".join(str(getattr(part, "sval", part)) for part in parts)
+
+
+def _literals(node: object) -> set[str]:
+    """Every string constant anywhere in a parse tree."""
+    found: set[str] = set()
+    if isinstance(node, (tuple, list)):
+        for item in node:
+            found |= _literals(item)
+    elif isinstance(node, ast.A_Const):
+        if isinstance(node.val, ast.String):
+            found.add(node.val.sval)
+    elif isinstance(node, ast.Node):
+        for attribute in node.__slots__:
+            found |= _literals(getattr(node, attribute, None))
+    return found
 
 
 def _enabled(arg: object | None) -> bool:

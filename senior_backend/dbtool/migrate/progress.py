@@ -21,18 +21,20 @@ import psycopg
 from pglast.enums import ReindexObjectType
 
 from senior_backend.common.pg.quoting import ident, qualified
-from senior_backend.dbtool.sqltext import Statement
+from senior_backend.dbtool.sqltext import Statement, parse_one
 
 APPLIED = "applied"
 ROLLED_BACK = "rolled_back"
 FAILED = "failed"
 NOT_RUN = "not_run"
+SETTING = "setting"
 
 
 @dataclass(frozen=True)
 class StatementOutcome:
     """One statement of a failed migration: its 1-based number, line, first line of text and state
-    (`applied`: committed and still in the database; `rolled_back`: ran, then undone; `failed`; `not_run`)."""
+    (`applied`: committed and still in the database; `setting`: a session `SET` that ran, which leaves
+    nothing in the database; `rolled_back`: ran, then undone; `failed`; `not_run`)."""
 
     index: int
     line: int
@@ -44,11 +46,21 @@ class StatementOutcome:
 
 
 def outcomes(statements: list[Statement], states: list[str]) -> list[StatementOutcome]:
-    """Pair each statement with its state."""
+    """Pair each statement with its state; an applied session `SET` is a `setting`, not applied work."""
     return [
-        StatementOutcome(number, statement.line, statement.first_line, state)
+        StatementOutcome(
+            number,
+            statement.line,
+            statement.first_line,
+            SETTING if state == APPLIED and is_session_setting(parse_one(statement.text)) else state,
+        )
         for number, (statement, state) in enumerate(zip(statements, states, strict=True), 1)
     ]
+
+
+def applied_work(statements: Sequence[Statement]) -> int:
+    """How many of `statements` are not session `SET`s (those leave nothing in the database)."""
+    return sum(1 for statement in statements if not is_session_setting(parse_one(statement.text)))
 
 
 class Fingerprint:

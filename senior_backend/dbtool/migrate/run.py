@@ -17,8 +17,9 @@ from typing import Any
 from senior_backend.common.diagnostics import Level
 from senior_backend.common.errors import BadInput
 from senior_backend.dbtool.migrate.lint import Finding, lint_file, lint_targets
-from senior_backend.dbtool.migrate.progress import APPLIED, StatementOutcome, numbers
+from senior_backend.dbtool.migrate.progress import APPLIED, SETTING, StatementOutcome, numbers
 from senior_backend.dbtool.migrate.runner import (
+    DryRunMigration,
     DryRunReport,
     FailedStatement,
     MigrationFailed,
@@ -93,7 +94,9 @@ class FailedRun:
     """A statement failed. `statements`: the state of each statement of its migration; `rolled_back`: nothing
     of that migration stays applied (a transactional file, or a no-transaction file that failed at its first
     statement or block); `ran`: the earlier migrations of the run, applied; `dropped_indexes`: the INVALID
-    indexes the failed statement left and the runner dropped; `left_indexes`: those it could not drop."""
+    indexes the failed statement left and the runner dropped; `left_indexes`: those it could not drop;
+    `direction`: `down` when the failed file is a .down.sql (its progress recorded as a partial rollback);
+    `simulated`: for a dry run, the migrations it ran (and rolled back) before the failed one."""
 
     failure: FailedStatement
     rolled_back: bool = True
@@ -101,6 +104,8 @@ class FailedRun:
     ran: list[RanMigration] = field(default_factory=list)
     dropped_indexes: list[str] = field(default_factory=list)
     left_indexes: list[str] = field(default_factory=list)
+    direction: str = "up"
+    simulated: list[DryRunMigration] | None = None
 
     @property
     def applied_statements(self) -> list[int]:
@@ -119,11 +124,14 @@ class FailedRun:
         if self.rolled_back:
             parts.append(f"rolled back: nothing of {self.failure.migration} was applied")
         else:
-            unapplied = [s.index for s in self.statements if s.state != APPLIED]
+            unapplied = [s.index for s in self.statements if s.state not in (APPLIED, SETTING)]
+            rerun, what = (
+                ("--down 1", "partly rolled back") if self.direction == "down" else ("", "partly applied")
+            )
             parts.append(
-                f"{self.failure.migration} is partly applied: statement(s) {numbers(self.applied_statements)} "
+                f"{self.failure.migration} is {what}: statement(s) {numbers(self.applied_statements)} "
                 f"stay applied, {numbers(unapplied)} not; the progress is recorded, fix the cause and rerun "
-                f"--migrate to resume at statement {self.resume_at}"
+                f"--migrate{' ' + rerun if rerun else ''} to resume at statement {self.resume_at}"
             )
         parts += [
             f"dropped the INVALID index {name} the failed statement left" for name in self.dropped_indexes
@@ -140,6 +148,8 @@ class FailedRun:
             "applied": [m.to_json() for m in self.ran],
             "dropped_indexes": self.dropped_indexes,
             "left_indexes": self.left_indexes,
+            "direction": self.direction,
+            **({} if self.simulated is None else {"simulated": [m.to_json() for m in self.simulated]}),
         }
 
 
@@ -174,6 +184,15 @@ def run_migrate(options: MigrateOptions) -> MigrateResult:
             return RunReport(runner.down(migrations, options.down))
         return RunReport(runner.migrate(migrations, options.target))
     except MigrationFailed as exc:
-        return FailedRun(exc.failure, exc.rolled_back, exc.statements, exc.ran, exc.dropped, exc.left)
+        return FailedRun(
+            exc.failure,
+            exc.rolled_back,
+            exc.statements,
+            exc.ran,
+            exc.dropped,
+            exc.left,
+            exc.direction,
+            exc.simulated,
+        )
     finally:
         runner.close()

@@ -2,7 +2,8 @@
 
 Applied migrations are tracked in `senior_backend.schema_migrations`
 (version, name, checksum, applied_at, duration, applied_by, and for a
-migration only partly applied: applied_statements and applied_prefix). A
+migration only partly applied: applied_statements and applied_prefix; partly
+rolled back: reverted_statements and reverted_prefix). A
 session advisory lock makes concurrent runners take turns: the second one
 waits, then sees the first one's work and applies nothing twice. Each
 migration runs in its own transaction together with its tracking row, so a
@@ -10,10 +11,16 @@ failure leaves neither; files marked no-transaction run statement by
 statement (their explicit BEGIN/COMMIT blocks included): when one fails, the
 statements before it stay, the tracking row records how many (a rerun
 resumes after them, see `progress.py`), and an INVALID index the failed
-statement left is dropped. An applied file whose checksum has changed is
-refused. A dry run executes everything inside one transaction that is always
-rolled back, timing each statement and reading the locks it took from
-`pg_locks`.
+statement left is dropped. A no-transaction .down.sql runs the same way: when
+it stops, the tracking row records how many of its statements are applied
+(reverted_statements: partly rolled back, as `--status` shows), a rerun of
+`--down` resumes after them and `--migrate` refuses until it finishes. Session
+`SET`s are no applied work: a file that failed after only those is left as
+never run. An applied file whose checksum has changed is refused. A dry run
+executes everything inside one transaction that is always rolled back,
+timing each statement and reading the locks it took from `pg_locks` (a
+CONCURRENTLY statement, checked without CONCURRENTLY, is reported with the
+SHARE UPDATE EXCLUSIVE lock the real run takes).
 """
 
 from __future__ import annotations
@@ -22,11 +29,14 @@ import getpass
 import hashlib
 import re
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from pglast.enums import ReindexObjectType
+from pglast.stream import RawStream
 
 from senior_backend.common.errors import BadInput, Refused
 from senior_backend.common.pg.catalog import TOOL_SCHEMA
@@ -40,6 +50,7 @@ from senior_backend.dbtool.migrate.progress import (
     Fingerprint,
     IndexGuard,
     StatementOutcome,
+    applied_work,
     is_session_setting,
     outcomes,
     prefix_fingerprint,
@@ -59,6 +70,7 @@ from senior_backend.dbtool.sqltext import (
 ADVISORY_LOCK_KEY = 7_262_017_346_001
 RESET_SESSION = "RESET ALL"  # each file starts from the server's defaults, not the previous file's SETs
 LOCK_POLL_SECONDS = 0.2
+CONCURRENT_LOCK = "ShareUpdateExclusiveLock"  # what CREATE/DROP INDEX and REINDEX ... CONCURRENTLY hold
 TRACKING_TABLE = f"{TOOL_SCHEMA}.schema_migrations"
 _VERSION = re.compile(r"^(\d+)_(.+)$")
 _SETUP = f"""
@@ -71,14 +83,19 @@ CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} (
     duration interval NOT NULL,
     applied_by text NOT NULL,
     applied_statements integer,
-    applied_prefix text
+    applied_prefix text,
+    reverted_statements integer,
+    reverted_prefix text
 );
 ALTER TABLE {TRACKING_TABLE}
     ADD COLUMN IF NOT EXISTS applied_statements integer,
-    ADD COLUMN IF NOT EXISTS applied_prefix text"""
+    ADD COLUMN IF NOT EXISTS applied_prefix text,
+    ADD COLUMN IF NOT EXISTS reverted_statements integer,
+    ADD COLUMN IF NOT EXISTS reverted_prefix text"""
 _TRACKED = f"""
 SELECT version, name, checksum, applied_at, extract(epoch FROM duration) * 1000, applied_by,
-       (to_jsonb(m) ->> 'applied_statements')::integer, to_jsonb(m) ->> 'applied_prefix'
+       (to_jsonb(m) ->> 'applied_statements')::integer, to_jsonb(m) ->> 'applied_prefix',
+       (to_jsonb(m) ->> 'reverted_statements')::integer, to_jsonb(m) ->> 'reverted_prefix'
 FROM {TRACKING_TABLE} m
 ORDER BY version"""
 _RECORD = f"""
@@ -88,7 +105,8 @@ VALUES (%s, %s, %s, %s * interval '1 millisecond', %s, %s, %s)
 ON CONFLICT (version) DO UPDATE SET
     name = excluded.name, checksum = excluded.checksum, applied_at = now(), duration = excluded.duration,
     applied_by = excluded.applied_by, applied_statements = excluded.applied_statements,
-    applied_prefix = excluded.applied_prefix"""
+    applied_prefix = excluded.applied_prefix, reverted_statements = NULL, reverted_prefix = NULL"""
+_REVERTED = f"UPDATE {TRACKING_TABLE} SET reverted_statements = %s, reverted_prefix = %s WHERE version = %s"
 _SEQUENCES = """
 SELECT format('%I.%I', schemaname, sequencename), last_value
 FROM pg_sequences
@@ -146,7 +164,9 @@ class MigrationFailed(Exception):
 
     The runner adds what it left: `statements` (each statement's state), `rolled_back` (True when
     nothing of the migration stays applied), `dropped` (INVALID indexes the failed statement left, dropped),
-    `left` (those it could not drop, with the reason), `ran` (earlier migrations of the run, applied)."""
+    `left` (those it could not drop, with the reason), `ran` (earlier migrations of the run, applied),
+    `direction` (`down`: the failed file is a .down.sql), `simulated` (a dry run: the migrations it ran
+    before the failed one)."""
 
     def __init__(self, migration: str, statement: Statement, index: int, error: psycopg.Error) -> None:
         position = getattr(error.diag, "statement_position", None)
@@ -165,6 +185,8 @@ class MigrationFailed(Exception):
         self.dropped: list[str] = []
         self.left: list[str] = []
         self.ran: list[RanMigration] = []
+        self.direction = "up"
+        self.simulated: list[DryRunMigration] | None = None
 
 
 @dataclass(frozen=True)
@@ -188,28 +210,40 @@ class TrackedMigration:
     applied_by: str
     applied_statements: int | None = None
     applied_prefix: str | None = None
+    reverted_statements: int | None = None
+    reverted_prefix: str | None = None
 
     @property
     def partial(self) -> bool:
         """Whether only the first `applied_statements` statements are applied (a no-transaction file stopped)."""
         return self.applied_statements is not None
 
+    @property
+    def reverting(self) -> bool:
+        """Whether the first `reverted_statements` statements of its no-transaction .down.sql are applied
+        (a `--down` stopped halfway: the migration is partly rolled back)."""
+        return self.reverted_statements is not None
+
 
 @dataclass(frozen=True)
 class MigrationState:
     """One line of `--status`: `state` is applied, pending, partial (a no-transaction file stopped after
-    `applied_statements`), modified (file changed since) or missing (no file)."""
+    `applied_statements` statements that change the database), partly_reverted (a `--down` of a
+    no-transaction .down.sql stopped after `reverted_statements` of them), modified (file changed since)
+    or missing (no file)."""
 
     version: str
     name: str
     state: str
     applied_at: str | None
     applied_statements: int | None = None
+    reverted_statements: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        if self.applied_statements is None:
-            del data["applied_statements"]
+        for key in ("applied_statements", "reverted_statements"):
+            if data[key] is None:
+                del data[key]
         return data
 
 
@@ -388,7 +422,7 @@ class Runner:
             return {}
         rows = self.conn.execute(_TRACKED).fetchall()
         return {
-            r[0]: TrackedMigration(r[0], r[1], r[2], r[3].isoformat(), float(r[4]), r[5], r[6], r[7])
+            r[0]: TrackedMigration(r[0], r[1], r[2], r[3].isoformat(), float(r[4]), r[5], *r[6:10])
             for r in rows
         }
 
@@ -405,8 +439,13 @@ class Runner:
             if record is None:
                 rows.append(MigrationState(m.version, m.name, "pending", None))
             elif record.partial:
+                count = _work_count(m.text, m.path.name, record.applied_statements)
+                rows.append(MigrationState(m.version, m.name, "partial", record.applied_at, count))
+            elif record.reverting:
+                text, label = (read_sql(m.down_path), m.down_path.name) if m.down_path else (None, "")
+                count = _work_count(text, label, record.reverted_statements)
                 rows.append(
-                    MigrationState(m.version, m.name, "partial", record.applied_at, record.applied_statements)
+                    MigrationState(m.version, m.name, "partly_reverted", record.applied_at, None, count)
                 )
             else:
                 state = "applied" if record.checksum == m.checksum else "modified"
@@ -459,6 +498,21 @@ class Runner:
                 f"DELETE FROM {TRACKING_TABLE} WHERE version = '{row.version}'",
             )
 
+    def _refuse_reverting(self, flag: str, allowed: str | None = None) -> None:
+        """Refuse to run on top of a partly rolled back migration (other than version `allowed`)."""
+        reverting = [row for row in self.tracked().values() if row.reverting and row.version != allowed]
+        if reverting:
+            row = reverting[0]
+            raise Refused(
+                "partly-reverted-migration",
+                f"migration {row.version}_{row.name} is partly rolled back (a --down stopped after statement "
+                f"{row.reverted_statements} of its .down.sql): {flag} does not run on top of it",
+                hint="fix the cause and rerun --migrate DIR --down 1 to finish rolling it back (then --migrate "
+                "applies it again), or undo those statements by hand and UPDATE "
+                f"{TRACKING_TABLE} SET reverted_statements = NULL, reverted_prefix = NULL "
+                f"WHERE version = '{row.version}'",
+            )
+
     # ---- apply and roll back -----------------------------------------------------------------
 
     def migrate(self, migrations: list[MigrationFile], target: str | None = None) -> list[RanMigration]:
@@ -466,6 +520,7 @@ class Runner:
         self._lock()
         try:
             self._refuse_modified(migrations)
+            self._refuse_reverting("--migrate")
             applied = self.applied()
             for m in migrations:  # a file that does not parse stops the run before any applies
                 if m.version not in applied:
@@ -532,14 +587,26 @@ class Runner:
     def _apply_statementwise(
         self, m: MigrationFile, statements: list[Statement], resume: int, started: float
     ) -> int:
-        """Run a no-transaction file from statement `resume` on, one statement at a time (explicit
-        BEGIN/COMMIT blocks are atomic); after every statement that stays, the tracking row records
-        the progress. On failure: drop the INVALID index the statement left, report every statement's
-        state and keep the progress row. Returns how many statements ran."""
+        """Run a no-transaction file from statement `resume` on (see `_statementwise`); the tracking row
+        records the progress. Returns how many statements ran."""
+        count = self._statementwise(
+            m.path.name, statements, resume, lambda n, prefix: self._record(m, started, n, prefix)
+        )
+        self._record(m, started, None, None)
+        return count
+
+    def _statementwise(
+        self, label: str, statements: list[Statement], resume: int, save: Callable[[int, str], None]
+    ) -> int:
+        """Run statements from `resume` on, one at a time (explicit BEGIN/COMMIT blocks are atomic); after
+        every statement that stays, while more follow and once something beyond session `SET`s stays,
+        `save(count, fingerprint)` records the progress. On failure: drop the INVALID index the statement
+        left, report every statement's state and keep the progress. Returns how many statements ran."""
         self._repeat_settings(statements[:resume])
         fingerprint = Fingerprint(statements[:resume])
         states = [APPLIED] * resume + [NOT_RUN] * (len(statements) - resume)
         block: int | None = None  # where the open explicit block began
+        work = resume > 0  # something beyond session settings stays (an earlier run recorded it)
         for index in range(resume, len(statements)):
             statement = statements[index]
             node = parse_one(statement.text)
@@ -547,14 +614,14 @@ class Runner:
             try:
                 self.conn.execute(statement.text)
             except psycopg.Error as exc:
-                failed = MigrationFailed(m.path.name, statement, index, exc)
+                failed = MigrationFailed(label, statement, index, exc)
                 if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                     self.conn.execute("ROLLBACK")
                 for earlier in range(block if block is not None else index, index):
                     states[earlier] = ROLLED_BACK  # a failed COMMIT has rolled its block back too
                 states[index] = FAILED
                 failed.statements = outcomes(statements, states)
-                failed.rolled_back = APPLIED not in states
+                failed.rolled_back = all(s.state != APPLIED for s in failed.statements)
                 if guard is not None:
                     failed.dropped, failed.left = self._drop_invalid(guard)
                 raise failed from exc
@@ -570,9 +637,9 @@ class Runner:
             for done in range(first, index + 1):
                 states[done] = kept
             block = None
-            if index + 1 < len(statements):
-                self._record(m, started, index + 1, fingerprint.hexdigest())
-        self._record(m, started, None, None)
+            work = work or (kept == APPLIED and applied_work(statements[first : index + 1]) > 0)
+            if work and index + 1 < len(statements):
+                save(index + 1, fingerprint.hexdigest())
         return len(statements) - resume
 
     def _drop_invalid(self, guard: IndexGuard) -> tuple[list[str], list[str]]:
@@ -595,12 +662,14 @@ class Runner:
             self._refuse_modified(migrations)
             self._refuse_partial("--down")
             versions = sorted(self.applied(), key=version_key, reverse=True)[:count]
+            self._refuse_reverting("--down", allowed=versions[0] if versions else None)
             return self._down_versions(migrations, versions)
         finally:
             self._unlock()
 
     def _down_versions(self, migrations: list[MigrationFile], versions: list[str]) -> list[RanMigration]:
         by_version = {m.version: m for m in migrations}
+        tracked = self.tracked()
         done = []
         for version in versions:
             m = by_version.get(version)
@@ -611,14 +680,54 @@ class Runner:
             started = time.perf_counter()
             forget = f"DELETE FROM {TRACKING_TABLE} WHERE version = %s"
             if is_no_transaction(text):
-                execute_script(self.conn, text, m.down_path.name, no_transaction=True)
+                statements = split_statements(text, m.down_path.name)
+                resume = self._revert_point(m, statements, tracked.get(version))
+                try:
+                    self._statementwise(
+                        m.down_path.name,
+                        statements,
+                        resume,
+                        lambda n, prefix, v=version: self.conn.execute(_REVERTED, (n, prefix, v)),
+                    )
+                except MigrationFailed as exc:
+                    exc.direction = "down"
+                    exc.ran = done
+                    raise
                 self.conn.execute(forget, (version,))
             else:
                 with self.conn.transaction():
-                    execute_script_in_transaction(self.conn, text, m.down_path.name)
+                    try:
+                        execute_script_in_transaction(self.conn, text, m.down_path.name)
+                    except MigrationFailed as exc:
+                        exc.direction = "down"
+                        exc.ran = done
+                        exc.statements = _transaction_outcomes(
+                            split_statements(text, m.down_path.name), 0, exc.failure.statement_index - 1
+                        )
+                        raise
                     self.conn.execute(forget, (version,))
             done.append(RanMigration(version, m.name, "down", _ms(started)))
         return done
+
+    def _revert_point(
+        self, m: MigrationFile, statements: list[Statement], record: TrackedMigration | None
+    ) -> int:
+        """How many statements of `m`'s .down.sql an earlier `--down` applied (0 when none); refused when
+        they changed since."""
+        if record is None or not record.reverting:
+            return 0
+        count = record.reverted_statements or 0
+        if len(statements) >= count and prefix_fingerprint(statements, count) == record.reverted_prefix:
+            return count
+        name = m.down_path.name if m.down_path else m.version
+        raise Refused(
+            "partial-down-changed",
+            f"{name} was partly applied (statements 1-{count} by an earlier --down) and those statements "
+            "have changed since",
+            hint=f"restore the first {count} statements of {name} so --down resumes after them, or undo them "
+            f"by hand and UPDATE {TRACKING_TABLE} SET reverted_statements = NULL, reverted_prefix = NULL "
+            f"WHERE version = '{m.version}'",
+        )
 
     # ---- dry run -------------------------------------------------------------------------------
 
@@ -626,6 +735,7 @@ class Runner:
         """Run the pending migrations in one transaction that is always rolled back; report what they did."""
         report = DryRunReport()
         self._refuse_modified(migrations)
+        self._refuse_reverting("--dry-run")
         applied, tracked = self.applied(), self.tracked()
         pending = [
             (m, self._resume_point(m, tracked.get(m.version))) for m in migrations if m.version not in applied
@@ -659,7 +769,10 @@ class Runner:
                         item, held = self._dry_statement(m, index, statement, held)
                     except MigrationFailed as exc:
                         exc.statements = _transaction_outcomes(statements, resume, index)
-                        exc.rolled_back = resume == 0  # an earlier run's statements stay
+                        exc.rolled_back = all(
+                            s.state != APPLIED for s in exc.statements
+                        )  # an earlier run's stay
+                        exc.simulated = report.migrations[:-1]
                         raise
                     if item is not None:
                         entry.statements.append(item)
@@ -692,7 +805,7 @@ class Runner:
         text = statement.text
         note = None
         if needs_no_transaction(node):
-            checked = without_concurrently(node)  # type: ignore[arg-type]
+            checked = _checkable(node)
             if checked is None:
                 note = "cannot run inside a transaction: not executed in the dry run"
                 return DryStatement(statement.line, statement.first_line, False, note=note), held
@@ -709,11 +822,41 @@ class Runner:
             raise MigrationFailed(m.path.name, statement, index, exc) from exc
         ms = _ms(started)
         now = set(self._locks())
-        locks = [f"{mode} on {obj}" for obj, mode in sorted(now - held)]
+        added = now - held
+        if text is not statement.text:  # checked without CONCURRENTLY: the real run takes the weaker lock
+            added = {(obj, CONCURRENT_LOCK) for obj, _ in added}
+        locks = [f"{mode} on {obj}" for obj, mode in sorted(added)]
         return DryStatement(statement.line, statement.first_line, True, ms, locks, note), now
 
     def _locks(self) -> list[tuple[str, str]]:
         return [(row[0], row[1]) for row in self.conn.execute(_LOCKS).fetchall()]
+
+
+def _checkable(node: object) -> str | None:
+    """A CONCURRENTLY index statement (CREATE INDEX, DROP INDEX, REINDEX INDEX/TABLE) without
+    CONCURRENTLY, so a transaction can check it; None for the statements that cannot run in one."""
+    if type(node).__name__ != "ReindexStmt":
+        return without_concurrently(node)  # type: ignore[arg-type]
+    kinds = (ReindexObjectType.REINDEX_OBJECT_INDEX, ReindexObjectType.REINDEX_OBJECT_TABLE)
+    params = list(getattr(node, "params", None) or ())
+    if getattr(node, "kind", None) not in kinds:
+        return None
+    node.params = tuple(p for p in params if getattr(p, "defname", "") != "concurrently") or None  # type: ignore[attr-defined]
+    try:
+        return RawStream()(node)
+    finally:
+        node.params = tuple(params)  # type: ignore[attr-defined]
+
+
+def _work_count(text: str | None, label: str, count: int | None) -> int | None:
+    """How many of the first `count` statements of `text` change the database (session `SET`s do not);
+    `count` itself when the file is gone or no longer parses."""
+    if text is None or count is None:
+        return count
+    try:
+        return applied_work(split_statements(text, label)[:count])
+    except BadInput:
+        return count
 
 
 def _transaction_outcomes(statements: list[Statement], resume: int, failed: int) -> list[StatementOutcome]:
