@@ -11,7 +11,9 @@ pass loads at least one of them. A file that loads in order costs one
 execution per statement, as before; only the failed ones are retried.
 
 With a live target, each file starts from the target role's `search_path`
-(so `CREATE TABLE users` lands in the schema it would land in there): the
+(so `CREATE TABLE users` lands in the schema it would land in there) and
+the target's TimeZone, DateStyle, IntervalStyle and extra_float_digits (so
+a timestamptz partition bound means the instant it means there): the
 schemas of that path the target has and no file creates are created in the
 shadow first; and when statements still fail only because a schema is
 missing that the target has, it is created too and the retries go on (each
@@ -52,17 +54,22 @@ _APPLY_SETTINGS = (
 )
 
 Settings = tuple[tuple[str, str], ...]
+TEXT_SETTINGS = ("TimeZone", "DateStyle", "IntervalStyle", "extra_float_digits")
+"""The settings that change how constants in DDL are read and how pg_get_expr prints them."""
 TargetSchemas = Callable[[], dict[str, str]]
 """The target's schemas (name -> owner), asked for only when a statement misses one."""
 
 
 @dataclass(frozen=True)
 class TargetSession:
-    """How the target's role works there: its `search_path` (`"$user"` spelled as the role's name) and
-    the schemas of that path the target has (name -> owner)."""
+    """How the target's role works there: its `search_path` (`"$user"` spelled as the role's name),
+    the schemas of that path the target has (name -> owner), and the settings that decide how constants
+    read and print (`TEXT_SETTINGS`: a timestamptz partition bound means another instant in another
+    TimeZone), which the files load under as they would on the target."""
 
     search_path: str
     path_schemas: dict[str, str]
+    text_settings: Settings = ()
 
 
 class Shadow(Protocol):
@@ -141,9 +148,9 @@ class SchemaLoader:
         target role's search_path."""
         self.conn.execute("RESET ALL")
         if self.target is not None:
-            self.conn.execute(
-                "SELECT pg_catalog.set_config('search_path', %s, false)", (self.target.search_path,)
-            )
+            settings = (*self.target.text_settings, ("search_path", self.target.search_path))
+            names, values = [name for name, _ in settings], [value for _, value in settings]
+            self.conn.execute(_APPLY_SETTINGS, (names, values))
         self._applied = None
 
     def _run(self, label: str, statement: Statement) -> psycopg.Error | None:

@@ -35,7 +35,13 @@ from senior_backend.common.pg.model import Snapshot
 from senior_backend.common.pg.quoting import ident
 from senior_backend.common.pg.scratch import scratch_database, sweep_stale, with_database
 from senior_backend.dbtool.restate import restate_views
-from senior_backend.dbtool.schema_load import SchemaLoader, TargetSchemas, TargetSession
+from senior_backend.dbtool.schema_load import (
+    TEXT_SETTINGS,
+    SchemaLoader,
+    Settings,
+    TargetSchemas,
+    TargetSession,
+)
 from senior_backend.dbtool.sqltext import read_sql
 
 DEFAULT_SEARCH_PATH = '"$user", public'
@@ -157,7 +163,8 @@ class ShadowServer:
         self, sources: SchemaSources, target: Callable[[], Snapshot], session: TargetSession | None = None
     ) -> tuple[Snapshot, Snapshot]:
         """The target's snapshot (read meanwhile) and that of `sources` loaded here with the target role's
-        `search_path`, borrowing the target's schemas the files use without creating them; when the two
+        `search_path` and text settings (read back under those too), borrowing the target's schemas the
+        files use without creating them; when the two
         servers' major versions differ, the target's views are restated in this server's words."""
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(target)
@@ -166,7 +173,7 @@ class ShadowServer:
                 return {schema.name: schema.owner for schema in pending.result().schemas.values()}
 
             with self.loaded(sources, session, target_schemas) as conn:
-                desired = pinned_snapshot(conn)
+                desired = pinned_snapshot(conn, session.text_settings if session is not None else ())
                 current = pending.result()
                 if not same_major(current, desired):
                     restate_views(conn, current, desired, DEFAULT_SEARCH_PATH)
@@ -201,34 +208,48 @@ def same_major(a: Snapshot, b: Snapshot) -> bool:
 _TARGET_SESSION = """
 SELECT current_setting('search_path'), current_user,
        (SELECT coalesce(json_object_agg(n.nspname, pg_catalog.pg_get_userbyid(n.nspowner)), '{}')
-        FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY (current_schemas(false)))"""
+        FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY (current_schemas(false))),
+       (SELECT array_agg(current_setting(name) ORDER BY ordinality)
+        FROM unnest(%s::text[]) WITH ORDINALITY AS s(name, ordinality))"""
+_READ_SETTINGS = (
+    "SELECT array_agg(current_setting(name) ORDER BY o) FROM unnest(%s::text[]) WITH ORDINALITY AS s(name, o)"
+)
+_APPLY_SETTINGS = (
+    "SELECT count(pg_catalog.set_config(n, v, false)) FROM unnest(%s::text[], %s::text[]) AS s(n, v)"
+)
 
 
 def target_session(url: str) -> TargetSession:
     """The search_path the target's role works with (its own `ALTER ROLE ... SET search_path` included;
     `"$user"` spelled as that role's name, so a shadow with another role resolves it alike) and the
-    schemas of that path the target has."""
+    schemas of that path the target has, and its `TEXT_SETTINGS` (its database's TimeZone, ...)."""
     with connect(url) as conn:
-        path, user, schemas = conn.execute(_TARGET_SESSION).fetchone()
-    return TargetSession(path.replace('"$user"', ident(user)), schemas)
+        path, user, schemas, values = conn.execute(_TARGET_SESSION, (list(TEXT_SETTINGS),)).fetchone()
+    settings = tuple(zip(TEXT_SETTINGS, values, strict=True))
+    return TargetSession(path.replace('"$user"', ident(user)), schemas, settings)
 
 
-def snapshot_url(url: str) -> Snapshot:
-    """Snapshot a live database (the target or `--compare-url`), without on-disk sizes."""
+def snapshot_url(url: str, settings: Settings = ()) -> Snapshot:
+    """Snapshot a live database (the target or `--compare-url`), without on-disk sizes; under `settings`
+    (another database's TimeZone, ...) when given, else under its own."""
     with connect(url) as conn:
-        return pinned_snapshot(conn)
+        return pinned_snapshot(conn, settings)
 
 
-def pinned_snapshot(conn: psycopg.Connection) -> Snapshot:
+def pinned_snapshot(conn: psycopg.Connection, settings: Settings = ()) -> Snapshot:
     """Snapshot with the default search_path: pg_get_* output qualifies names by it, so a schema
     that left it at '' (every pg_dump does) would otherwise differ from the same schema loaded
-    elsewhere. The connection's own setting is put back afterwards."""
-    previous = conn.execute("SELECT current_setting('search_path')").fetchone()[0]
-    conn.execute("SELECT set_config('search_path', %s, false)", (DEFAULT_SEARCH_PATH,))
+    elsewhere. `settings` (the target's TimeZone, DateStyle, ...) are applied too: pg_get_expr prints
+    a timestamptz partition bound or default in the session's TimeZone. The connection's own
+    settings are put back afterwards."""
+    pinned = (*settings, ("search_path", DEFAULT_SEARCH_PATH))
+    names = [name for name, _ in pinned]
+    previous = conn.execute(_READ_SETTINGS, (names,)).fetchone()[0]
+    conn.execute(_APPLY_SETTINGS, (names, [value for _, value in pinned]))
     try:
         return load_snapshot(conn, with_sizes=False)
     finally:
-        conn.execute("SELECT set_config('search_path', %s, false)", (previous,))
+        conn.execute(_APPLY_SETTINGS, (names, previous))
 
 
 def both(first: Callable[[], Snapshot], second: Callable[[], Snapshot]) -> tuple[Snapshot, Snapshot]:

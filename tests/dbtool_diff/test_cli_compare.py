@@ -136,8 +136,9 @@ def test_lint_mode_exit_codes(tmp_path, run_tool):
     unsafe.write_text("DROP TABLE users;\n")
     result = run_tool(TOOL, "--lint", str(unsafe), "--json")
     assert result.returncode == 1
-    finding = json_document(result.stdout, "dbtool-lint")["findings"][0]
-    assert finding["rule"] == "ban-drop-table" and finding["level"] == "error"
+    findings = json_document(result.stdout, "dbtool-lint")["findings"]
+    (finding,) = [f for f in findings if f["rule"] == "ban-drop-table"]  # also: no lock_timeout before it
+    assert finding["level"] == "error"
     assert finding["where"] == f"{unsafe}:1" and finding["hint"] == finding["fix"]
     safe = tmp_path / "s.sql"
     safe.write_text("SET lock_timeout = '5s';\nCREATE TABLE t (id int);\n")

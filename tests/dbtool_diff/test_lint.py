@@ -111,6 +111,8 @@ def test_generated_migrations_lint_clean_apart_from_flagged_hazards(corpus_resul
         "changing-column-type",
         "ban-drop-column",
         "ban-drop-table",
+        "ban-drop-extension",  # the down plans of an added extension or view
+        "ban-drop-view",
         "adding-field-with-default",
         "disallowed-unique-constraint",
         "adding-exclusion-constraint",

@@ -223,7 +223,12 @@ def test_an_edited_applied_migration_is_refused_and_a_missing_connection_is_bad_
 
 def test_lint_reports_problems_with_where_and_levels_and_skips_down_files(tmp_path):
     folder = tmp_path / "m"
-    unsafe = write(folder, "1_drop", "SET lock_timeout = '5s';\nDROP TABLE users;\n", "DROP TABLE other;\n")
+    unsafe = write(
+        folder,
+        "1_drop",
+        "SET lock_timeout = '5s'; SET statement_timeout = '1min';\nDROP TABLE users;\n",
+        "DROP TABLE other;\n",
+    )
     safe = write(folder, "2_safe", "CREATE TABLE t (id int);\n")
     report = run_lint(folder)
     assert report.files == [unsafe, safe]

@@ -201,6 +201,8 @@ class View:
     comment: str | None = None
     depends_on: tuple[str, ...] = ()
     owner: str = field(default="", compare=False)
+    # the columns it reads (`schema.table.column`), and `schema.table` for a whole-row use of a relation
+    uses_columns: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def key(self) -> str:
@@ -385,6 +387,7 @@ ARRAY_FIELDS = frozenset(
         "ref_columns",
         "labels",
         "depends_on",
+        "uses_columns",
         "constraint_names",
         "constraint_defs",
         "attribute_names",

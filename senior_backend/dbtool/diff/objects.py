@@ -3,7 +3,7 @@ views, triggers, policies and row-level security, comments and privileges."""
 
 from __future__ import annotations
 
-from senior_backend.common.diagnostics import error
+from senior_backend.common.diagnostics import error, warning
 from senior_backend.common.pg.model import Column, Extension, Privilege, Table
 from senior_backend.dbtool.diff import ddl
 from senior_backend.dbtool.diff.changes import Change
@@ -64,7 +64,14 @@ class ObjectPhases(DifferBase):
             self.add("extension", ext.name, f"update {change}", statements, lock="none")
         elif not old.in_use:
             statements = [ddl.drop(EXTENSION, ext), ddl.create_extension(ext)]
-            self.add("extension", ext.name, f"recreate {change} (no update path)", statements, lock="none")
+            self.add(
+                "extension",
+                ext.name,
+                f"recreate {change} (no update path; its data goes with it)",
+                statements,
+                lock="none",
+                data_loss=True,
+            )
         else:
             self.refusals.append(
                 error(
@@ -242,7 +249,26 @@ class ObjectPhases(DifferBase):
             if key in self.eff.views:
                 continue
             self.add("view", key, f"create view {key}", [ddl.create_view(self.new.views[key])], lock="none")
+            if key in self.old.views and not self.with_privileges:
+                self._restore_grants(key)
         self._indexes(on_views=True)
+
+    def _restore_grants(self, key: str) -> None:
+        """GRANT again what the target granted on a view that is dropped and recreated: privileges are not
+        compared, so they are the target's, and must not be lost with the old view. A column grant may name
+        a column the new view lacks: it is named in a warning, not restored."""
+        for priv_key, priv in sorted(self.old.privileges.items()):
+            if priv.object_key != key or priv.object_kind != "table":  # views are granted as tables
+                continue
+            if priv.column_name is not None:
+                self.warnings.append(
+                    warning("grant-not-restored", f"{priv_key}: grant it again on the recreated view")
+                )
+                continue
+            statements = [ddl.grant(priv)]
+            self.add(
+                "privilege", priv_key, f"grant {priv_key} again (view recreated)", statements, lock="none"
+            )
 
     def _triggers(self) -> None:
         for key in sorted(self.new.triggers):

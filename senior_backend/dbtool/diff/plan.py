@@ -79,6 +79,7 @@ from senior_backend.dbtool.diff.support import (
     view_order,
 )
 from senior_backend.dbtool.diff.tables import TablePhases
+from senior_backend.dbtool.diff.view_blocks import keep_view_recreations_atomic
 
 
 def diff_snapshots(old: Snapshot, new: Snapshot, *, with_privileges: bool = False) -> Plan:
@@ -173,7 +174,8 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
             error("not-rendered", f"the diff has no SQL for {what}: write that step by hand")
             for what in unrendered
         )
-        return Plan(self.changes, self.warnings, self.refusals)
+        views = {k for k in self.recreated_relations if k in self.old.views and k in self.new.views}
+        return Plan(keep_view_recreations_atomic(self.changes, views), self.warnings, self.refusals)
 
     # ---- what must be recreated ------------------------------------------------------------
 
@@ -185,15 +187,13 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
                 table.kind != target.kind or table.partition_key != target.partition_key
             ):
                 self.recreated_relations.add(key)
-        changed_tables = set(self.recreated_relations)
+        changed_tables = set(self.recreated_relations)  # changed as a whole: every view over it is recreated
+        changed_columns: set[str] = set()  # only the views reading one of these (or a whole row) are
         for key, enum in old.enums.items():
             target = new.enums.get(key)
             if target is not None and not is_prefix_extension(enum.labels, target.labels):
                 self.recreated_enums.add(key)
-                for column_key in enum_users(enum, "column"):
-                    located = self.old_column(column_key)
-                    if located is not None:
-                        changed_tables.add(located[0].key)
+                changed_columns.update(enum_users(enum, "column"))
                 self.recreated_relations.update(k for k in enum_users(enum, "view") if k in new.views)
                 # a function that stays is dropped before the enum is recreated and created after
                 for func in self._functions_using(enum).values():
@@ -203,8 +203,7 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
                 built_on = [*self._composites_using(enum).values()]
                 built_on += [old.domains[k] for k in self._nested_domains(enum)]
                 for ctype in built_on:
-                    columns = [self.old_column(k) for k in self._columns_of_type(ctype)]
-                    changed_tables.update(located[0].key for located in columns if located)
+                    changed_columns.update(self._columns_of_type(ctype))
         recreated_collations = {
             c.name
             for k, c in old.collations.items()
@@ -223,15 +222,17 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
                     or column.collation in recreated_collations
                     or qualify(wanted.type_schema, wanted.type_name) in self.recreated_enums
                 ):
-                    changed_tables.add(key)
+                    changed_columns.add(column_key(key, name))
                 if wanted is not None and needs_column_recreate(column, wanted):
                     self.recreated_columns.add((key, name))
-                    changed_tables.add(key)
+                    changed_columns.add(column_key(key, name))
         changed_tables |= self._find_function_replacements()
         # A view over a relation that disappears reads, in the desired schema, its replacement of the same
         # name (a table for a view, or the reverse): it must be recreated on it.
         gone = {k for k in old.views if k not in new.views} | {k for k in old.tables if k not in new.tables}
         changed = changed_tables | self.recreated_functions | gone
+        # a whole-row use of a table (`SELECT t FROM t`) reads every column of it
+        changed_columns |= {located[0].key for k in list(changed_columns) if (located := self.old_column(k))}
         for key in view_order(old.views):
             view = old.views[key]
             target = new.views.get(key)
@@ -241,6 +242,7 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
                 not VIEW.same(view, target)
                 or changed.intersection(view.depends_on)
                 or self.recreated_relations.intersection(view.depends_on)
+                or changed_columns.intersection(view.uses_columns)
             ):
                 self.recreated_relations.add(key)
                 changed.add(key)
@@ -453,8 +455,15 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
         order = reversed(domain_order(objects)) if kind is DOMAIN else sorted(objects)
         for key in order:
             if key in keys and key not in wanted:
+                # an extension's own tables, collected data and the objects built on it go with it
+                lossy = kind is EXTENSION
                 self.add(
-                    kind.change, key, f"drop {kind.change} {key}", [ddl.drop(kind, objects[key])], lock="none"
+                    kind.change,
+                    key,
+                    f"drop {kind.change} {key}" + (" (its data and objects go with it)" if lossy else ""),
+                    [ddl.drop(kind, objects[key])],
+                    lock="none",
+                    data_loss=lossy,
                 )
 
     def _drop_tables(self, keys: list[str]) -> None:

@@ -8,6 +8,8 @@ change with no safe migration, or data loss without `allow_data_loss`) and
 writes the migration files when asked. Which shadow was used and why, and the
 notes and warnings met on the way, come back as data in `CompareResult`; a
 refusal (`CompareRefused`) carries the result too, so they can still be shown.
+Migrations waiting unapplied in the output folder are named in a warning
+(`pending.py`): the diff does not know what they will do.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from senior_backend.common.masking import mask_password
 from senior_backend.common.pg.connect import connect
 from senior_backend.common.pg.model import Snapshot
 from senior_backend.dbtool.diff.changes import Plan
+from senior_backend.dbtool.diff.pending import pending_warning
 from senior_backend.dbtool.diff.plan import migration_plans
 from senior_backend.dbtool.migration_files import write_migration
 from senior_backend.dbtool.restate import restate_views
@@ -123,6 +126,10 @@ def run_compare(options: CompareOptions, on_shadow: ShadowListener | None = None
     else:
         raise BadInput("usage", "nothing to compare: give --compare FILE|DIR or --compare-url URL")
     result = _plan(sides, options.with_privileges)
+    if options.output is not None and options.connection and options.current_schema is None:
+        pending = pending_warning(options.output, options.connection)
+        if pending is not None:
+            result.warnings.append(pending)
     _refuse_unsafe(result, options.allow_data_loss)
     if options.output is not None and not result.up.empty:
         written = write_migration(
@@ -136,7 +143,8 @@ def _against_database(options: CompareOptions, desired_url: str) -> _Sides:
     connection = options.connection
     if not connection:
         raise BadInput("no-connection", "--compare-url needs --connection (the database to migrate)")
-    old, new = both(lambda: snapshot_url(connection), lambda: snapshot_url(desired_url))
+    settings = target_session(connection).text_settings  # the desired database read as the target prints
+    old, new = both(lambda: snapshot_url(connection), lambda: snapshot_url(desired_url, settings))
     sides = _Sides(f"{mask_password(connection)} -> {mask_password(desired_url)}", old, new)
     if not same_major(old, new):
         with connect(desired_url) as conn:  # temporary views only, in a transaction rolled back

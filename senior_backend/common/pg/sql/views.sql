@@ -1,4 +1,5 @@
--- One row per view and materialized view, with the relations and functions it depends on.
+-- One row per view and materialized view, with the relations and functions it depends on, and the
+-- columns it reads (pg_depend's refobjsubid; a whole-row use of a relation names the relation alone).
 SELECT n.nspname AS schema, c.relname AS name, c.relkind = 'm' AS materialized,
        pg_get_viewdef(c.oid) AS definition,
        obj_description(c.oid, 'pg_class') AS comment,
@@ -15,7 +16,15 @@ SELECT n.nspname AS schema, c.relname AS name, c.relkind = 'm' AS materialized,
             FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
             JOIN pg_proc p ON p.oid = d.refobjid AND d.refclassid = 'pg_proc'::regclass
             JOIN pg_namespace pn ON pn.oid = p.pronamespace
-           WHERE r.ev_class = c.oid) deps) AS depends_on
+           WHERE r.ev_class = c.oid) deps) AS depends_on,
+       (SELECT array_agg(DISTINCT used ORDER BY used) FROM (
+          SELECT quote_ident(dn.nspname) || '.' || quote_ident(dc.relname)
+                 || coalesce('.' || quote_ident(a.attname), '') AS used
+            FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+            JOIN pg_class dc ON dc.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass
+            JOIN pg_namespace dn ON dn.oid = dc.relnamespace
+            LEFT JOIN pg_attribute a ON a.attrelid = dc.oid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0
+           WHERE r.ev_class = c.oid AND dc.oid <> c.oid) used_columns) AS uses_columns
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('v', 'm')
