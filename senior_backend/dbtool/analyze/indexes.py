@@ -9,7 +9,8 @@ if the planner uses it. The best one stays hypothetical while the next best
 on another table is sought (a join wants one index per side), and the set is
 kept when it cuts the plan's cost by at least the threshold. A candidate
 that an index already leads, on the table or (partitioned) on every
-partition, is never proposed. Statements with `$n`
+partition, is never proposed; a table that others inherit from gets its hypothetical index on each of them
+too, as the fix does. Statements with `$n`
 parameters are explained with `EXPLAIN (GENERIC_PLAN)` on PostgreSQL 16+
 and with PREPARE + `plan_cache_mode = force_generic_plan` + `EXPLAIN
 EXECUTE` with NULL arguments on 15 and older. Without hypopg the same
@@ -28,6 +29,7 @@ import psycopg
 from senior_backend.common.diagnostics import Diagnostic, warning
 from senior_backend.common.pg.quoting import ident, qualified
 from senior_backend.dbtool.analyze.advisor import Context
+from senior_backend.dbtool.analyze.inheritance import unserved_inheriting_tables
 
 if TYPE_CHECKING:
     from senior_backend.dbtool.analyze.query_shapes import QueryShape
@@ -200,9 +202,11 @@ def _hypothetical(ctx: Context, conn: psycopg.Connection, wanted: list[Candidate
     name = ""
     for table_key, columns in wanted:
         table = ctx.snapshot.tables[table_key]
-        statement = (
-            f"CREATE INDEX ON {qualified(table.schema, table.name)} ({', '.join(ident(c) for c in columns)})"
-        )
+        column_list = ", ".join(ident(c) for c in columns)
+        for child in unserved_inheriting_tables(ctx, table, columns):  # the fix indexes them too
+            statement = f"CREATE INDEX ON {qualified(child.schema, child.name)} ({column_list})"
+            conn.execute("SELECT indexname FROM hypopg_create_index(%s)", (statement,))
+        statement = f"CREATE INDEX ON {qualified(table.schema, table.name)} ({column_list})"
         name = conn.execute("SELECT indexname FROM hypopg_create_index(%s)", (statement,)).fetchone()[0]
     return name
 

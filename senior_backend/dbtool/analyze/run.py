@@ -7,7 +7,7 @@ only by the runs that use them, so a live `--analyze` starts quickly.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,7 @@ from senior_backend.common.pg.quoting import quote_ident
 from senior_backend.dbtool.analyze.advisor import Context, run_rules, tiny_note
 from senior_backend.dbtool.analyze.findings import Finding, sort_by_level
 from senior_backend.dbtool.analyze.fix_overlap import merge_index_fixes
+from senior_backend.dbtool.analyze.inheritance import unserved_inheriting_tables, with_inheriting_tables
 from senior_backend.dbtool.analyze.stats import load_statistics
 from senior_backend.dbtool.index_ddl import create_index_fix, index_name
 from senior_backend.dbtool.migration_files import write_migration
@@ -125,6 +126,8 @@ def _analyse(conn: psycopg.Connection, options: AnalyzeOptions, live: bool, sour
     if options.suggest:
         result.findings.extend(_suggest(conn, ctx, options, result))
     result.skipped.extend(ctx.skipped)
+    if options.suggest and options.queries is not None:
+        result.skipped = _statements_from_file(result.skipped, options.analyze)
     note = tiny_note(ctx)
     if note:
         result.notes.append(note)
@@ -147,12 +150,23 @@ def _suggest(
     if options.queries is not None:
         from senior_backend.dbtool.analyze.workload import from_file
 
-        workloads = from_file(options.queries, ctx.snapshot)
+        workloads, skipped = from_file(options.queries, ctx.snapshot)
+        result.notes.extend(_skipped_note(item.where, item.text, item.reason) for item in skipped)
+        workloads = _explainable(conn, workloads, result)
     elif not ctx.stats.live:
         result.notes.append(
             warning(
                 "suggestions-need-statements",
                 "index suggestions need a live database (--connection) or statements (--queries FILE)",
+            )
+        )
+        return []
+    elif not ctx.stats.has_statements:
+        result.notes.append(
+            info(
+                "no-statements",
+                "no statements to suggest indexes for: pg_stat_statements is not enabled in this database",
+                hint="CREATE EXTENSION pg_stat_statements (details on stderr), or pass the statements with --queries FILE",
             )
         )
         return []
@@ -186,6 +200,48 @@ def _suggest(
     return [_suggestion_finding(ctx, s) for s in suggestions]
 
 
+def _statements_from_file(skipped: list[Diagnostic], analyze: bool) -> list[Diagnostic]:
+    """With --queries the index suggestions do not need pg_stat_statements: its note keeps only what is
+    still skipped (N+1 detection, when --analyze runs too)."""
+    kept = []
+    for check in skipped:
+        if check.rule == "pg-stat-statements-missing":
+            if not analyze:
+                continue
+            check = replace(check, message="pg_stat_statements is not enabled: N+1 detection is skipped")
+        kept.append(check)
+    return kept
+
+
+def _skipped_note(where: str, text: str, reason: str) -> Diagnostic:
+    flat = " ".join(text.split())
+    short = flat if len(flat) <= 80 else flat[:77] + "..."
+    return info("statement-skipped", f"{where}: no index suggestion for {short}: {reason}", where=where)
+
+
+def _explainable(
+    conn: psycopg.Connection, workloads: list[Workload], result: AnalysisResult
+) -> list[Workload]:
+    """The --queries statements PostgreSQL can plan; a note names each other one and PostgreSQL's reason
+    (a column or function that does not exist, a type mismatch, ...)."""
+    from senior_backend.dbtool.analyze.indexes import Explainer
+
+    explainer = Explainer(conn)
+    kept = []
+    for work in workloads:
+        try:
+            with conn.transaction():
+                explainer.plan(work.shape)
+        except psycopg.Error as exc:
+            reason = (exc.diag.message_primary or str(exc)).strip().splitlines()[0]
+            result.notes.append(
+                _skipped_note(work.where, work.shape.text, f"PostgreSQL cannot plan it: {reason}")
+            )
+            continue
+        kept.append(work)
+    return kept
+
+
 def _readable(ctx: Context, workloads: list[Workload], result: AnalysisResult) -> list[Workload]:
     """The statements whose tables this role may SELECT from (EXPLAIN needs it); one warning for the rest."""
     if not ctx.stats.live:
@@ -212,6 +268,7 @@ def _readable(ctx: Context, workloads: list[Workload], result: AnalysisResult) -
 def _suggestion_finding(ctx: Context, suggestion: Suggestion) -> Finding:
     table = ctx.snapshot.tables[suggestion.table]
     name = index_name(table.name, suggestion.columns)
+    children = unserved_inheriting_tables(ctx, table, suggestion.columns)
     columns = ", ".join(suggestion.columns)
     if suggestion.verified:
         proof = (
@@ -223,7 +280,7 @@ def _suggestion_finding(ctx: Context, suggestion: Suggestion) -> Finding:
     return Finding(
         rule="suggested-index",
         level=Level.WARNING,
-        message=f"index on {suggestion.table} ({columns}) would serve {len(suggestion.queries)} statement(s); {proof}",
+        message=f"index on {suggestion.table} ({columns}){_and_on(children)} would serve {len(suggestion.queries)} statement(s); {proof}",
         objects=(suggestion.table, *suggestion.columns),
         evidence={
             "columns": list(suggestion.columns),
@@ -234,9 +291,21 @@ def _suggestion_finding(ctx: Context, suggestion: Suggestion) -> Finding:
             "queries": suggestion.queries,
             "calls": suggestion.calls,
             "partitioned": table.is_partitioned,
+            "inheriting_tables": [child.key for child in children],
         },
-        fix=create_index_fix(ctx.snapshot, suggestion.table, suggestion.columns, f"index_{name}"),
+        fix=with_inheriting_tables(
+            create_index_fix(ctx.snapshot, suggestion.table, suggestion.columns, f"index_{name}"),
+            children,
+            suggestion.columns,
+        ),
     )
+
+
+def _and_on(children: list) -> str:
+    """`` and on its inheriting tables a, b`` (their rows are scanned with the parent's)."""
+    if not children:
+        return ""
+    return f" and on the table(s) inheriting from it ({', '.join(child.key for child in children)})"
 
 
 def _write_fixes(output: Path, findings: list[Finding]) -> list[Path]:

@@ -28,6 +28,7 @@ class Workload:
     rows: int
     total_ms: float
     variants: int
+    where: str = ""
 
     @property
     def rows_per_call(self) -> float:
@@ -60,8 +61,18 @@ def from_statements(statements: list[Statement], snapshot: Snapshot) -> list[Wor
     return sorted(groups.values(), key=lambda w: -w.total_ms)
 
 
-def from_file(path: Path, snapshot: Snapshot) -> list[Workload]:
-    """The statements of a SQL file (one or more, `;`-separated); a syntax error is bad input."""
+@dataclass(frozen=True)
+class Skipped:
+    """A statement of a --queries file that no index suggestion can come from, where it is and why."""
+
+    where: str
+    text: str
+    reason: str
+
+
+def from_file(path: Path, snapshot: Snapshot) -> tuple[list[Workload], list[Skipped]]:
+    """The statements of a SQL file (one or more, `;`-separated), and those skipped with the reason;
+    a syntax error is bad input."""
     import pglast
 
     from senior_backend.dbtool.analyze.query_shapes import parse_shape, table_names
@@ -71,13 +82,20 @@ def from_file(path: Path, snapshot: Snapshot) -> list[Workload]:
     except OSError as exc:
         raise BadInput("unreadable-queries", f"cannot read {path}: {exc.strerror}") from exc
     try:
-        statements = pglast.split(text)
+        slices = pglast.split(text, only_slices=True)
     except pglast.parser.ParseError as exc:
         raise BadInput("bad-queries", f"{path}: {exc}") from exc
     groups: dict[str, Workload] = {}
+    skipped: list[Skipped] = []
     names = table_names(snapshot)
-    for statement in statements:
+    for part in slices:
+        statement = text[part]
+        where = f"{path}:{text.count(chr(10), 0, part.start) + 1}"
         shape = parse_shape(statement, snapshot, names)
-        if shape is not None and shape.tables and shape.fingerprint not in groups:
-            groups[shape.fingerprint] = Workload(shape, 0, 0, 0.0, 1)
-    return list(groups.values())
+        if shape is None:
+            skipped.append(Skipped(where, statement, "not a SELECT, UPDATE or DELETE"))
+        elif not shape.tables:
+            skipped.append(Skipped(where, statement, "it names no table of this database"))
+        elif shape.fingerprint not in groups:
+            groups[shape.fingerprint] = Workload(shape, 0, 0, 0.0, 1, where)
+    return list(groups.values()), skipped

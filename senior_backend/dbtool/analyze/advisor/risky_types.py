@@ -1,12 +1,17 @@
 """Column types and nullability that cause trouble later: serial, timestamp without time zone,
-varchar(n) limits and foreign-key columns that allow NULL."""
+varchar(n) limits and foreign-key columns that allow NULL.
+
+A serial column whose sequence also feeds other tables (tables that inherit it copy its default) is one
+finding on the first of them, advising to keep the shared sequence: per-table identities would repeat ids.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from senior_backend.common.diagnostics import Level
-from senior_backend.common.pg.quoting import ident, qualified
+from senior_backend.common.pg.quoting import ident, qualified, qualify, quote_ident
+from senior_backend.dbtool.analyze.advisor.sequences import fed_columns
 from senior_backend.dbtool.analyze.findings import Finding
 
 if TYPE_CHECKING:
@@ -19,10 +24,16 @@ NEEDS_STATISTICS = False
 
 def check(ctx: Context) -> list[Finding]:
     findings = []
+    shared = _shared_sequences(ctx)
     for table in ctx.snapshot.tables.values():
         if table.is_partition:
             continue
         for column in table.columns.values():
+            key = f"{qualify(table.schema, table.name)}.{quote_ident(column.name)}"
+            if key in shared:
+                if shared[key] is not None:
+                    findings.append(shared[key])
+                continue
             finding = _column_finding(table, column)
             if finding:
                 findings.append(finding)
@@ -47,6 +58,47 @@ def check(ctx: Context) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _shared_sequences(ctx: Context) -> dict[str, Finding | None]:
+    """Serial columns of several tables fed by one sequence (a parent and the tables inheriting its column):
+    one finding for the first table (the sequence's owner when it is one of them), None for the others."""
+    found: dict[str, Finding | None] = {}
+    for sequence_key, fed in fed_columns(ctx.snapshot).items():
+        serial = [key for key, _ in fed if _is_serial(ctx, key)]
+        if len({key.rpartition(".")[0] for key in serial}) < 2:
+            continue
+        sequence = ctx.snapshot.sequences[sequence_key]
+        home = sequence.owned_by if sequence.owned_by in serial else sorted(serial)[0]
+        others = [key for key in serial if key != home]
+        found.update(dict.fromkeys(others))
+        found[home] = Finding(
+            rule="serial-column",
+            level=Level.INFO,
+            message=f"{home} is a serial column whose sequence {sequence_key} also feeds {', '.join(others)} "
+            f"(tables that inherit the column share its default): one counter keeps their ids apart",
+            objects=(home.rpartition(".")[0], home, *others),
+            evidence={"type": dict(fed)[home], "sequence": sequence_key, "shared_with": others},
+            advice=f"keep the serial default: {sequence_key} hands out ids for all of these tables, while an "
+            f"identity column per table would give each its own counter, and new ids would repeat ids the other "
+            f"tables already hold (no per-table identity migration)",
+        )
+    return found
+
+
+def _is_serial(ctx: Context, column_key: str) -> bool:
+    table_key, _, name = column_key.rpartition(".")
+    table = ctx.snapshot.tables.get(table_key)
+    column = (
+        table.columns.get(name[1:-1].replace('""', '"') if name.startswith('"') else name) if table else None
+    )
+    return (
+        table is not None
+        and not table.is_partition
+        and column is not None
+        and column.identity == ""
+        and (column.default_expr or "").startswith("nextval(")
+    )
 
 
 def _column_finding(table: Table, column: Column) -> Finding | None:
