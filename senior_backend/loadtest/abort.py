@@ -1,14 +1,18 @@
 """Early stop: `--max-error-rate 0.2` and `--abort-on 'p99>2s'` end a run whose target is already failing.
 
-The runner hands every worker's per-second entry to an `AbortWatch`; once all
-workers have reported a second, the watch judges the last `WINDOW` seconds
-(at least `MIN_ATTEMPTS` requests) and returns why to stop, if a rule holds.
-A failed request, for the error rate, is one that got no response or got a 5xx.
+A local run's workers send a slice of what they measured every 50 ms
+(`add_slice`): the watch judges a sliding window of the last `WINDOW` seconds
+(at least `MIN_ATTEMPTS` requests) each time the newest slice moves on, so a run
+ends within about 100 ms of a rule holding. A cluster's actors report whole
+seconds (`add`): once all have reported a second, the watch judges the window
+of complete seconds. A failed request, for the error rate, is one that got no
+response or got a 5xx.
 """
 
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass
 
 from senior_backend.common.errors import BadInput
@@ -17,12 +21,13 @@ from senior_backend.loadtest.results import Second
 
 WINDOW = 5
 MIN_ATTEMPTS = 20
+SLICE_STEP = 0.045  # judge the sliding window at most this often (s): once per round of slices
 _RULE = re.compile(
     r"^\s*(?P<metric>p50|p90|p95|p99|mean|error_rate)\s*(?P<op>>=|>)\s*"
     r"(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>us|µs|ms|s|%)?\s*$",
     re.IGNORECASE,
 )
-_UNIT_MS = {"us": 0.001, "µs": 0.001, "ms": 1.0, "s": 1000.0, None: 1.0}
+_UNIT_MS = {"us": 0.001, "µs": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,10 @@ class AbortRule:
         return actual > self.value if self.op == ">" else actual >= self.value
 
     def shown(self, value: float) -> str:
-        return f"{100 * value:.1f}%" if self.metric == "error_rate" else f"{value:.1f} ms"
+        """A rate in %, a latency in ms, with the digits a sub-millisecond limit needs."""
+        if self.metric == "error_rate":
+            return f"{100 * value:.1f}%"
+        return f"{value:.1f} ms" if value >= 1 or value == 0 else f"{value:.3f} ms"
 
 
 def parse_abort_on(text: str) -> AbortRule:
@@ -59,9 +67,11 @@ def parse_abort_on(text: str) -> AbortRule:
         if value > 1:
             raise BadInput("bad-abort-on", f"invalid --abort-on {text!r}: error_rate is at most 1 (100%)")
     else:
-        if unit == "%":
-            raise BadInput("bad-abort-on", f"invalid --abort-on {text!r}: a latency takes us, ms or s")
-        value *= _UNIT_MS[unit.lower() if unit else None]
+        if unit is None or unit == "%":
+            raise BadInput(
+                "bad-abort-on", f"invalid --abort-on {text!r}: a latency takes a unit: us, ms or s"
+            )
+        value *= _UNIT_MS[unit.lower()]
     return AbortRule("--abort-on", text.strip(), metric, match["op"], value)
 
 
@@ -81,6 +91,19 @@ class AbortWatch:
         self.seconds: dict[int, Second] = {}
         self.reports: dict[int, int] = {}
         self.judged = -1
+        self.slices: deque[tuple[float, Second]] = deque()  # (seconds into the measured window, slice)
+        self.sliced_at = -1.0
+
+    def add_slice(self, at_s: float, entry: Second) -> dict | None:
+        """Take one worker's slice ending `at_s` seconds into the run; return why to stop, if a rule holds."""
+        self.slices.append((at_s, entry))
+        newest = max(at_s, self.sliced_at)
+        while self.slices and self.slices[0][0] <= newest - WINDOW:
+            self.slices.popleft()
+        if newest - self.sliced_at < SLICE_STEP:
+            return None
+        self.sliced_at = newest
+        return self._judge([entry for _, entry in self.slices], newest, min(newest, WINDOW))
 
     def add(self, second: Second) -> dict | None:
         """Take one worker's second; return {rule, condition, reason, at_s} when the run must stop."""
@@ -93,13 +116,15 @@ class AbortWatch:
         window = [
             self.seconds[s] for s in range(second.second - WINDOW + 1, second.second + 1) if s in self.seconds
         ]
-        return self._judge(window, second.second + 1)
+        return self._judge(window, second.second + 1, len(window))
 
-    def _judge(self, window: list[Second], at: int) -> dict | None:
+    def _judge(self, window: list[Second], at: float, span: float) -> dict | None:
         latency = Histogram(SERIES_BITS)
         failed = attempts = 0
+        latency_rules = any(rule.metric != "error_rate" for rule in self.rules)
         for entry in window:
-            latency.merge(entry.latency)
+            if latency_rules:
+                latency.merge(entry.latency)
             errors = sum(entry.errors.values())
             failed += errors + sum(n for code, n in entry.statuses.items() if code.startswith("5"))
             attempts += entry.requests + errors
@@ -120,13 +145,13 @@ class AbortWatch:
             if rule.holds(actual):
                 limit = rule.shown(rule.value)
                 reason = (
-                    f"stopped early at {at} s: {rule.metric} {rule.shown(actual)} {rule.op} {limit} over the last "
-                    f"{len(window)} s {detail} ({rule.option} {rule.text})"
+                    f"stopped early at {round(at, 2):g} s: {rule.metric} {rule.shown(actual)} {rule.op} {limit} "
+                    f"over the last {round(span, 2):g} s {detail} ({rule.option} {rule.text})"
                 )
                 return {
                     "rule": rule.option.lstrip("-"),
                     "condition": rule.text,
                     "reason": reason,
-                    "at_s": float(at),
+                    "at_s": round(float(at), 3),
                 }
         return None

@@ -17,6 +17,9 @@ TAIL_FACTOR = 5.0
 STALL_FACTOR = 10.0
 SCALING_SHARE = 0.25
 CLIENT_BUSY = 0.9
+# a handful of requests in a moment measures the process starting up, not a saturated client
+CLIENT_MIN_REQUESTS = 20
+CLIENT_MIN_SECONDS = 0.5
 RAMP_BIN = 1.5
 
 
@@ -112,6 +115,7 @@ def recommend(run: Measured) -> list[Advice]:
                 hint="look for GC pauses, lock contention or slow dependencies",
             )
         )
+    advice.extend(_uncaptured(run))
     saturation = _saturation(run)
     if saturation:
         advice.append(saturation)
@@ -142,7 +146,8 @@ def recommend(run: Measured) -> list[Advice]:
             _advice(
                 Level.INFO,
                 "unfinished",
-                f"{results.unfinished} requests were still waiting for a response when the run ended",
+                f"{results.unfinished} request{' was' if results.unfinished == 1 else 's were'} still waiting "
+                "for a response when the run ended",
                 {"unfinished": results.unfinished},
             )
         )
@@ -171,10 +176,35 @@ def _saturation(run: Measured) -> Advice | None:
     return None
 
 
+def _uncaptured(run: Measured) -> list[Advice]:
+    """A --spec create whose 2xx responses carried no usable id: the operations needing one never ran."""
+    found = []
+    for name, stats in run.results.operations.items():
+        if not stats.uncaptured:
+            continue
+        ok = sum(n for code, n in stats.statuses.items() if code.startswith("2"))
+        found.append(
+            _advice(
+                Level.WARNING,
+                "no-created-id",
+                f"{name} ({stats.method} {stats.path}): {stats.uncaptured} of its {ok} 2xx responses carried no "
+                "usable id (looked for the id parameter's name, `id` or its snake_case, at the top of the JSON "
+                f"body or under `data`), so the operations that need a created item ran {name} instead",
+                {"operation": name, "uncaptured": stats.uncaptured, "responses_2xx": ok},
+                hint="return the created item's id in the response, or describe it with an OpenAPI link",
+            )
+        )
+    return found
+
+
 def _client_saturated(run: Measured) -> Advice | None:
     """The load generator itself was CPU-bound: a worker process ran, or waited for a core, nearly all along."""
     client = run.results.client
     if not client or client.get("busiest_demand", 0.0) < CLIENT_BUSY:
+        return None
+    results = run.results
+    attempts = results.requests + sum(results.errors.values())
+    if attempts < CLIENT_MIN_REQUESTS or results.elapsed < CLIENT_MIN_SECONDS:
         return None
     cpu, demand = client["busiest_cpu"], client["busiest_demand"]
     waited = f" and waited for a CPU {100 * max(demand - cpu, 0):.0f}%" if demand - cpu >= 0.05 else ""

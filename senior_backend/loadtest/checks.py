@@ -71,8 +71,10 @@ def parse_threshold(text: str) -> Threshold:
     value = float(match["value"])
     latency = metric.startswith("p") or metric in ("mean", "min", "max")
     if latency:
-        if unit == "%":
-            raise BadInput("bad-threshold", f"invalid threshold {text!r}: a latency takes us, ms or s")
+        if unit is None or unit == "%":
+            raise BadInput(
+                "bad-threshold", f"invalid threshold {text!r}: a latency takes a unit: us, ms or s"
+            )
         if metric.startswith("p") and not 0 < float(metric[1:]) <= 100:
             raise BadInput("bad-threshold", f"invalid threshold {text!r}: percentile out of range")
         value *= _UNIT_MS[unit]
@@ -93,8 +95,9 @@ def check_threshold(threshold: Threshold, run: Measured) -> Check:
     if metric == "rps":
         actual, shown = summary["rps"], f"{summary['rps']:.1f} req/s"
     elif metric in ("errors", "non2xx"):
-        count = summary["errors"] if metric == "errors" else summary["non_2xx"]
-        rate = summary["error_rate"] if metric == "errors" else summary["non_2xx_rate"]
+        # `errors`: failed requests, no response or a 5xx (as --max-error-rate counts); `non2xx`: any non-2xx
+        count = summary["failed"] if metric == "errors" else summary["non_2xx"]
+        rate = summary["failed_rate"] if metric == "errors" else summary["non_2xx_rate"]
         actual = 100 * rate if threshold.percent else count
         shown = f"{100 * rate:.2f}% ({count} of {summary['requests'] + summary['errors']})"
     else:
@@ -107,7 +110,8 @@ def check_threshold(threshold: Threshold, run: Measured) -> Check:
             value = histogram.max
         else:
             value = histogram.percentile(float(metric[1:]))
-        actual, shown = value / 1000, f"{value / 1000:.2f} ms"
+        actual = value / 1000
+        shown = f"{actual:.2f} ms" if actual >= 1 or actual == 0 else f"{actual:.3f} ms"
     if metric not in ("rps", "errors", "non2xx") and results.latency.total == 0:
         return Check(
             "threshold", f"threshold {threshold.text}", False, f"{threshold.text}: no responses to measure"

@@ -261,6 +261,8 @@ def command(
     options = LoadTestOptions(
         urls=tuple(urls),
         concurrency=_concurrency_levels(concurrency),
+        concurrency_given=click.get_current_context().get_parameter_source("concurrency")
+        is not click.core.ParameterSource.DEFAULT,
         rate=rate,
         duration=duration,
         requests=request_count,

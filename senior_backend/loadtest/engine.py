@@ -213,6 +213,11 @@ class Worker:
         self.arrival = plan.share_index  # an open-model ramp's next request number (every share_count-th)
         self.on_tick = on_tick
         self.should_stop = should_stop
+        # every CHECK_INTERVAL, what was measured since the last slice (the early-stop rules judge these)
+        self.on_slice: Callable[[float, Second], None] | None = None
+        self.slice_mark = 0
+        self.slice_statuses: dict[int, int] = {}
+        self.slice_errors: dict[str, int] = {}
         self.start_ns = start_at_ns
         self.measure_ns = start_at_ns + int(plan.warmup * NS)
         self.deadline_ns = self.measure_ns + int(plan.duration * NS) if plan.duration else NO_DEADLINE
@@ -287,11 +292,15 @@ class Worker:
         else:
             intended = now
         if intended >= self.deadline_ns:
-            self._begin_stop(self.deadline_ns)
+            if not self.interval_ns:
+                self._begin_stop(self.deadline_ns)
+            # an open-model slot whose next send falls after the deadline rests: the other slots still
+            # have sends due, and the deadline timer ends the run
             return
         if self.remaining is not None:
             if self.remaining <= 0:
-                self._begin_stop(now)
+                # the budget is spent: this slot rests; the run ends when the last request sent is answered
+                self._maybe_finish(now)
                 return
             self.remaining -= 1
         slot.intended = intended
@@ -432,6 +441,7 @@ class Worker:
             del self.latencies[:]
             self.status_counts[:] = _ZEROS
             self.errors = {}
+            self._reset_slice()
             self.bytes_in = self.writes = 0
             if self.render is not None:
                 self.render.bytes_out = 0
@@ -445,8 +455,32 @@ class Worker:
             self.second += 1
         self._schedule_tick()
 
+    def _slice(self, now: int) -> None:
+        """Hand `on_slice` what was measured since the last slice: latencies, statuses and errors."""
+        batch = Counter(self.latencies[self.slice_mark :])
+        self.slice_mark = len(self.latencies)
+        statuses = {}
+        for code, n in enumerate(self.status_counts):
+            if n and n != self.slice_statuses.get(code, 0):
+                statuses[str(code)] = n - self.slice_statuses.get(code, 0)
+                self.slice_statuses[code] = n
+        errors = {kind: n - self.slice_errors.get(kind, 0) for kind, n in self.errors.items()}
+        errors = {kind: n for kind, n in errors.items() if n}
+        self.slice_errors = dict(self.errors)
+        entry = Second(self.second, requests=sum(batch.values()), statuses=statuses, errors=errors)
+        entry.latency.record_counts(batch)
+        self.on_slice((now - self.measure_ns) / NS, entry)
+
+    def _reset_slice(self) -> None:
+        self.slice_mark = 0
+        self.slice_statuses = {}
+        self.slice_errors = {}
+
     def _fold(self) -> Second:
         """Close the current second: fold the latency batch and the counters into a series entry."""
+        if self.on_slice is not None:
+            self._slice(monotonic_ns())
+        self._reset_slice()
         entry = Second(self.second)
         batch = Counter(self.latencies)
         del self.latencies[:]
@@ -467,6 +501,8 @@ class Worker:
         if self.done.done():
             return
         now = monotonic_ns()
+        if self.on_slice is not None and self.measuring and not self.stopping:
+            self._slice(now)
         if not self.stopping and self.should_stop is not None and self.should_stop():
             self.results.interrupted = True
             self._begin_stop(now)
@@ -491,15 +527,19 @@ class Worker:
             self.stop_ns = min(at, monotonic_ns())
         self._maybe_finish()
 
-    def _maybe_finish(self) -> None:
+    def _maybe_finish(self, now: int | None = None) -> None:
+        """End the run once no slot has a request scheduled or in flight (`now`: begin the stop then)."""
         if not any(slot.busy for slot in self.slots):
+            if now is not None and not self.stopping:
+                self.stopping = True
+                self.stop_ns = now
             self._finish()
 
     def _finish(self) -> None:
         if self.done.done():
             return
         results = self.results
-        results.unfinished = sum(1 for slot in self.slots if slot.busy)
+        results.unfinished = sum(1 for slot in self.slots if slot.busy and slot.sent_at)  # sent, unanswered
         if self.measuring:
             if self.latencies or any(self.status_counts) or self.errors or not results.series:
                 self._fold()
@@ -521,10 +561,15 @@ def run_worker(
     start_at_ns: int,
     on_tick: Callable[[Second], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    on_slice: Callable[[float, Second], None] | None = None,
 ) -> Results:
-    """Run one plan share to completion on a fresh uvloop (asyncio when uvloop is missing)."""
+    """Run one plan share to completion on a fresh uvloop (asyncio when uvloop is missing).
+
+    `on_slice(at_s, slice)` gets, every 50 ms, what was measured since the previous slice.
+    """
     make = plan.scenario.make_worker if plan.scenario is not None else Worker  # --spec: scenario_engine.py
     worker = make(plan, start_at_ns, on_tick, should_stop)
+    worker.on_slice = on_slice
     try:
         import uvloop
 

@@ -131,7 +131,7 @@ def _run_section(run: RunResult) -> str:
     parts = [
         f"<h2>{escape(run.label)}: {escape(str(s['url']))}</h2>",
         f"<p>{s['requests']:,} responses in {s['elapsed_s']:.2f} s = <b>{s['rps']:,.1f} req/s</b>; "
-        f"errors {s['errors']:,} ({100 * s['error_rate']:.2f}%); {escape(model_text(run.results.plan))}"
+        f"errors {s['failed']:,} ({100 * s['failed_rate']:.2f}%, no response or 5xx); {escape(model_text(run.results.plan))}"
         f"{' (interrupted: partial)' if s['interrupted'] else ''}</p>",
         _table(keys, [[f"{latency[k]:.3f}" for k in keys]]),
         _table(

@@ -32,6 +32,7 @@ class OperationStats:
     statuses: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     latency: Histogram = field(default_factory=Histogram)
+    uncaptured: int = 0  # 2xx responses of a create that carried no id its dependents could use
 
     @property
     def requests(self) -> int:
@@ -41,6 +42,7 @@ class OperationStats:
         _add(self.statuses, other.statuses)
         _add(self.errors, other.errors)
         self.latency.merge(other.latency)
+        self.uncaptured += other.uncaptured
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +52,7 @@ class OperationStats:
             "statuses": dict(sorted(self.statuses.items())),
             "errors": dict(self.errors),
             "latency": self.latency.to_json(),
+            **({"uncaptured": self.uncaptured} if self.uncaptured else {}),
         }
 
     @classmethod
@@ -60,6 +63,7 @@ class OperationStats:
             {str(k): int(v) for k, v in data.get("statuses", {}).items()},
             {str(k): int(v) for k, v in data.get("errors", {}).items()},
             Histogram.from_json(data.get("latency", {})),
+            int(data.get("uncaptured", 0)),
         )
 
 

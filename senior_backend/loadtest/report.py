@@ -80,10 +80,10 @@ class LiveLog:
     def started(self, label: str, plan: LoadPlan) -> None:
         bound = f"{plan.duration:g} s" if plan.duration else f"{plan.requests} requests"
         model = model_text(plan.describe()) if plan.stages else f"rate {plan.rate:g}/s" if plan.rate else "closed model"
-        connections = "" if plan.stages else f"{plan.concurrency} connections, "
+        connections = "" if plan.stages else f"{_count(plan.concurrency, 'connection')}, "
         self.out.log(
             f"{label}: {plan.target.url}: {connections}{model}, {bound}, "
-            f"{min(plan.workers, plan.concurrency)} workers"
+            f"{_count(min(plan.workers, plan.concurrency), 'worker')}"
         )
 
     def progress(self, progress: Progress) -> None:
@@ -97,6 +97,11 @@ def _operations(run: RunResult) -> list[dict[str, Any]]:
     return operation_rows(run.results.operations, run.results.elapsed)
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """`1 worker`, `2 workers`: a count with its noun in the right number."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.2f}%"
 
@@ -106,7 +111,7 @@ def print_run(out: Output, run: RunResult) -> None:
     plan = run.results.plan
     model = model_text(plan)
     out.line(
-        f"[bold]{run.label}[/bold]  {s['url']}  ({model}, {plan.get('workers')} worker processes)"
+        f"[bold]{run.label}[/bold]  {s['url']}  ({model}, {_count(plan.get('workers') or 0, 'worker process', 'worker processes')})"
     )
     if s["interrupted"]:
         out.line("[yellow]interrupted: partial results[/yellow]")
@@ -114,7 +119,8 @@ def print_run(out: Output, run: RunResult) -> None:
         out.line(f"[red]{run.results.stopped_early['reason']}[/red]")
     out.line(
         f"{s['requests']:,} responses in {s['elapsed_s']:.2f} s = {s['rps']:,.1f} req/s; "
-        f"errors {s['errors']:,} ({_pct(s['error_rate'])}); non-2xx {s['non_2xx']:,}; "
+        f"errors {s['failed']:,} ({_pct(s['failed_rate'])}: {s['errors']:,} no response, "
+        f"{s['failed'] - s['errors']:,} 5xx); non-2xx {s['non_2xx']:,}; "
         f"in {s['bytes_in']:,} B, out {s['bytes_out']:,} B"
     )
     latency = s["latency_ms"]

@@ -39,6 +39,7 @@ from senior_backend.loadtest.cpu import merge_usage
 from senior_backend.loadtest.histogram import SERIES_BITS, Histogram
 from senior_backend.loadtest.nodes import NodeShare
 from senior_backend.loadtest.operations import OperationStats, merge_operations
+from senior_backend.loadtest.stages import run_label
 
 SCHEMA = "senior-backend/loadtest-result"
 VERSION = 1
@@ -238,7 +239,8 @@ def load_saved(path: str | Path) -> tuple[str, list[tuple[str, Results]]]:
             return (kind if len(runs) > 1 else "run"), runs
         if isinstance(data, dict) and "results" in data:
             data = data["results"]
-        return "run", [("saved", Results.from_json(data))]
+        results = Results.from_json(data)
+        return "run", [(run_label(results.plan), results)]  # the label the run had when it was made
     except FileNotFoundError:
         raise BadInput("baseline-missing", f"{path}: no such file") from None
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:

@@ -72,6 +72,7 @@ class LoadTestOptions:
 
     urls: tuple[str, ...]
     concurrency: tuple[int, ...] = (10,)
+    concurrency_given: bool = False  # --concurrency was given (not the default): a closed ramp refuses it
     rate: float | None = None
     duration: float | None = None
     requests: int | None = None
@@ -172,6 +173,12 @@ class LoadTestOptions:
             raise BadInput("bad-usage", "--stages sets how long the run lasts: drop --duration and --requests")
         if self.warmup:
             raise BadInput("bad-usage", "--stages starts from zero load: drop --warmup (add a first stage)")
+        if not self.rate and self.concurrency_given:
+            raise BadInput(
+                "bad-usage",
+                "--stages sets the connections of a closed-model ramp: drop --concurrency "
+                "(or add --rate for an open-model ramp over --concurrency connections)",
+            )
         targets = [target for _, target in self.stages]
         if not self.rate and any(target != int(target) for target in targets):
             raise BadInput("bad-stages", "--stages targets are connections in the closed model: whole numbers")

@@ -40,14 +40,18 @@ class Progress:
     errors: int
 
 
-def _worker_main(plan: LoadPlan, start_at_ns: int, pipe: Connection, stop: Any) -> None:
+def _worker_main(plan: LoadPlan, start_at_ns: int, pipe: Connection, stop: Any, slices: bool) -> None:
     # Ctrl-C and SIGTERM reach the whole process group: the parent alone handles them (it sets `stop`),
     # so a worker always finishes and sends its results.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         results = run_worker(
-            plan, start_at_ns, lambda second: pipe.send(("tick", second.to_json())), stop.is_set
+            plan,
+            start_at_ns,
+            lambda second: pipe.send(("tick", second.to_json())),
+            stop.is_set,
+            (lambda at_s, entry: pipe.send(("slice", (at_s, entry.to_json())))) if slices else None,
         )
         pipe.send(("done", results.to_json()))
     except Exception as exc:  # reported by the parent as one line
@@ -102,7 +106,9 @@ def run_plan(
     for index in range(count):
         receiver, sender = context.Pipe(duplex=False)
         process = context.Process(
-            target=_worker_main, args=(plan.share(index, count), start_at_ns, sender, stop), daemon=True
+            target=_worker_main,
+            args=(plan.share(index, count), start_at_ns, sender, stop, bool(abort_rules)),
+            daemon=True,
         )
         process.start()
         sender.close()
@@ -126,13 +132,14 @@ def run_plan(
                 if kind == "tick":
                     second = Second.from_json(payload)
                     merger.add(second)
-                    if watch is not None and stopped_early is None:
-                        stopped_early = watch.add(second)
-                        if stopped_early is not None:
-                            stop.set()
                     if on_progress is not None:
                         elapsed = (time.monotonic_ns() - start_at_ns) / 1e9 - plan.warmup
                         on_progress(merger.progress(elapsed))
+                elif kind == "slice":
+                    if watch is not None and stopped_early is None:
+                        stopped_early = watch.add_slice(payload[0], Second.from_json(payload[1]))
+                        if stopped_early is not None:
+                            stop.set()
                 elif kind == "done":
                     parts.append(Results.from_json(payload))
                 else:

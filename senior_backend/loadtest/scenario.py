@@ -204,11 +204,18 @@ class _Builder:
             for name in orphans:
                 del sources[name]
         built = self._with_keeps(built, sources)
-        selected = tuple(
+        chosen = [
             name
             for name, op in built.items()
-            if ((not wanted and not tags) or name in wanted or set(op.tags) & set(tags)) and op.weight > 0
-        )
+            if (not wanted and not tags) or name in wanted or set(op.tags) & set(tags)
+        ]
+        for name in weights:
+            if name not in chosen:
+                raise BadInput(
+                    "unused-weight",
+                    f"--weight {name}={weights[name]:g}: {name!r} is not run (--operation/--tag leave it out)",
+                )
+        selected = tuple(name for name in chosen if built[name].weight > 0)
         if not selected:
             raise BadInput(
                 "no-operations", "no operation of the spec is left to run", hint="; ".join(self.notes)

@@ -91,14 +91,17 @@ class ScenarioState:
         else:
             self.busy.pop(id(entry), None)
 
-    def release(self, pick: Pick, status: int, body: bytes) -> None:
-        """The request of `pick` ended (status 0: it failed): free its item, keep what a create made."""
+    def release(self, pick: Pick, status: int, body: bytes) -> bool:
+        """The request of `pick` ended (status 0: it failed): free its item, keep what a create made.
+
+        False when a create's 2xx response carried nothing its dependents could use.
+        """
         op, entry, values = pick
         if entry is not None and not op.consumes:
             self._unbusy(entry)
         made = capture(op, values, status, body) if op.keeps else None
         if made is None:
-            return
+            return not (op.keeps and 200 <= status < 300)
         pool = self.pools.setdefault(op.name, [])
         pool.append(made)
         if entry is not None and not op.consumes:  # a child: its parent stays while it lives
@@ -106,6 +109,7 @@ class ScenarioState:
             self.parents[id(made)] = entry
         if len(pool) > MAX_POOL:
             self.parents.pop(id(pool.pop(0)), None)
+        return True
 
 
 class _FirstScenarioResponse(_FirstResponse):
@@ -225,9 +229,10 @@ class ScenarioWorker(Worker):
         pick = self._ended(slot)
         if pick is None:
             return
-        self.state.release(pick, status, body)
+        kept = self.state.release(pick, status, body)
         if self.measuring:
             stats = self._stats_of(pick[0])
+            stats.uncaptured += not kept
             key = str(status)
             stats.statuses[key] = stats.statuses.get(key, 0) + 1
             stats.latency.record((monotonic_ns() - slot.intended) // 1000)

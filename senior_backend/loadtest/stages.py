@@ -105,13 +105,23 @@ def stage_label(plan: dict) -> str:
     return "ramp " + "->".join(f"{level:g}" for level in levels) + f" {unit}"
 
 
+def run_label(plan: dict) -> str:
+    """A run's name from its plan: the ramp, `rate R/s` (open model) or `c=N` (closed model)."""
+    if plan.get("stages"):
+        return stage_label(plan)
+    if plan.get("rate"):
+        return f"rate {plan['rate']:g}/s"
+    return f"c={plan.get('concurrency')}"
+
+
 def model_text(plan: dict) -> str:
     """The load model of a run in words, for headlines: never a connection count for a rate run."""
-    connections = plan.get("concurrency")
+    count = plan.get("concurrency")
+    connections = f"{count} connection{'' if count == 1 else 's'}"
     if plan.get("stages"):
         model = "open" if plan.get("rate") else "closed"
-        over = f" over {connections} connections" if plan.get("rate") else ""
+        over = f" over {connections}" if plan.get("rate") else ""
         return f"{model} model, {stage_label(plan)}{over}"
     if plan.get("rate"):
-        return f"open model at {plan['rate']:g} req/s over {connections} connections"
-    return f"closed model, {connections} connections"
+        return f"open model at {plan['rate']:g} req/s over {connections}"
+    return f"closed model, {connections}"

@@ -75,6 +75,8 @@ def summarize(results: Results) -> dict[str, Any]:
         "errors": error_count,
         "errors_by_kind": errors,
         "error_rate": error_count / attempts if attempts else 0.0,
+        "failed": error_count + server_errors,  # what `--threshold errors` and `--max-error-rate` count
+        "failed_rate": (error_count + server_errors) / attempts if attempts else 0.0,
         "statuses": statuses,
         "non_2xx": non_2xx,
         "non_2xx_rate": non_2xx / attempts if attempts else 0.0,

@@ -5,8 +5,10 @@ UUID), `{{randint A B}}` (an integer from A to B), `{{csv:FILE:COLUMN}}` (the
 column of one row of a CSV file with a header line, cycling through the rows).
 Within one request, `{{seq}}`, `{{uuid}}` and every column of one CSV file
 have one value each, so a URL and a body can name the same id or row; request
-n takes body n and CSV row n (cycling). Everything is parsed and checked
-before the run (bad input exits 2); a `Renderer` per worker makes the bytes.
+n takes body n and CSV row n (cycling). In a JSON body, a value filled in
+inside a string literal is JSON-escaped (a CSV value `say "hi"` stays one
+string). Everything is parsed and checked before the run (bad input exits 2);
+a `Renderer` per worker makes the bytes.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Field:
     high: int = 0
     file: str = ""
     column: str = ""
+    quoted: bool = False  # inside a string literal of a JSON body: the value is JSON-escaped
 
 
 Template = tuple[str | Field, ...]
@@ -82,6 +85,32 @@ def _field(inner: str, where: str) -> Field:
 
 def fields(template: Template) -> list[Field]:
     return [part for part in template if isinstance(part, Field)]
+
+
+def quote_json_strings(template: Template) -> Template:
+    """A JSON body's fields that sit inside string literals, marked to be JSON-escaped when filled in.
+
+    A body is JSON when it parses with every field filled in as `0`; any other body is left as it is.
+    """
+    try:
+        json.loads("".join("0" if isinstance(part, Field) else part for part in template))
+    except ValueError:
+        return template
+    marked: list[str | Field] = []
+    in_string = escaped = False
+    for part in template:
+        if isinstance(part, Field):
+            marked.append(dc_replace(part, quoted=True) if in_string else part)
+            continue
+        for char in part:
+            if escaped:
+                escaped = False
+            elif char == "\\" and in_string:
+                escaped = True
+            elif char == '"':
+                in_string = not in_string
+        marked.append(part)
+    return tuple(marked)
 
 
 def _load_csv(file: str, column: str, where: str) -> tuple[str, ...]:
@@ -188,7 +217,7 @@ def build_variation(
     header_templates = tuple((name, parse_template(value, f"--header {name}")) for name, value in headers)
     where = [f"{lines_from} line {i + 1}" if lines_from else "--body" for i in range(len(bodies))]
     body_templates = tuple(
-        parse_template(_text(body), place) if b"{{" in body else (_text(body),)
+        quote_json_strings(parse_template(_text(body), place)) if b"{{" in body else (_text(body),)
         for body, place in zip(bodies, where, strict=True)
     )
     used = [(path_template, "the URL")] if path_template else []
@@ -264,6 +293,8 @@ class Renderer:
             else:
                 column = self.variation.columns[(part.file, part.column)]
                 value = column[(request.n - 1) % len(column)]
+            if part.quoted:
+                value = json.dumps(value, ensure_ascii=False)[1:-1]
             out.append(quote(value, safe="") if url else value)
         return "".join(out)
 

@@ -10,7 +10,8 @@ starts a request marks that request's arrival.
 Options: `--capacity N --delay-ms D` (at most N requests are served at once,
 each takes D ms: throughput grows with connections up to N, then latency rises
 with load), `--status S` (answer S), `--fail-after-s T` (answer 500 once the
-server has run T seconds). `GET /__received` returns the recorded requests and
+server has run T seconds; `--fail-after-first-s T`: T seconds after the first
+request), `--fail-every N` (answer every N-th request 500). `GET /__received` returns the recorded requests and
 forgets them; `GET /__count` returns how many there were. Prints `PORT <n>`
 when ready; exits after `--max-seconds`.
 """
@@ -35,6 +36,8 @@ class RecordingServer:
         self.lock = threading.Lock()
         self.received: list[dict] = []
         self.count = 0
+        self.fail_after_first: float | None = None  # fail this long after the first request arrived
+        self.fail_every = 0  # answer every n-th request with a 500
 
     def serve(self, listener: socket.socket) -> None:
         while True:
@@ -87,6 +90,9 @@ class RecordingServer:
             return 200, json.dumps(self.count).encode()
         with self.lock:
             self.count += 1
+            if self.count == 1 and self.fail_after_first is not None:
+                self.fail_at = time.monotonic() + self.fail_after_first
+            failing = self.fail_every and self.count % self.fail_every == 0
             self.received.append(
                 {
                     "at": arrived,
@@ -101,7 +107,7 @@ class RecordingServer:
                 time.sleep(self.delay)
         elif self.delay:
             time.sleep(self.delay)
-        if self.fail_at is not None and time.monotonic() >= self.fail_at:
+        if failing or (self.fail_at is not None and time.monotonic() >= self.fail_at):
             return 500, b'{"error": "failing"}'
         return self.status, b'{"ok": true}'
 
@@ -112,13 +118,17 @@ def main() -> None:
     parser.add_argument("--delay-ms", type=float, default=0.0)
     parser.add_argument("--status", type=int, default=200)
     parser.add_argument("--fail-after-s", type=float)
+    parser.add_argument("--fail-after-first-s", type=float)
+    parser.add_argument("--fail-every", type=int, default=0)
     parser.add_argument("--max-seconds", type=float, default=300.0)
     args = parser.parse_args()
     sys.setswitchinterval(0.0002)
     listener = socket.create_server(("127.0.0.1", 0), backlog=512)
     print(f"PORT {listener.getsockname()[1]}", flush=True)
     threading.Timer(args.max_seconds, lambda: os._exit(0)).start()
-    RecordingServer(args.capacity, args.delay_ms / 1000, args.status, args.fail_after_s).serve(listener)
+    server = RecordingServer(args.capacity, args.delay_ms / 1000, args.status, args.fail_after_s)
+    server.fail_after_first, server.fail_every = args.fail_after_first_s, args.fail_every
+    server.serve(listener)
 
 
 if __name__ == "__main__":

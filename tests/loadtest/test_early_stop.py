@@ -136,6 +136,7 @@ def test_a_ramp_stops_once_the_rising_load_breaks_the_latency_limit(recording_se
     document = json_document(done.stdout)
     s = summary(document)
     stopped = document["runs"][0]["results"]["stopped_early"]
-    assert stopped["rule"] == "abort-on" and 2 <= stopped["at_s"] <= 5 and s["elapsed_s"] < 5.5
+    # the mean passes 100 ms at 20 connections (2 s); the p99 of the unfair queue, judged every 50 ms, sooner
+    assert stopped["rule"] == "abort-on" and 1 <= stopped["at_s"] <= 5 and s["elapsed_s"] < 5.5
     assert document["runs"][0]["stages"][0]["to"] == 60 and not document["interrupted"]
     assert server.count() == s["requests"] + s["errors"] + s["unfinished"]

@@ -1,0 +1,77 @@
+"""Options that would be silently ignored or silently misread are bad input (exit 2, one line on stderr):
+`-c` with a closed-model ramp, a `--weight` for an operation the filters leave out, a latency without a unit.
+Sub-millisecond limits are shown with the digits they need."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from senior_backend.loadtest.abort import AbortWatch, parse_abort_on
+from senior_backend.loadtest.results import Second
+from tests.loadtest.conftest import load_tester
+
+SPEC = str(Path(__file__).parent / "specs" / "things.yaml")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["http://127.0.0.1:1/", "--stages", "1s:3", "-c", "50"], "--stages sets the connections"),
+        (["http://127.0.0.1:1/", "--stages", "1s:3", "--concurrency", "10"], "drop --concurrency"),
+        (["http://127.0.0.1:1/", "--abort-on", "p99>5"], "a latency takes a unit"),
+        (["http://127.0.0.1:1/", "--threshold", "p99<200"], "a latency takes a unit"),
+        (
+            [
+                "--spec",
+                SPEC,
+                "--base-url",
+                "http://127.0.0.1:1",
+                "--weight",
+                "listThings=2",
+                "--operation",
+                "getHealth",
+            ],
+            "'listThings' is not run",
+        ),
+    ],
+)
+def test_ignored_or_misread_options_are_one_line_and_exit_2(args, message):
+    done = load_tester(*args)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith("error: ") and message in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) <= 2 and "Traceback" not in done.stderr
+
+
+@pytest.mark.quick
+def test_a_sub_millisecond_abort_limit_is_shown_as_written():
+    rule = parse_abort_on("p99>0.01ms")
+    watch = AbortWatch((rule,), workers=1)
+    entry = Second(0, requests=30, statuses={"200": 30})
+    entry.latency.record(50, 30)  # 50 us
+    stopped = watch.add_slice(0.05, entry)
+    assert (
+        stopped is not None
+        and "> 0.010 ms" in stopped["reason"]
+        and "(--abort-on p99>0.01ms)" in stopped["reason"]
+    )
+    assert "p99 0.050 ms" in stopped["reason"]
+
+
+def test_a_weight_for_an_operation_that_runs_is_accepted():
+    done = load_tester(
+        "--spec",
+        SPEC,
+        "--base-url",
+        "http://127.0.0.1:1",
+        "--weight",
+        "getHealth=2",
+        "--operation",
+        "getHealth",
+        "-d",
+        "0.3",
+        "-w",
+        "1",
+    )
+    assert done.returncode == 4 and "could not reach" in done.stderr  # it ran: nothing listens there
