@@ -1,5 +1,5 @@
 """`--compare` against a live database keeps what the target has and the desired schema does not say:
-an extension's data (its drop is data loss), the instants of timestamptz partition bounds (read in the
+the extensions it has that the schema files do not name (kept, with a warning), the instants of timestamptz partition bounds (read in the
 target's TimeZone), and views that do not read a changed column (left alone; a recreated one keeps the
 target's grants, in the same transaction block as its drop)."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from senior_backend.dbtool.diff.run import CompareOptions, CompareRefused, run_compare
+from senior_backend.dbtool.diff.run import CompareOptions, run_compare
 from senior_backend.dbtool.migrate.run import MigrateOptions, RunReport, run_migrate
 
 pytestmark = pytest.mark.pg
@@ -27,22 +27,16 @@ def scalar(url: str, sql: str) -> object:
         return conn.execute(sql).fetchone()[0]
 
 
-def test_an_extension_the_desired_schema_does_not_name_is_dropped_only_as_data_loss(pg_url, tmp_path):
+def test_an_extension_the_target_has_and_the_schema_does_not_name_is_kept_with_a_warning(pg_url, tmp_path):
     execute(pg_url, "CREATE EXTENSION pg_stat_statements")
     desired = tmp_path / "schema.sql"
     desired.write_text("CREATE TABLE t (v int);\n")
-    options = CompareOptions(connection=pg_url, desired_schema=desired)
 
-    with pytest.raises(CompareRefused) as refused:
-        run_compare(options)
-    assert refused.value.diagnostic.rule == "data-loss"
-    assert "drop extension pg_stat_statements" in refused.value.diagnostic.message
-    assert [c.key for c in refused.value.result.up.data_loss] == ["pg_stat_statements"]
-
-    allowed = run_compare(replace(options, allow_data_loss=True))
-    assert 'DROP EXTENSION "pg_stat_statements";' in allowed.up_sql
-    [drop] = [change for change in allowed.up.changes if change.kind == "extension"]
-    assert drop.data_loss and drop.up == ['DROP EXTENSION "pg_stat_statements";']
+    result = run_compare(CompareOptions(connection=pg_url, desired_schema=desired))
+    assert [change.kind for change in result.up.changes] == ["table"]
+    assert "EXTENSION" not in result.up_sql and "EXTENSION" not in result.down_sql
+    [kept] = [w for w in result.warnings if w.rule == "extension-kept"]
+    assert "pg_stat_statements" in kept.message
 
 
 MONTHS = """

@@ -455,15 +455,16 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
         order = reversed(domain_order(objects)) if kind is DOMAIN else sorted(objects)
         for key in order:
             if key in keys and key not in wanted:
-                # an extension's own tables, collected data and the objects built on it go with it
-                lossy = kind is EXTENSION
+                # an extension's own tables, collected data and the objects built on it go with it; not
+                # refused as data loss, since monitoring extensions (pg_stat_statements) are rarely in a
+                # schema file, but the description says it
+                extension = kind is EXTENSION
                 self.add(
                     kind.change,
                     key,
-                    f"drop {kind.change} {key}" + (" (its data and objects go with it)" if lossy else ""),
+                    f"drop {kind.change} {key}" + (" (its data and objects go with it)" if extension else ""),
                     [ddl.drop(kind, objects[key])],
                     lock="none",
-                    data_loss=lossy,
                 )
 
     def _drop_tables(self, keys: list[str]) -> None:

@@ -15,7 +15,7 @@ Migrations waiting unapplied in the output folder are named in a warning
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from senior_backend.common.diagnostics import Diagnostic, info, warning
@@ -125,7 +125,7 @@ def run_compare(options: CompareOptions, on_shadow: ShadowListener | None = None
         sides = _against_schema(options, options.desired_schema, on_shadow)
     else:
         raise BadInput("usage", "nothing to compare: give --compare FILE|DIR or --compare-url URL")
-    result = _plan(sides, options.with_privileges)
+    result = _plan(sides, options.with_privileges, options.connection is not None)
     if options.output is not None and options.connection and options.current_schema is None:
         pending = pending_warning(options.output, options.connection)
         if pending is not None:
@@ -199,8 +199,8 @@ def _announce(shadow: ShadowServer, on_shadow: ShadowListener | None) -> list[Di
     return notes
 
 
-def _plan(sides: _Sides, with_privileges: bool) -> CompareResult:
-    up, down = migration_plans(sides.current, sides.desired, with_privileges=with_privileges)
+def _plan(sides: _Sides, with_privileges: bool, live_target: bool) -> CompareResult:
+    up, down = migration_plans(sides.current, _keeping_extensions(sides, live_target), with_privileges=with_privileges)
     split = up.no_transaction or down.no_transaction
     return CompareResult(
         title=sides.title,
@@ -233,3 +233,22 @@ def _refuse_unsafe(result: CompareResult, allow_data_loss: bool) -> None:
             f"{len(lossy)} change(s) can lose data: {listed}",
             hint="review them and rerun with --allow-data-loss",
         )
+
+
+def _keeping_extensions(sides: _Sides, live_target: bool) -> Snapshot:
+    """The desired snapshot, plus the extensions a live target has that the schema files do not name.
+
+    Monitoring and tooling extensions (pg_stat_statements, hypopg) are rarely in a schema file, and a DROP
+    EXTENSION takes the extension's objects and data with it: they are kept, with a warning naming them."""
+    kept = sorted(set(sides.current.extensions) - set(sides.desired.extensions)) if live_target else []
+    if not kept:
+        return sides.desired
+    sides.warnings.append(
+        warning(
+            "extension-kept",
+            f"extension(s) {', '.join(kept)} on the target are not in the desired schema: kept",
+            hint="a DROP EXTENSION takes its objects and data with it; write it by hand if it is meant",
+        )
+    )
+    extensions = {**sides.desired.extensions, **{key: sides.current.extensions[key] for key in kept}}
+    return replace(sides.desired, extensions=extensions)
