@@ -103,14 +103,7 @@ def run_in_process(url: str) -> float:
 def run_tool(url: str, repo: Path = REPO) -> tuple[float, dict]:
     started = time.perf_counter()
     result = subprocess.run(
-        [
-            sys.executable,
-            str(repo / "scripts" / "database_migration_tool.py"),
-            "--connection",
-            url,
-            "--analyze",
-            "--json",
-        ],
+        [sys.executable, *_analyze_command(url, repo)],
         capture_output=True,
         text=True,
         check=False,
@@ -119,6 +112,11 @@ def run_tool(url: str, repo: Path = REPO) -> tuple[float, dict]:
     if result.returncode != 0:
         raise SystemExit(f"error: the tool failed: {result.stderr.strip()}")
     return elapsed, json.loads(result.stdout)
+
+
+def _analyze_command(url: str, repo: Path) -> list[str]:
+    """The user's `--analyze --json` command of the checkout at `repo`, without the interpreter."""
+    return [str(repo / "scripts" / "database_migration_tool.py"), "--connection", url, "--analyze", "--json"]
 
 
 HEAVY = (
@@ -136,16 +134,7 @@ def import_profile(url: str, repo: Path) -> tuple[float, dict[str, float]]:
     """One `-X importtime` run: milliseconds of all imports from the tool's entry point on, and the
     cumulative milliseconds of each heavy module that was imported (absent: never loaded)."""
     result = subprocess.run(
-        [
-            sys.executable,
-            "-X",
-            "importtime",
-            str(repo / "scripts" / "database_migration_tool.py"),
-            "--connection",
-            url,
-            "--analyze",
-            "--json",
-        ],
+        [sys.executable, "-X", "importtime", *_analyze_command(url, repo)],
         capture_output=True,
         text=True,
         check=False,

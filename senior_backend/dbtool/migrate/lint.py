@@ -391,18 +391,18 @@ class _Linter:
             self.findings.remove(finding)
 
     def _DeleteStmt(self, node: object, statement: Statement) -> None:
-        if not self.existing(node.relation):  # type: ignore[attr-defined]
-            return
-        self.locking(statement)  # ROW EXCLUSIVE: queues behind any ACCESS EXCLUSIVE on the table
-        if node.whereClause is None:  # type: ignore[attr-defined]
-            self.report("ban-delete-without-where", statement, _name(node.relation))  # type: ignore[attr-defined]
+        self._row_write(node, statement, "ban-delete-without-where")
 
     def _UpdateStmt(self, node: object, statement: Statement) -> None:
+        self._row_write(node, statement, "update-without-where")
+
+    def _row_write(self, node: object, statement: Statement, without_where: str) -> None:
+        """DELETE or UPDATE of an existing table: it takes a lock, and without WHERE it reaches every row."""
         if not self.existing(node.relation):  # type: ignore[attr-defined]
             return
         self.locking(statement)  # ROW EXCLUSIVE: queues behind any ACCESS EXCLUSIVE on the table
         if node.whereClause is None:  # type: ignore[attr-defined]
-            self.report("update-without-where", statement, _name(node.relation))  # type: ignore[attr-defined]
+            self.report(without_where, statement, _name(node.relation))  # type: ignore[attr-defined]
 
     def _TruncateStmt(self, node: object, statement: Statement) -> None:
         existing = [_name(rel) for rel in node.relations if self.existing(rel)]  # type: ignore[attr-defined]
