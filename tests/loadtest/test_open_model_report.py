@@ -168,10 +168,22 @@ def _read_png(data: bytes) -> list[list[tuple[int, int, int]]]:
     return rows
 
 
+# what else the chart paints: page and plot background, grid, axes, text
+CHART_NEUTRALS = ((0xFF, 0xFF, 0xFF), (0xFA, 0xFA, 0xFA), (0xEE, 0xEE, 0xEE), (0x55, 0x55, 0x55), (0, 0, 0))
+
+
 def _pixels_of(rows: list[list[tuple[int, int, int]]], color: tuple[int, int, int]) -> int:
-    return sum(
-        1 for row in rows for pixel in row if sum(abs(a - b) for a, b in zip(pixel, color, strict=True)) < 30
-    )
+    """Pixels painted mostly by `color`: nearer to it than to any other series or neutral colour.
+
+    A thin anti-aliased line that falls between two pixel rows (a p50 close to 0 lies on the x axis)
+    has few pixels of its exact colour, but each of its pixels is still nearest to it.
+    """
+    palette = (*SERIES_COLORS.values(), *CHART_NEUTRALS)
+
+    def nearest(pixel: tuple[int, int, int]) -> tuple[int, int, int]:
+        return min(palette, key=lambda known: sum((a - b) ** 2 for a, b in zip(pixel, known, strict=True)))
+
+    return sum(1 for row in rows for pixel in row if nearest(pixel) == color)
 
 
 def _latency_chart_page(report: Path, into: Path) -> Path:
