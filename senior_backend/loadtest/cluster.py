@@ -96,10 +96,11 @@ def run_on_cluster(
     try:
         ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
     except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError... for a bad address
+        message = _one_line(exc)
         raise Unreachable(
             "cluster-unreachable",
-            f"cannot connect to the Ray cluster at {address}: {_one_line(exc)}",
-            hint="start one with `ray start --head`, or give --cluster ray://HEAD:10001",
+            f"cannot connect to the Ray cluster at {address}: {message}",
+            hint=connect_hint(message),
         ) from None
     try:
         return _ClusterRun(ray, plan, workers, worker).run(
@@ -107,6 +108,18 @@ def run_on_cluster(
         )
     finally:
         ray.shutdown()
+
+
+def connect_hint(message: str) -> str:
+    """What to do about a failed `ray.init`, from Ray's own message."""
+    if "Starting Ray client server failed" in message:
+        # the proxy forks a server per client while its gRPC threads run; the child can die of SIGSEGV
+        return (
+            "the head's Ray Client proxy could not start a server for this client (see "
+            "ray_client_server_*.err on the head); try again, and start the head with "
+            "GRPC_ENABLE_FORK_SUPPORT=0 in its environment, which avoids this crash"
+        )
+    return "start one with `ray start --head`, or give --cluster ray://HEAD:10001"
 
 
 def _probe(address: str) -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from senior_backend.common.errors import BadInput
-from senior_backend.loadtest.cluster import check_nodes, cluster_address, run_on_cluster
+from senior_backend.loadtest.cluster import check_nodes, cluster_address, connect_hint, run_on_cluster
 from senior_backend.loadtest.plan import LoadPlan, parse_target
 from senior_backend.loadtest.results import Results
 from senior_backend.loadtest.runner import Progress
@@ -43,6 +43,9 @@ RAY = Path(sys.executable).with_name("ray")
 RAY_ENV = {
     # on a loaded machine the Ray Client server may need more than 30 s to start a client's server process
     "RAY_CLIENT_SERVER_CHECK_CHANNEL_TIMEOUT_S": "120",
+    # the Ray Client proxy forks a server per client while its gRPC threads run; with gRPC's fork
+    # handlers on, the child died of SIGSEGV in about one connection of three on a loaded machine
+    "GRPC_ENABLE_FORK_SUPPORT": "0",
     # a node that stops answering is declared dead after about 5 s, not 15
     "RAY_health_check_period_ms": "1000",
     "RAY_health_check_failure_threshold": "5",
@@ -60,8 +63,11 @@ class RayCluster:
     def logs(self) -> str:
         """The end of the Ray Client server's and the raylets' logs (why a run on the cluster failed)."""
         folder = self.temp / "session_latest" / "logs"
-        logs = sorted(folder.glob("ray_client_server*.err")) + sorted(folder.glob("raylet*.out"))
-        return "\n".join(f"--- {log.name}\n" + log.read_text(errors="replace")[-1500:] for log in logs)
+        clients = sorted(folder.glob("ray_client_server*.err")) + sorted(folder.glob("ray_client_server*.out"))
+        raylets = sorted(folder.glob("raylet*.err"))
+        return "\n".join(
+            f"--- {log.name}\n" + log.read_text(errors="replace")[-4000:] for log in clients + raylets
+        )
 
     def add_node(self) -> int:
         """Start one more node; returns its process group."""
@@ -280,6 +286,13 @@ def test_ray_and_auto_mean_ray_address(monkeypatch):
     assert cluster_address("auto") == "auto"
     with pytest.raises(BadInput):
         cluster_address(" ")
+
+
+@pytest.mark.quick
+def test_a_proxy_that_could_not_start_a_client_server_gets_its_own_hint():
+    crashed = "Initialization failure from server: ... RuntimeError: Starting Ray client server failed. See"
+    assert "GRPC_ENABLE_FORK_SUPPORT=0" in connect_hint(crashed)
+    assert "ray start --head" in connect_hint("ray client connection timeout")
 
 
 def test_a_node_that_dies_mid_run_is_reported_and_its_seconds_kept(ray_cluster, fault_server):
