@@ -101,9 +101,14 @@ def runnable_parts(command: str) -> list[str]:
     return [
         part
         for part in parts
-        if not any(part.startswith(prefix) for prefix in SKIPPED)
+        if not any(_without_assignments(part).startswith(prefix) for prefix in SKIPPED)
         and not any(f" {flag} " in f" {part} " for flag in SKIPPED_FLAGS)
     ]
+
+
+def _without_assignments(part: str) -> str:
+    """The command itself, without the `NAME=value` environment assignments in front of it."""
+    return re.sub(r"^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)+", "", part)
 
 
 def localise(command: str, port: int) -> str:
