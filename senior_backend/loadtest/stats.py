@@ -126,19 +126,26 @@ def ramp_of(plan: dict[str, Any]) -> Ramp | None:
 
 
 def stage_rows(results: Results) -> list[dict[str, Any]]:
-    """Per stage of a ramp: its level from -> to, and the seconds whose middle fell in it (7-bit latencies)."""
+    """Per stage of a ramp: its level from -> to, and the seconds whose middle fell in it (7-bit latencies).
+
+    A response that lands after the ramp's end (a moment past its deadline) counts in the last stage, so
+    the stages always add up to the run."""
     ramp = ramp_of(results.plan)
     if ramp is None:
         return []
     unit = "req/s" if results.plan.get("rate") else "connections"
     rows = []
-    timed = list(zip(results.series, second_lengths(results), strict=True))
-    for number, (begin, end, low, high) in enumerate(ramp.spans(), 1):
+    spans = ramp.spans()
+    timed = [
+        (entry, length, _stage_of(spans, entry.second + length / 2))
+        for entry, length in zip(results.series, second_lengths(results), strict=True)
+    ]
+    for number, (begin, end, low, high) in enumerate(spans, 1):
         latency = Histogram(SERIES_BITS)
         requests = errors = non_2xx = 0
         seconds = 0.0
-        for entry, length in timed:
-            if begin <= entry.second + length / 2 < end:
+        for entry, length, stage in timed:
+            if stage == number:
                 latency.merge(entry.latency)
                 requests += entry.requests
                 errors += sum(entry.errors.values())
@@ -165,6 +172,11 @@ def stage_rows(results: Results) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _stage_of(spans: list[tuple[float, float, float, float]], t: float) -> int:
+    """The 1-based stage whose span holds instant `t`; the last stage for an instant past the end."""
+    return next((number for number, span in enumerate(spans, 1) if t < span[1]), len(spans))
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,11 @@ from __future__ import annotations
 import pytest
 
 from senior_backend.common.errors import BadInput
+from senior_backend.loadtest.plan import LoadPlan, parse_target
+from senior_backend.loadtest.results import Results, Second
 from senior_backend.loadtest.run import LoadTestOptions
 from senior_backend.loadtest.stages import Ramp, parse_stages
+from senior_backend.loadtest.stats import stage_rows
 from tests.loadtest.conftest import load_tester, load_tester_json, saved_document, summary
 from tests.loadtest.recording import recording_server  # noqa: F401 (a fixture)
 
@@ -35,6 +38,19 @@ def test_open_ramp_arrivals_follow_the_integral_of_the_rate():
     down = Ramp(10.0, ((2.0, 0.0),))  # 10 requests in all, the last ones ever further apart
     assert len([k for k in range(20) if down.arrival(k) is not None]) == 10
     assert [ramp.offered(t) for t in (0.0, 0.5, 1.0, 2.0, 9.0)] == [0.0, 20.0, 60.0, 260.0, 260.0]
+
+
+@pytest.mark.quick
+def test_a_response_landing_just_past_the_ramp_counts_in_its_last_stage():
+    plan = LoadPlan(parse_target("http://127.0.0.1:9/ramp"), stages=((1.0, 4.0), (1.0, 8.0))).describe()
+    results = Results(plan, started_at="2026-01-01T00:00:00+00:00", elapsed=2.0004)
+    for second, requests in enumerate((40, 70, 1)):  # the third "second" is the 0.4 ms past the deadline
+        entry = Second(second, requests=requests, statuses={"200": requests})
+        entry.latency.record(5000, requests)
+        results.series.append(entry)
+    rows = stage_rows(results)
+    assert [row["requests"] for row in rows] == [40, 71]
+    assert sum(row["requests"] for row in rows) == sum(entry.requests for entry in results.series)
 
 
 @pytest.mark.quick
