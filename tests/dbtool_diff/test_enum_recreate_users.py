@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from senior_backend.dbtool.diff.plan import migration_plans
-from senior_backend.dbtool.migrate.runner import MigrationFailed
+from senior_backend.dbtool.migrate.progress import MigrationFailed
 from tests.dbtool_diff.convergence import CASES, apply, load
 
 pytestmark = pytest.mark.pg

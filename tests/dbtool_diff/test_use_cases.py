@@ -14,6 +14,7 @@ from senior_backend.common.diagnostics import Level
 from senior_backend.common.errors import BadInput, Refused
 from senior_backend.common.json_schemas import validation_errors
 from senior_backend.dbtool.diff.run import CompareOptions, CompareRefused, run_compare
+from senior_backend.dbtool.migrate.dry_run import DryRunReport
 from senior_backend.dbtool.migrate.run import (
     FailedRun,
     MigrateOptions,
@@ -22,7 +23,6 @@ from senior_backend.dbtool.migrate.run import (
     run_lint,
     run_migrate,
 )
-from senior_backend.dbtool.migrate.runner import DryRunReport
 from senior_backend.dbtool.migration_files import NO_TRANSACTION_MARKER
 from tests.dbtool_diff.test_runner import write
 

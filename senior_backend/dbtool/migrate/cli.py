@@ -22,8 +22,9 @@ from senior_backend.common.console import Output
 from senior_backend.common.errors import BadInput
 
 if TYPE_CHECKING:
+    from senior_backend.dbtool.migrate.dry_run import DryRunMigration, DryRunReport
     from senior_backend.dbtool.migrate.run import FailedRun, LintReport, MigrateResult
-    from senior_backend.dbtool.migrate.runner import DryRunMigration, DryRunReport, MigrationState
+    from senior_backend.dbtool.migrate.runner import MigrationState
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -119,8 +120,8 @@ def show_lint(out: Output, path: Path, report: LintReport) -> None:
 
 def show_migrate(out: Output, result: MigrateResult) -> None:
     """Any outcome of `run_migrate`: a table (and lines), or its JSON document; a failure also on stderr."""
+    from senior_backend.dbtool.migrate.dry_run import DryRunReport
     from senior_backend.dbtool.migrate.run import FailedRun, RunReport, StatusReport
-    from senior_backend.dbtool.migrate.runner import DryRunReport
 
     if out.is_json:
         out.json(result.to_json())

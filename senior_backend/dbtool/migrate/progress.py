@@ -7,7 +7,8 @@ fingerprint of their text in the tracking row, so a rerun resumes after them
 when they are unchanged and refuses otherwise. A failed `CREATE INDEX
 CONCURRENTLY` (or `REINDEX CONCURRENTLY`) leaves an INVALID index behind;
 `IndexGuard` finds the ones the failed statement itself created, so they can
-be dropped before the rerun builds them again.
+be dropped before the rerun builds them again. `MigrationFailed` carries all
+of it to the report.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from pglast.enums import ReindexObjectType
@@ -23,11 +24,16 @@ from pglast.enums import ReindexObjectType
 from senior_backend.common.pg.quoting import ident, qualified
 from senior_backend.dbtool.sqltext import Statement, parse_one
 
+if TYPE_CHECKING:
+    from senior_backend.dbtool.migrate.dry_run import DryRunMigration
+    from senior_backend.dbtool.migrate.runner import RanMigration
+
 APPLIED = "applied"
 ROLLED_BACK = "rolled_back"
 FAILED = "failed"
 NOT_RUN = "not_run"
 SETTING = "setting"
+RESET_SESSION = "RESET ALL"  # each file starts from the server's defaults, not the previous file's SETs
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,62 @@ def outcomes(statements: list[Statement], states: list[str]) -> list[StatementOu
         )
         for number, (statement, state) in enumerate(zip(statements, states, strict=True), 1)
     ]
+
+
+def transaction_outcomes(statements: list[Statement], resume: int, failed: int) -> list[StatementOutcome]:
+    """The states after statement `failed` (0-based) broke a transaction that began at statement `resume`:
+    those before `resume` stay applied (an earlier run), the rest of the transaction was rolled back."""
+    states = [APPLIED] * resume + [ROLLED_BACK] * (failed - resume) + [FAILED]
+    return outcomes(statements, states + [NOT_RUN] * (len(statements) - len(states)))
+
+
+@dataclass(frozen=True)
+class FailedStatement:
+    """The statement a migration failed at: where it is, what PostgreSQL said, and the one-line message."""
+
+    migration: str
+    statement_index: int
+    line: int
+    position: str | None
+    statement: str
+    error: str
+    sqlstate: str | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["message"]
+        return data
+
+
+class MigrationFailed(Exception):
+    """A statement failed; the message names the file, the statement and its line.
+
+    The runner adds what it left: `statements` (each statement's state), `rolled_back` (True when
+    nothing of the migration stays applied), `dropped` (INVALID indexes the failed statement left, dropped),
+    `left` (those it could not drop, with the reason), `ran` (earlier migrations of the run, applied),
+    `direction` (`down`: the failed file is a .down.sql), `simulated` (a dry run: the migrations it ran
+    before the failed one)."""
+
+    def __init__(self, migration: str, statement: Statement, index: int, error: psycopg.Error) -> None:
+        position = getattr(error.diag, "statement_position", None)
+        where = f", position {position}" if position else ""
+        reason = (error.diag.message_primary or str(error)).strip()
+        message = (
+            f"{migration} failed at statement {index + 1} (line {statement.line}{where}): {reason} "
+            f"[{statement.first_line}]"
+        )
+        super().__init__(message)
+        self.failure = FailedStatement(
+            migration, index + 1, statement.line, position, statement.text, reason, error.sqlstate, message
+        )
+        self.statements: list[StatementOutcome] = []
+        self.rolled_back = True
+        self.dropped: list[str] = []
+        self.left: list[str] = []
+        self.ran: list[RanMigration] = []
+        self.direction = "up"
+        self.simulated: list[DryRunMigration] | None = None
 
 
 def applied_work(statements: Sequence[Statement]) -> int:
@@ -99,6 +161,13 @@ def is_session_setting(node: object | None) -> bool:
     """A `SET`/`RESET` of the session (not `SET LOCAL`): it leaves nothing in the database, so a
     resumed run repeats the applied ones (the file's lock_timeout still holds for the rest)."""
     return type(node).__name__ == "VariableSetStmt" and not getattr(node, "is_local", False)
+
+
+def repeat_settings(conn: psycopg.Connection, applied: list[Statement]) -> None:
+    """On resume, run again the session `SET`s among the statements an earlier run applied."""
+    for statement in applied:
+        if is_session_setting(parse_one(statement.text)):
+            conn.execute(statement.text)
 
 
 _INDEXES_OF_TABLE = (

@@ -16,18 +16,17 @@ from typing import Any
 
 from senior_backend.common.diagnostics import Level
 from senior_backend.common.errors import BadInput
+from senior_backend.dbtool.migrate.dry_run import DryRunMigration, DryRunReport
 from senior_backend.dbtool.migrate.lint import Finding, lint_file, lint_targets
-from senior_backend.dbtool.migrate.progress import APPLIED, SETTING, StatementOutcome, numbers
-from senior_backend.dbtool.migrate.runner import (
-    DryRunMigration,
-    DryRunReport,
+from senior_backend.dbtool.migrate.progress import (
+    APPLIED,
+    SETTING,
     FailedStatement,
     MigrationFailed,
-    MigrationState,
-    RanMigration,
-    Runner,
-    discover,
+    StatementOutcome,
+    numbers,
 )
+from senior_backend.dbtool.migrate.runner import MigrationState, RanMigration, Runner, discover
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,8 @@ it stops, the tracking row records how many of its statements are applied
 `--down` resumes after them and `--migrate` refuses until it finishes. Session
 `SET`s are no applied work: a file that failed after only those is left as
 never run. An applied file whose checksum has changed is refused. A dry run
-executes everything inside one transaction that is always rolled back,
-timing each statement and reading the locks it took from `pg_locks` (a
-CONCURRENTLY statement, checked without CONCURRENTLY, is reported with the
-SHARE UPDATE EXCLUSIVE lock the real run takes).
+(`dry_run.py`) executes the pending files inside one transaction that is
+always rolled back.
 """
 
 from __future__ import annotations
@@ -30,47 +28,42 @@ import hashlib
 import re
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from pglast.enums import ReindexObjectType
-from pglast.stream import RawStream
 
 from senior_backend.common.errors import BadInput, Refused
 from senior_backend.common.pg.catalog import TOOL_SCHEMA
 from senior_backend.common.pg.connect import connect
-from senior_backend.dbtool.diff.plan import diff_snapshots
+from senior_backend.dbtool.migrate.dry_run import DryRunReport, PendingMigration, dry_run
 from senior_backend.dbtool.migrate.progress import (
     APPLIED,
     FAILED,
     NOT_RUN,
+    RESET_SESSION,
     ROLLED_BACK,
     Fingerprint,
     IndexGuard,
-    StatementOutcome,
+    MigrationFailed,
     applied_work,
-    is_session_setting,
     outcomes,
     prefix_fingerprint,
+    repeat_settings,
+    transaction_outcomes,
 )
 from senior_backend.dbtool.migration_files import is_no_transaction
-from senior_backend.dbtool.shadow import pinned_snapshot
 from senior_backend.dbtool.sqltext import (
     Statement,
-    needs_no_transaction,
     parse_one,
     read_sql,
     split_statements,
     transaction_control,
-    without_concurrently,
 )
 
 ADVISORY_LOCK_KEY = 7_262_017_346_001
-RESET_SESSION = "RESET ALL"  # each file starts from the server's defaults, not the previous file's SETs
 LOCK_POLL_SECONDS = 0.2
-CONCURRENT_LOCK = "ShareUpdateExclusiveLock"  # what CREATE/DROP INDEX and REINDEX ... CONCURRENTLY hold
 TRACKING_TABLE = f"{TOOL_SCHEMA}.schema_migrations"
 _VERSION = re.compile(r"^(\d+)_(.+)$")
 _SETUP = f"""
@@ -107,19 +100,6 @@ ON CONFLICT (version) DO UPDATE SET
     applied_by = excluded.applied_by, applied_statements = excluded.applied_statements,
     applied_prefix = excluded.applied_prefix, reverted_statements = NULL, reverted_prefix = NULL"""
 _REVERTED = f"UPDATE {TRACKING_TABLE} SET reverted_statements = %s, reverted_prefix = %s WHERE version = %s"
-_SEQUENCES = """
-SELECT format('%I.%I', schemaname, sequencename), last_value
-FROM pg_sequences
-WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
-ORDER BY 1"""
-_LOCKS = """
-SELECT coalesce(n.nspname || '.' || c.relname, l.locktype) AS object, l.mode
-FROM pg_locks l
-LEFT JOIN pg_class c ON c.oid = l.relation
-LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE l.pid = pg_backend_pid() AND l.granted AND l.locktype = 'relation'
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-ORDER BY 1, 2"""
 
 
 @dataclass(frozen=True)
@@ -138,55 +118,6 @@ class MigrationFile:
     @property
     def checksum(self) -> str:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
-
-
-@dataclass(frozen=True)
-class FailedStatement:
-    """The statement a migration failed at: where it is, what PostgreSQL said, and the one-line message."""
-
-    migration: str
-    statement_index: int
-    line: int
-    position: str | None
-    statement: str
-    error: str
-    sqlstate: str | None
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        del data["message"]
-        return data
-
-
-class MigrationFailed(Exception):
-    """A statement failed; the message names the file, the statement and its line.
-
-    The runner adds what it left: `statements` (each statement's state), `rolled_back` (True when
-    nothing of the migration stays applied), `dropped` (INVALID indexes the failed statement left, dropped),
-    `left` (those it could not drop, with the reason), `ran` (earlier migrations of the run, applied),
-    `direction` (`down`: the failed file is a .down.sql), `simulated` (a dry run: the migrations it ran
-    before the failed one)."""
-
-    def __init__(self, migration: str, statement: Statement, index: int, error: psycopg.Error) -> None:
-        position = getattr(error.diag, "statement_position", None)
-        where = f", position {position}" if position else ""
-        reason = (error.diag.message_primary or str(error)).strip()
-        message = (
-            f"{migration} failed at statement {index + 1} (line {statement.line}{where}): {reason} "
-            f"[{statement.first_line}]"
-        )
-        super().__init__(message)
-        self.failure = FailedStatement(
-            migration, index + 1, statement.line, position, statement.text, reason, error.sqlstate, message
-        )
-        self.statements: list[StatementOutcome] = []
-        self.rolled_back = True
-        self.dropped: list[str] = []
-        self.left: list[str] = []
-        self.ran: list[RanMigration] = []
-        self.direction = "up"
-        self.simulated: list[DryRunMigration] | None = None
 
 
 @dataclass(frozen=True)
@@ -261,66 +192,6 @@ class RanMigration:
 
     def to_json(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if value is not None}
-
-
-@dataclass(frozen=True)
-class DryStatement:
-    """One statement of a dry run: executed (with its time and the locks it added) or only reported (a note)."""
-
-    line: int
-    statement: str
-    executed: bool
-    ms: float | None = None
-    locks: list[str] | None = None
-    note: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {key: value for key, value in asdict(self).items() if value is not None}
-
-
-@dataclass
-class DryRunMigration:
-    """A pending migration as the dry run executed it."""
-
-    version: str
-    name: str
-    statements: list[DryStatement] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "name": self.name,
-            "statements": [statement.to_json() for statement in self.statements],
-        }
-
-
-@dataclass(frozen=True)
-class AdvancedSequence:
-    """A sequence whose value the rolled-back dry run moved (a rollback does not undo nextval)."""
-
-    sequence: str
-    before: int | None
-    after: int | None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class DryRunReport:
-    """What the pending migrations did inside the transaction that was rolled back (nothing is committed)."""
-
-    migrations: list[DryRunMigration] = field(default_factory=list)
-    schema_changes: list[str] = field(default_factory=list)
-    sequences_advanced: list[AdvancedSequence] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "migrations": [migration.to_json() for migration in self.migrations],
-            "schema_changes": self.schema_changes,
-            "committed": False,
-            "sequences_advanced": [sequence.to_json() for sequence in self.sequences_advanced],
-        }
 
 
 def version_key(version: str) -> tuple[int, int, str]:
@@ -561,12 +432,12 @@ class Runner:
         else:
             with self.conn.transaction():
                 try:
-                    self._repeat_settings(statements[:resume])
+                    repeat_settings(self.conn, statements[:resume])
                     count = len(
                         _run_statements(self.conn, statements, m.path.name, skip_control=True, start=resume)
                     )
                 except MigrationFailed as exc:
-                    exc.statements = _transaction_outcomes(
+                    exc.statements = transaction_outcomes(
                         statements, resume, exc.failure.statement_index - 1
                     )
                     exc.rolled_back = resume == 0
@@ -577,12 +448,6 @@ class Runner:
     def _record(self, m: MigrationFile, started: float, count: int | None, prefix: str | None) -> None:
         """Write the tracking row: complete (`count` None) or the first `count` statements applied."""
         self.conn.execute(_RECORD, (m.version, m.name, m.checksum, _ms(started), _who(), count, prefix))
-
-    def _repeat_settings(self, applied: list[Statement]) -> None:
-        """On resume, run again the session `SET`s among the statements an earlier run applied."""
-        for statement in applied:
-            if is_session_setting(parse_one(statement.text)):
-                self.conn.execute(statement.text)
 
     def _apply_statementwise(
         self, m: MigrationFile, statements: list[Statement], resume: int, started: float
@@ -602,7 +467,7 @@ class Runner:
         every statement that stays, while more follow and once something beyond session `SET`s stays,
         `save(count, fingerprint)` records the progress. On failure: drop the INVALID index the statement
         left, report every statement's state and keep the progress. Returns how many statements ran."""
-        self._repeat_settings(statements[:resume])
+        repeat_settings(self.conn, statements[:resume])
         fingerprint = Fingerprint(statements[:resume])
         states = [APPLIED] * resume + [NOT_RUN] * (len(statements) - resume)
         block: int | None = None  # where the open explicit block began
@@ -701,7 +566,7 @@ class Runner:
                     except MigrationFailed as exc:
                         exc.direction = "down"
                         exc.ran = done
-                        exc.statements = _transaction_outcomes(
+                        exc.statements = transaction_outcomes(
                             split_statements(text, m.down_path.name), 0, exc.failure.statement_index - 1
                         )
                         raise
@@ -729,123 +594,25 @@ class Runner:
             f"WHERE version = '{m.version}'",
         )
 
-    # ---- dry run -------------------------------------------------------------------------------
-
     def dry_run(self, migrations: list[MigrationFile]) -> DryRunReport:
-        """Run the pending migrations in one transaction that is always rolled back; report what they did."""
-        report = DryRunReport()
+        """Run the pending migrations in one transaction that is always rolled back (see `dry_run.py`).
+
+        Every pending file is parsed first: one that does not parse stops the dry run before any runs."""
         self._refuse_modified(migrations)
         self._refuse_reverting("--dry-run")
         applied, tracked = self.applied(), self.tracked()
         pending = [
-            (m, self._resume_point(m, tracked.get(m.version))) for m in migrations if m.version not in applied
+            PendingMigration(
+                m.version,
+                m.name,
+                m.path.name,
+                split_statements(m.text, m.path.name),
+                self._resume_point(m, tracked.get(m.version)),
+            )
+            for m in migrations
+            if m.version not in applied
         ]
-        for m, _ in pending:  # a file that does not parse stops the dry run before any runs
-            split_statements(m.text, m.path.name)
-        sequences = self._sequences()
-        self._dry_run(pending, report)
-        report.sequences_advanced = self._advanced(sequences)
-        return report
-
-    def _dry_run(self, pending: list[tuple[MigrationFile, int]], report: DryRunReport) -> None:
-        """Run each pending migration (from where an earlier, stopped run left it) in one transaction
-        that is always rolled back."""
-        with self.conn.transaction(force_rollback=True):
-            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
-            before = pinned_snapshot(self.conn)
-            held = set(self._locks())
-            for m, resume in pending:
-                self.conn.execute(RESET_SESSION)
-                entry = DryRunMigration(m.version, m.name)
-                report.migrations.append(entry)
-                statements = split_statements(m.text, m.path.name)
-                self._repeat_settings(statements[:resume])
-                entry.statements += [
-                    DryStatement(s.line, s.first_line, False, note="applied by an earlier run that stopped")
-                    for s in statements[:resume]
-                ]
-                for index, statement in enumerate(statements[resume:], resume):
-                    try:
-                        item, held = self._dry_statement(m, index, statement, held)
-                    except MigrationFailed as exc:
-                        exc.statements = _transaction_outcomes(statements, resume, index)
-                        exc.rolled_back = all(
-                            s.state != APPLIED for s in exc.statements
-                        )  # an earlier run's stay
-                        exc.simulated = report.migrations[:-1]
-                        raise
-                    if item is not None:
-                        entry.statements.append(item)
-            after = pinned_snapshot(self.conn)
-            plan = diff_snapshots(before, after)
-            report.schema_changes = [c.description for c in plan.changes]
-        self.conn.execute(RESET_SESSION)
-
-    def _sequences(self) -> dict[str, int | None]:
-        """Every readable sequence's last value, in one query."""
-        return dict(self.conn.execute(_SEQUENCES).fetchall())  # type: ignore[arg-type]
-
-    def _advanced(self, before: dict[str, int | None]) -> list[AdvancedSequence]:
-        """Sequences that moved during the dry run. A rollback does not undo nextval, and they are never
-        set back: another session may have taken values meanwhile, and reusing those would duplicate keys.
-        A gap in a sequence is harmless, so it is reported rather than "repaired"."""
-        after = self._sequences()
-        return [
-            AdvancedSequence(name, before.get(name), value)
-            for name, value in after.items()
-            if name in before and value != before[name]
-        ]
-
-    def _dry_statement(
-        self, m: MigrationFile, index: int, statement: Statement, held: set[tuple[str, str]]
-    ) -> tuple[DryStatement | None, set[tuple[str, str]]]:
-        node = parse_one(statement.text)
-        if transaction_control(node):
-            return None, held
-        text = statement.text
-        note = None
-        if needs_no_transaction(node):
-            checked = _checkable(node)
-            if checked is None:
-                note = "cannot run inside a transaction: not executed in the dry run"
-                return DryStatement(statement.line, statement.first_line, False, note=note), held
-            note = "runs outside a transaction (SHARE UPDATE EXCLUSIVE); checked here without CONCURRENTLY"
-            text = checked
-        started = time.perf_counter()
-        try:
-            with self.conn.transaction():
-                self.conn.execute(text)
-        except psycopg.errors.UnsafeNewEnumValueUsage:
-            note = "uses an enum value added in this run: checked only when applied"
-            return DryStatement(statement.line, statement.first_line, False, note=note), held
-        except psycopg.Error as exc:
-            raise MigrationFailed(m.path.name, statement, index, exc) from exc
-        ms = _ms(started)
-        now = set(self._locks())
-        added = now - held
-        if text is not statement.text:  # checked without CONCURRENTLY: the real run takes the weaker lock
-            added = {(obj, CONCURRENT_LOCK) for obj, _ in added}
-        locks = [f"{mode} on {obj}" for obj, mode in sorted(added)]
-        return DryStatement(statement.line, statement.first_line, True, ms, locks, note), now
-
-    def _locks(self) -> list[tuple[str, str]]:
-        return [(row[0], row[1]) for row in self.conn.execute(_LOCKS).fetchall()]
-
-
-def _checkable(node: object) -> str | None:
-    """A CONCURRENTLY index statement (CREATE INDEX, DROP INDEX, REINDEX INDEX/TABLE) without
-    CONCURRENTLY, so a transaction can check it; None for the statements that cannot run in one."""
-    if type(node).__name__ != "ReindexStmt":
-        return without_concurrently(node)  # type: ignore[arg-type]
-    kinds = (ReindexObjectType.REINDEX_OBJECT_INDEX, ReindexObjectType.REINDEX_OBJECT_TABLE)
-    params = list(getattr(node, "params", None) or ())
-    if getattr(node, "kind", None) not in kinds:
-        return None
-    node.params = tuple(p for p in params if getattr(p, "defname", "") != "concurrently") or None  # type: ignore[attr-defined]
-    try:
-        return RawStream()(node)
-    finally:
-        node.params = tuple(params)  # type: ignore[attr-defined]
+        return dry_run(self.conn, pending, ADVISORY_LOCK_KEY)
 
 
 def _work_count(text: str | None, label: str, count: int | None) -> int | None:
@@ -857,13 +624,6 @@ def _work_count(text: str | None, label: str, count: int | None) -> int | None:
         return applied_work(split_statements(text, label)[:count])
     except BadInput:
         return count
-
-
-def _transaction_outcomes(statements: list[Statement], resume: int, failed: int) -> list[StatementOutcome]:
-    """The states after statement `failed` (0-based) broke a transaction that began at statement `resume`:
-    those before `resume` stay applied (an earlier run), the rest of the transaction was rolled back."""
-    states = [APPLIED] * resume + [ROLLED_BACK] * (failed - resume) + [FAILED]
-    return outcomes(statements, states + [NOT_RUN] * (len(statements) - len(states)))
 
 
 def execute_script_in_transaction(conn: psycopg.Connection, text: str, label: str) -> list[StatementTiming]:
