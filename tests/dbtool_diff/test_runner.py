@@ -161,7 +161,10 @@ def test_dry_run_changes_nothing_and_reports_statements_locks_and_schema_diff(pg
     assert "create table public.run_log" in report["schema_changes"]
     assert "add column public.existing.w" in report["schema_changes"]
     with psycopg.connect(pg_url) as conn:
-        leftover = conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").fetchone()[0]
+        leftover = conn.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+            "WHERE l.locktype = 'advisory' AND d.datname = current_database()"
+        ).fetchone()[0]
     assert leftover == 0
 
 
