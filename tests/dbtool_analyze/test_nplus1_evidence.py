@@ -83,6 +83,7 @@ def test_every_planted_loop_is_found_with_its_parent(realistic):
         workload.ORDER_CUSTOMER: workload.ADMIN_ORDERS,
         workload.ORDER_LINES: workload.ADMIN_ORDERS,
         workload.LINE_PRODUCT: workload.ORDER_LINES.sql,
+        workload.REPLIES: workload.LATEST_COMMENTS,
     }
     for child, parent in parents.items():
         finding = finding_for(realistic, child)
@@ -117,6 +118,15 @@ def test_partitioned_child_is_linked_by_the_foreign_keys_of_its_partitions(reali
     assert finding_for(realistic, workload.RECENT_ORDERS)["fix"] is None
     belongs_to = finding_for(realistic, workload.ORDER_CUSTOMER)["evidence"]
     assert belongs_to["parent_key"] == "public.orders.customer_no", "the parent is the partitioned table"
+
+
+@pytest.mark.pg
+@pytest.mark.slow
+def test_a_table_that_references_itself_is_linked_by_its_own_foreign_key(realistic):
+    evidence = finding_for(realistic, workload.REPLIES)["evidence"]
+    assert (evidence["link"], evidence["link_by"]) == ("foreign key", "public.comments.comments_reply_to_fkey")
+    assert evidence["parent_key"] == "public.comments.comment_id"
+    assert evidence["parent_calls"] == 6 and evidence["parent_rows"] == 150
 
 
 @pytest.mark.pg

@@ -139,8 +139,8 @@ def _links(
     found: dict[tuple[str, str], dict[tuple[str, str], Link]] = {}
 
     def add(child: tuple[str, str], parent: tuple[str, str], how: str, by: str) -> None:
-        if child[0] == parent[0]:
-            return
+        if child == parent or (child[0] == parent[0] and how != FOREIGN_KEY):
+            return  # a table links to itself only by a declared foreign key (a tree: reply_to -> id)
         known = found.setdefault(child, {})
         if parent not in known or (known[parent].how != FOREIGN_KEY and how == FOREIGN_KEY):
             known[parent] = Link(parent[0], parent[1], how, by)

@@ -254,7 +254,8 @@ CREATE TABLE public.comments (
     post_id bigint NOT NULL,
     author_no bigint NOT NULL,
     body text NOT NULL,
-    created_at timestamp with time zone NOT NULL
+    created_at timestamp with time zone NOT NULL,
+    reply_to bigint
 );
 
 CREATE TABLE public.post_likes (
@@ -396,6 +397,8 @@ ALTER TABLE ONLY public.post_likes
     ADD CONSTRAINT post_likes_pkey PRIMARY KEY (post_id, customer_no);
 
 CREATE INDEX comments_post_id_idx ON public.comments USING btree (post_id);
+
+CREATE INDEX comments_reply_to_idx ON public.comments USING btree (reply_to);
 
 CREATE INDEX posts_published_at_idx ON public.posts USING btree (published_at);
 
@@ -584,6 +587,9 @@ ALTER TABLE ONLY public.post_tags
 
 ALTER TABLE ONLY public.comments
     ADD CONSTRAINT comments_post_id_fkey FOREIGN KEY (post_id) REFERENCES public.posts(post_id);
+
+ALTER TABLE ONLY public.comments
+    ADD CONSTRAINT comments_reply_to_fkey FOREIGN KEY (reply_to) REFERENCES public.comments(comment_id);
 
 ALTER TABLE ONLY public.comments
     ADD CONSTRAINT comments_author_no_fkey FOREIGN KEY (author_no) REFERENCES public.customers(customer_no);

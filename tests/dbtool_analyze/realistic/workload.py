@@ -38,8 +38,9 @@ FROM generate_series(1, 4000) AS n;
 INSERT INTO public.tags (tag_id, label) SELECT n, 'tag' || n FROM generate_series(1, 60) AS n;
 INSERT INTO public.post_tags (post_id, tag_id)
 SELECT DISTINCT p, 1 + (p * k * 7) % 60 FROM generate_series(1, 4000) AS p, generate_series(1, 3) AS k;
-INSERT INTO public.comments (comment_id, post_id, author_no, body, created_at)
-SELECT n, 1 + (n * 17) % 4000, 100001 + (n * 11) % 3000, 'comment ' || n, timestamptz '2024-01-02' + n * interval '1 hour'
+INSERT INTO public.comments (comment_id, post_id, author_no, body, created_at, reply_to)
+SELECT n, 1 + (n * 17) % 4000, 100001 + (n * 11) % 3000, 'comment ' || n, timestamptz '2024-01-02' + n * interval '1 hour',
+       CASE WHEN n % 3 = 0 AND n > 40 THEN n - 1 - (n * 7) % 40 END
 FROM generate_series(1, 20000) AS n;
 INSERT INTO public.post_likes (post_id, customer_no, liked_at)
 SELECT DISTINCT ON (1 + (n * 13) % 4000, 100001 + (n * 29) % 3000)
@@ -102,7 +103,13 @@ LINE_PRODUCT = Child(
     "public.products",
     "sku",
 )
-PLANTED = (RECENT_ORDERS, POST_TAGS, COMMENT_COUNT, LIKED, ORDER_CUSTOMER, ORDER_LINES, LINE_PRODUCT)
+REPLIES = Child(
+    "replies to each comment (the table references itself)",
+    "SELECT comment_id, author_no, body FROM comments WHERE reply_to = %s ORDER BY created_at",
+    "public.comments",
+    "reply_to",
+)
+PLANTED = (RECENT_ORDERS, POST_TAGS, COMMENT_COUNT, LIKED, ORDER_CUSTOMER, ORDER_LINES, LINE_PRODUCT, REPLIES)
 
 # Negative controls: look like per-row lookups or fetches, but no parent's rows drive them.
 COUNTRY_LOOKUP = Child(
@@ -154,6 +161,10 @@ ADMIN_ORDERS = (
 FEED = (
     "SELECT post_id, author_no, title, published_at FROM posts ORDER BY published_at DESC LIMIT 20 OFFSET %s"
 )
+LATEST_COMMENTS = (
+    "SELECT comment_id, post_id, author_no, body FROM comments WHERE reply_to IS NULL "
+    "ORDER BY created_at DESC LIMIT 25 OFFSET %s"
+)
 MONTHLY_REVENUE = (
     "SELECT o.order_no, sum(li.qty * li.unit_cents) FROM orders o JOIN line_items li ON li.order_no = o.order_no "
     "WHERE o.placed_at >= %s AND o.placed_at < %s GROUP BY o.order_no"
@@ -167,7 +178,7 @@ def load(conn: psycopg.Connection) -> None:
 
 
 def run(url: str) -> None:
-    """Replay the application: three pages with lazy-loading loops, and per-request lookups beside them."""
+    """Replay the application: four pages with lazy-loading loops, and per-request lookups beside them."""
     start = datetime(2024, 3, 1, tzinfo=timezone.utc)
     with psycopg.connect(url, autocommit=True) as conn:
         countries = [row[0] for row in conn.execute("SELECT code FROM countries ORDER BY code")]
@@ -188,6 +199,9 @@ def run(url: str) -> None:
                 conn.execute(COMMENT_COUNT.sql, (post[0],))
                 conn.execute(LIKED.sql, (post[0], viewer))
             conn.execute(BATCHED_COMMENTS.sql, ([post[0] for post in posts],))
+        for page in range(6):  # moderation: the latest top-level comments, each one's replies
+            for comment in conn.execute(LATEST_COMMENTS, (page * 25,)).fetchall():
+                conn.execute(REPLIES.sql, (comment[0],))
         for month in range(3):  # a monthly report that joins orders to their lines
             since = start + timedelta(days=30 * month)
             conn.execute(MONTHLY_REVENUE, (since, since + timedelta(days=30)))
