@@ -10,6 +10,7 @@ from typing import Any
 from senior_backend.common.diagnostics import Diagnostic, Level
 from senior_backend.loadtest.checks import rate_limit_evidence
 from senior_backend.loadtest.histogram import SERIES_BITS, Histogram
+from senior_backend.loadtest.stages import open_model
 from senior_backend.loadtest.stats import Measured, ms, ramp_of, second_lengths
 
 SERVER_ERROR_SHARE = 0.01
@@ -124,7 +125,7 @@ def recommend(run: Measured) -> list[Advice]:
         advice.append(client)
     rate = results.plan.get("rate")
     ramp = ramp_of(results.plan)
-    if rate and ramp is not None and summary["elapsed_s"]:  # a ramp's target is its mean offered rate
+    if open_model(results.plan) and ramp is not None and summary["elapsed_s"]:  # a ramp's target is its mean offered rate
         rate = round(ramp.offered(summary["elapsed_s"]) / summary["elapsed_s"], 1)
     if (
         rate
@@ -234,7 +235,7 @@ def ramp_advice(run: Measured) -> Advice | None:
     ramp = ramp_of(run.results.plan)
     if ramp is None:
         return None
-    unit = "req/s offered" if run.results.plan.get("rate") else "connections"
+    unit = "req/s offered" if open_model(run.results.plan) else "connections"
     seconds = []
     for entry, length in zip(run.results.series, second_lengths(run.results), strict=True):
         middle = entry.second + length / 2

@@ -141,7 +141,7 @@ def _bodies(value: str | None) -> tuple[bytes, ...]:
     "--stages",
     metavar="DUR:N,...",
     help="Ramp linearly between targets, e.g. 30s:50,2m:200,30s:0: connections from 0 (closed model) or "
-    "req/s from --rate (open model); reported per stage.",
+    "req/s from --rate (open model; --rate 0 ramps from nothing); reported per stage.",
 )
 @click.option(
     "--max-error-rate",

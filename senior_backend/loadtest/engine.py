@@ -222,12 +222,12 @@ class Worker:
         self.measure_ns = start_at_ns + int(plan.warmup * NS)
         self.deadline_ns = self.measure_ns + int(plan.duration * NS) if plan.duration else NO_DEADLINE
         # the response callback sends the next request itself until then (closed model, no request budget)
-        self.fast_until = self.deadline_ns if not plan.rate and plan.requests is None and not plan.stages else 0
+        self.fast_until = self.deadline_ns if plan.rate is None and plan.requests is None and not plan.stages else 0
         self.timeout_ns = int(plan.timeout * NS)
         self.remaining = plan.requests
         self.interval_ns = int(plan.concurrency * NS / plan.rate) if plan.rate and not plan.stages else 0
         self.ssl = ssl_context(plan.insecure) if plan.target.tls else None
-        closed_ramp = self.ramp is not None and not plan.rate
+        closed_ramp = self.ramp is not None and plan.rate is None
         self.slots = [
             Slot(start_at_ns + (int((plan.phase + i / plan.rate) * NS) if plan.rate else 0), i, closed_ramp)
             for i in range(plan.concurrency)
@@ -261,7 +261,7 @@ class Worker:
         self.loop.call_later(CHECK_INTERVAL, self._check)
         if self.deadline_ns != NO_DEADLINE:
             self.loop.call_later((self.deadline_ns - monotonic_ns()) / NS, self._at_deadline)
-        if self.ramp is not None and not self.plan.rate:
+        if self.ramp is not None and self.plan.rate is None:
             self._ramp_tick()
         else:
             for slot in self.slots:
@@ -281,7 +281,7 @@ class Worker:
             slot.next_at += self.interval_ns
         elif self.ramp is None:
             intended = now
-        elif self.plan.rate:
+        elif self.plan.rate is not None:
             intended = self._next_arrival()
             if intended >= self.deadline_ns:  # the ramp sends no more: rest until the deadline ends the run
                 return

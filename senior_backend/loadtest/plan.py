@@ -106,7 +106,7 @@ class LoadPlan:
 
     @property
     def mode(self) -> str:
-        return "open" if self.rate else "closed"
+        return "closed" if self.rate is None else "open"
 
     def request_bytes(
         self,

@@ -105,8 +105,14 @@ class LoadTestOptions:
         if not self.concurrency or any(level < 1 for level in self.concurrency):
             shown = ",".join(str(level) for level in self.concurrency)
             raise BadInput("bad-option", f"--concurrency must be N or N,N,... with N >= 1 (got {shown!r})")
+        if self.rate == 0 and not self.stages:
+            raise BadInput(
+                "bad-option",
+                "--rate must be a number greater than 0 (0 starts an open-model ramp: add --stages)",
+            )
+        if self.rate is not None and not (0 <= self.rate < math.inf):
+            raise BadInput("bad-option", f"--rate must be a number greater than 0 (got {self.rate:g})")
         for value, name in (
-            (self.rate, "--rate"),
             (self.duration, "--duration"),
             (self.timeout, "--timeout"),
             (self.workers, "--workers"),
@@ -173,17 +179,19 @@ class LoadTestOptions:
             raise BadInput("bad-usage", "--stages sets how long the run lasts: drop --duration and --requests")
         if self.warmup:
             raise BadInput("bad-usage", "--stages starts from zero load: drop --warmup (add a first stage)")
-        if not self.rate and self.concurrency_given:
+        if self.rate is None and self.concurrency_given:
             raise BadInput(
                 "bad-usage",
                 "--stages sets the connections of a closed-model ramp: drop --concurrency "
                 "(or add --rate for an open-model ramp over --concurrency connections)",
             )
         targets = [target for _, target in self.stages]
-        if not self.rate and any(target != int(target) for target in targets):
+        if self.rate is None and any(target != int(target) for target in targets):
             raise BadInput("bad-stages", "--stages targets are connections in the closed model: whole numbers")
-        if not self.rate and max(targets) < 1:
+        if self.rate is None and max(targets) < 1:
             raise BadInput("bad-stages", "--stages never reaches one connection")
+        if self.rate is not None and self.rate == max(targets) == 0:
+            raise BadInput("bad-stages", "--rate 0 with --stages that never rise above 0 sends nothing")
 
     @cached_property
     def variations(self) -> dict[str, Variation | None]:
@@ -226,7 +234,7 @@ class LoadTestOptions:
         if self.stages:
             ramp = Ramp(self.rate or 0.0, self.stages)
             shared["duration"] = ramp.duration
-            levels = self.concurrency if self.rate else (int(ramp.peak),)  # a closed ramp: slots for its peak
+            levels = self.concurrency if self.rate is not None else (int(ramp.peak),)  # closed: slots for its peak
         return [
             (
                 "AB"[i] if len(targets) == 2 else self._label(level),
@@ -240,7 +248,7 @@ class LoadTestOptions:
         """A run's name: `c=N` (closed), `rate R/s` (open, with `c=N` in a sweep), or the ramp."""
         if self.stages:
             return stage_label({"rate": self.rate, "stages": [{"target": t} for _, t in self.stages]})
-        if self.rate:
+        if self.rate is not None:
             return f"rate {self.rate:g}/s" + (f" c={level}" if len(self.concurrency) > 1 else "")
         return f"c={level}"
 

@@ -96,12 +96,17 @@ def parse_stages(text: str) -> tuple[tuple[float, float], ...]:
     return tuple(stages)
 
 
+def open_model(plan: dict) -> bool:
+    """Whether a plan (as saved) is the open model: a rate is set, 0 included (a ramp from nothing)."""
+    return plan.get("rate") is not None
+
+
 def stage_label(plan: dict) -> str:
     """How a ramp is named in reports: `ramp 0->50->200->0 connections` or `ramp 10->100 req/s`."""
     stages = plan.get("stages") or []
     start = plan.get("rate") or 0
     levels = [start, *(stage["target"] for stage in stages)]
-    unit = "req/s" if plan.get("rate") else "connections"
+    unit = "req/s" if open_model(plan) else "connections"
     return "ramp " + "->".join(f"{level:g}" for level in levels) + f" {unit}"
 
 
@@ -109,7 +114,7 @@ def run_label(plan: dict) -> str:
     """A run's name from its plan: the ramp, `rate R/s` (open model) or `c=N` (closed model)."""
     if plan.get("stages"):
         return stage_label(plan)
-    if plan.get("rate"):
+    if open_model(plan):
         return f"rate {plan['rate']:g}/s"
     return f"c={plan.get('concurrency')}"
 
@@ -119,9 +124,9 @@ def model_text(plan: dict) -> str:
     count = plan.get("concurrency")
     connections = f"{count} connection{'' if count == 1 else 's'}"
     if plan.get("stages"):
-        model = "open" if plan.get("rate") else "closed"
-        over = f" over {connections}" if plan.get("rate") else ""
+        model = "open" if open_model(plan) else "closed"
+        over = f" over {connections}" if open_model(plan) else ""
         return f"{model} model, {stage_label(plan)}{over}"
-    if plan.get("rate"):
+    if open_model(plan):
         return f"open model at {plan['rate']:g} req/s over {connections}"
     return f"closed model, {connections}"

@@ -19,7 +19,7 @@ from typing import Any
 
 from senior_backend.loadtest.histogram import SERIES_BITS, Histogram
 from senior_backend.loadtest.results import Results
-from senior_backend.loadtest.stages import Ramp
+from senior_backend.loadtest.stages import Ramp, open_model
 
 PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
 Z95 = 1.959964
@@ -133,7 +133,7 @@ def stage_rows(results: Results) -> list[dict[str, Any]]:
     ramp = ramp_of(results.plan)
     if ramp is None:
         return []
-    unit = "req/s" if results.plan.get("rate") else "connections"
+    unit = "req/s" if open_model(results.plan) else "connections"
     rows = []
     spans = ramp.spans()
     timed = [

@@ -72,6 +72,9 @@ def test_bad_stages_are_bad_input(text, message):
         ({"warmup": 1.0}, "drop --warmup"),
         ({"stages": ((1.0, 2.5),)}, "whole numbers"),
         ({"stages": ((1.0, 0.0),)}, "never reaches one connection"),
+        ({"rate": 0.0, "stages": ((1.0, 0.0),)}, "sends nothing"),
+        ({"rate": 0.0, "stages": ()}, "0 starts an open-model ramp: add --stages"),
+        ({"rate": -5.0}, "greater than 0"),
     ],
 )
 def test_stages_that_do_not_combine_are_refused_before_any_request(options, message):
@@ -151,3 +154,17 @@ def test_an_open_ramp_down_to_zero_runs_to_its_end(recording_server):  # noqa: F
     assert s["elapsed_s"] >= 1.99, "the run lasts its stages, though the last requests were sent earlier"
     assert [(r["from"], r["to"]) for r in document["runs"][0]["stages"]] == [(100, 100), (100, 0)]
     assert "rate-not-reached" not in {a["rule"] for a in document["runs"][0]["recommendations"]}
+
+
+def test_an_open_ramp_from_zero_sends_what_the_rate_integrates_to(recording_server):  # noqa: F811
+    """k6's ramping-arrival-rate from startRate 0: 0 -> 100 req/s in 1 s (50 requests), then 100 for 1 s."""
+    server = recording_server()
+    document = load_tester_json(
+        server.base_url + "/zero", "--rate", "0", "--stages", "1s:100,1s:100", "-w", "2"
+    )
+    run, s = document["runs"][0], summary(document)
+    assert run["label"] == "ramp 0->100->100 req/s" and s["mode"] == "open"
+    assert 145 <= server.count() <= 150 and s["requests"] + s["unfinished"] == server.count()
+    first, second = run["stages"]
+    assert (first["from"], first["to"], first["unit"]) == (0, 100, "req/s")
+    assert abs(first["requests"] - 50) <= 6 and abs(second["requests"] - 100) <= 6
