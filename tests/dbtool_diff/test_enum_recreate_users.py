@@ -60,6 +60,7 @@ def test_composite_type_is_recreated_and_its_columns_converted_through_text(corp
         text,
         'DROP VIEW "public"."latest_moods"',
         'DROP FUNCTION "public"."mood_of"(r reading)',
+        'DROP FUNCTION "public"."readings_of"(p_id integer)',  # RETURNS TABLE(r reading, ...)
         'ALTER TYPE "public"."mood" RENAME TO "mood__old"',
         'ALTER TYPE "public"."reading" RENAME TO "reading__old"',
         'CREATE TYPE "public"."reading" AS ("m" mood',
@@ -69,6 +70,7 @@ def test_composite_type_is_recreated_and_its_columns_converted_through_text(corp
         'DROP TYPE "public"."reading__old"',
         'DROP TYPE "public"."mood__old"',
         "CREATE OR REPLACE FUNCTION public.mood_of(r reading)",
+        "CREATE OR REPLACE FUNCTION public.readings_of(p_id integer)",
         'ALTER COLUMN "history" SET DEFAULT',
         'CREATE VIEW "public"."latest_moods"',
     )

@@ -14,11 +14,16 @@ from dataclasses import dataclass, field
 
 from senior_backend.common.diagnostics import Diagnostic
 from senior_backend.dbtool.migration_files import sql_comment
+from senior_backend.dbtool.shadow import DEFAULT_SEARCH_PATH
 
 HEADER_SETTINGS = (
     "SET lock_timeout = '5s';",
     "SET statement_timeout = '30min';",
     "SET check_function_bodies = off;",
+    # view bodies, defaults and checks are written as PostgreSQL prints them under this path (both
+    # schemas are read under it), so their unqualified names must resolve under it here too, whatever
+    # the database or role sets (`ALTER DATABASE ... SET search_path = app, public`)
+    f"SET search_path = {DEFAULT_SEARCH_PATH};",
 )
 
 

@@ -243,7 +243,7 @@ class EnumPhases(DifferBase):
                     if entry is not None:
                         found[entry] = func
             if not dropped and _names_any(
-                f"{func.arg_types or ''},{func.result or ''}", self._built_on(enum)
+                f"{func.arg_types or ''},{_result_types(func.result or '')}", self._built_on(enum)
             ):
                 found[f"signature {key}"] = (
                     func  # its signature uses a domain or composite type recreated with it
@@ -308,6 +308,15 @@ class EnumPhases(DifferBase):
 def _spaceless(text: str) -> str:
     """`text` without spaces (PostgreSQL describes a routine as `function f(integer,mood)`)."""
     return text.replace(" ", "")
+
+
+def _result_types(result: str) -> str:
+    """The types a function returns, comma-separated: `TABLE(r reading, "the label" text)` gives
+    `reading,text` (pg_get_function_result's spelling); any other result as it is."""
+    if not (result.startswith("TABLE(") and result.endswith(")")):
+        return result
+    columns = re.split(r',\s*(?=(?:[^"]*"[^"]*")*[^"]*$)(?![^(]*\))', result[len("TABLE(") : -1])
+    return ",".join(re.sub(r'^\s*(?:"(?:[^"]|"")*"|[^\s"]+)\s+', "", column) for column in columns)
 
 
 def _names_any(types: str, objects: list[CompositeType | Domain]) -> bool:

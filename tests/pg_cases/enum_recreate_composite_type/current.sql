@@ -10,6 +10,10 @@ CREATE FUNCTION mood_of(r reading) RETURNS text
     LANGUAGE sql IMMUTABLE
     AS $$ SELECT (r).m::text $$;
 
+CREATE FUNCTION readings_of(p_id integer) RETURNS TABLE(r reading, "the label" text)
+    LANGUAGE sql STABLE
+    AS $$ SELECT latest, 'latest' FROM diary WHERE id = p_id $$;
+
 CREATE VIEW latest_moods AS SELECT id, (latest).m AS m FROM diary;
 
 INSERT INTO diary VALUES
