@@ -200,6 +200,9 @@ class View:
     definition: str
     comment: str | None = None
     depends_on: tuple[str, ...] = ()
+    # `pg_class.reloptions` (`security_invoker=true`, `check_option=cascaded`; a materialized view's
+    # storage parameters), sorted
+    options: tuple[str, ...] = ()
     owner: str = field(default="", compare=False)
     # the columns it reads (`schema.table.column`), and `schema.table` for a whole-row use of a relation
     uses_columns: tuple[str, ...] = field(default=(), compare=False)
@@ -388,6 +391,7 @@ ARRAY_FIELDS = frozenset(
         "labels",
         "depends_on",
         "uses_columns",
+        "options",
         "constraint_names",
         "constraint_defs",
         "attribute_names",

@@ -284,10 +284,15 @@ def create_function(func: Function) -> str:
 
 
 def create_view(view: View) -> str:
+    """CREATE [MATERIALIZED] VIEW with its options (`WITH (security_invoker='true', check_option=...)`)."""
     body = view.definition.strip().rstrip(";")
+    options = ""
+    if view.options:
+        pairs = (option.partition("=") for option in view.options)
+        options = " WITH (" + ", ".join(f"{ident(name)}={literal(value)}" for name, _, value in pairs) + ")"
     if view.materialized:
-        return f"CREATE MATERIALIZED VIEW {rel(view)} AS\n{body}\nWITH DATA;"
-    return f"CREATE VIEW {rel(view)} AS\n{body};"
+        return f"CREATE MATERIALIZED VIEW {rel(view)}{options} AS\n{body}\nWITH DATA;"
+    return f"CREATE VIEW {rel(view)}{options} AS\n{body};"
 
 
 def create_trigger(trigger: Trigger) -> str:
@@ -477,6 +482,31 @@ def drop_expression(table: Table, column_name: str) -> str:
 
 def add_identity(table: Table, column: Column, sequence: Sequence | None) -> str:
     return _alter_column(table, column.name, f"ADD {identity_clause(column, sequence)}")
+
+
+def sequence_aside(seq: Sequence) -> tuple[str, str]:
+    """The RENAME that moves a sequence out of its name's way (`<name>__old`), and its new qualified name."""
+    aside = f"{seq.name}__old"
+    return f"ALTER SEQUENCE {rel(seq)} RENAME TO {ident(aside)};", f"{ident(seq.schema)}.{ident(aside)}"
+
+
+def restart_past_rows(
+    table: Table, column_name: str, sequence: Sequence | None, replaced: str | None = None
+) -> str:
+    """Move the column's sequence (`sequence`; None: its identity's, by the column) past the values
+    the column holds and past the last value of the sequence it replaces (`replaced`, qualified), so no
+    existing or deleted row's id is handed out again."""
+    candidates = [
+        str(sequence.start if sequence else 1),
+        f"(SELECT max({ident(column_name)}) FROM {rel(table)}) + 1",
+    ]
+    if replaced:
+        candidates.append(f"(SELECT last_value FROM {replaced}) + 1")
+    if sequence is not None:
+        target = literal(rel(sequence))
+    else:  # an identity whose sequence name is PostgreSQL's choice
+        target = f"pg_catalog.pg_get_serial_sequence({literal(rel(table))}, {literal(column_name)})"
+    return f"SELECT pg_catalog.setval({target}, GREATEST({', '.join(candidates)}), false);"
 
 
 def drop_identity(table: Table, column_name: str) -> str:

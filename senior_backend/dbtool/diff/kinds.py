@@ -153,8 +153,8 @@ VIEW = Kind(
     "view",
     "views",
     lambda v: "MATERIALIZED VIEW" if v.materialized else "VIEW",
-    shape=lambda v: (v.definition, v.materialized),
-    state=lambda v: (v.definition, v.materialized, v.comment),
+    shape=lambda v: (v.definition, v.materialized, v.options),
+    state=lambda v: (v.definition, v.materialized, v.options, v.comment),
     grants=_RELATION_GRANTS,
     owned=True,
 )

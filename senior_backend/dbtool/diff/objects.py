@@ -198,6 +198,8 @@ class ObjectPhases(DifferBase):
             if seq.is_identity:
                 continue
             old = self.eff.sequences.get(key)
+            if old is not None and old.is_identity:
+                continue  # an identity turning into this serial sequence: created when the identity is dropped
             if old is None:
                 self.add("sequence", key, f"create sequence {key}", [ddl.create_sequence(seq)], lock="none")
             elif not SEQUENCE.same(old, seq):

@@ -386,17 +386,48 @@ class TablePhases(DifferBase):
     def _alter_identity(self, table: Table, before: Column, column: Column) -> None:
         key = f"{table.key}.{column.name}"
         if not column.identity:
-            self.add("column", key, f"drop identity of {key}", [ddl.drop_identity(table, column.name)])
+            self._drop_identity(table, before, column)
         elif not before.identity:
-            seq = self._identity_sequence(self.new, table, column)
-            statements = []
-            if before.default_expr is not None:
-                statements.append(ddl.drop_default(table, column.name))
-            statements.append(ddl.add_identity(table, column, seq))
-            self.add("column", key, f"make {key} an identity column", statements)
+            self._make_identity(table, before, column)
         else:
             when = ddl.identity_generated(column)
             self.add("column", key, f"identity of {key} generated {when}", [ddl.set_generated(table, column)])
+
+    def _drop_identity(self, table: Table, before: Column, column: Column) -> None:
+        """DROP IDENTITY; when a serial sequence of the identity sequence's name is wanted instead
+        (identity -> serial), it is created after, owned by the column and numbering past its rows."""
+        key = f"{table.key}.{column.name}"
+        statements = [ddl.drop_identity(table, column.name)]
+        identity = self._identity_sequence(self.old, self.old.tables[table.key], before)
+        serial = self.new.sequences.get(identity.key) if identity else None
+        if serial is not None and not serial.is_identity:
+            statements += [
+                ddl.create_sequence(serial),
+                ddl.sequence_owned_by(serial, table, column.name),
+                ddl.restart_past_rows(table, column.name, serial),
+            ]
+        self.add("column", key, f"drop identity of {key}", statements)
+
+    def _make_identity(self, table: Table, before: Column, column: Column) -> None:
+        """ADD GENERATED on a column that holds rows: its sequence restarts past them. A serial sequence
+        of the identity sequence's name (serial -> identity) is renamed away first, its last value kept
+        as a floor, then dropped."""
+        key = f"{table.key}.{column.name}"
+        seq = self._identity_sequence(self.new, table, column)
+        serial = self.old.sequences.get(seq.key) if seq else None
+        replaced = None
+        statements = []
+        if before.default_expr is not None:
+            statements.append(ddl.drop_default(table, column.name))
+        if seq is not None and serial is not None and not serial.is_identity:
+            rename, replaced = ddl.sequence_aside(serial)
+            statements.append(rename)
+        statements.append(ddl.add_identity(table, column, seq))
+        if seq is None or seq.increment > 0:
+            statements.append(ddl.restart_past_rows(table, column.name, seq, replaced))
+        if replaced:
+            statements.append(f"DROP SEQUENCE {replaced};")
+        self.add("column", key, f"make {key} an identity column (numbering past its rows)", statements)
 
     # ---- phase: constraints and indexes -------------------------------------------------------
 
@@ -422,6 +453,15 @@ class TablePhases(DifferBase):
                 f"add constraint {con.key}",
                 [ddl.add_constraint(con, not_valid=False)],
                 lock="SHARE ROW EXCLUSIVE" if con.kind == "f" else "ACCESS EXCLUSIVE",
+            )
+            return
+        if con.kind == "f" and con.validated and table.is_partitioned:
+            self.add(  # PostgreSQL refuses a NOT VALID foreign key on a partitioned table
+                "constraint",
+                con.key,
+                f"add constraint {con.key} (checks every partition's rows while holding the lock)",
+                [ddl.add_constraint(con, not_valid=False)],
+                lock="SHARE ROW EXCLUSIVE",
             )
             return
         if con.kind in ("c", "f") and con.validated:

@@ -3,6 +3,7 @@
 SELECT n.nspname AS schema, c.relname AS name, c.relkind = 'm' AS materialized,
        pg_get_viewdef(c.oid) AS definition,
        obj_description(c.oid, 'pg_class') AS comment,
+       (SELECT array_agg(o ORDER BY o) FROM unnest(c.reloptions) AS o) AS options,
        pg_get_userbyid(c.relowner) AS owner,
        (SELECT array_agg(DISTINCT dep ORDER BY dep) FROM (
           SELECT quote_ident(dn.nspname) || '.' || quote_ident(dc.relname) AS dep
