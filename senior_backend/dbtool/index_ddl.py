@@ -1,7 +1,7 @@
 """SQL that creates or drops an index without blocking writes, and the SQL that undoes it.
 
 Plain tables: `CREATE INDEX CONCURRENTLY IF NOT EXISTS` outside a transaction,
-with `lock_timeout` set. Partitioned tables cannot be indexed concurrently, so
+with `lock_timeout` set and no statement time limit. Partitioned tables cannot be indexed concurrently, so
 the recipe is: an invalid index `ON ONLY` the parent, one concurrent index per
 partition (recursively for sub-partitioned ones), each attached to its
 parent's index, which becomes valid once every partition is attached. This is
@@ -24,6 +24,16 @@ from senior_backend.common.pg.quoting import ident, qualified, quote_ident
 from senior_backend.dbtool.analyze.findings import Fix
 
 LOCK_TIMEOUT = "5s"
+# an index built or dropped concurrently (or a constraint validated) blocks no reads or writes, so it gets
+# no time limit (one would leave an INVALID index behind on a large table); brief catalog locks get
+# lock_timeout
+TIMEOUTS = (
+    "-- squawk-ignore-file require-statement-timeout -- no reads or writes wait for this: no time limit\n"
+    f"SET lock_timeout = '{LOCK_TIMEOUT}';\n"
+)
+PARTITIONED_DROP = (
+    "-- squawk-ignore require-concurrent-index-deletion -- PostgreSQL cannot drop a partitioned index concurrently\n"
+)
 _CREATE_INDEX = re.compile(r"^CREATE (UNIQUE )?INDEX ")
 _MAX_IDENT = 63
 
@@ -46,7 +56,7 @@ def create_index_fix(snapshot: Snapshot, table_key: str, columns: tuple[str, ...
     """The migration that adds a btree index on `columns` (in order) of a table, partitioned or not."""
     table = snapshot.tables[table_key]
     column_list = ", ".join(ident(column) for column in columns)
-    lines = [f"SET lock_timeout = '{LOCK_TIMEOUT}';"]
+    lines = [TIMEOUTS.rstrip("\n")]
     reused: list[Index] = []
     if table.is_partitioned:
         lines += _partitioned_recipe(
@@ -57,8 +67,9 @@ def create_index_fix(snapshot: Snapshot, table_key: str, columns: tuple[str, ...
             f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {ident(index_name(table.name, columns))} "
             f"ON {qualified(table.schema, table.name)} ({column_list});"
         )
-    down = f"SET lock_timeout = '{LOCK_TIMEOUT}';\n"
+    down = TIMEOUTS
     if table.is_partitioned:
+        down += PARTITIONED_DROP
         down += f"DROP INDEX IF EXISTS {qualified(table.schema, index_name(table.name, columns))};\n"
         down += "".join(f"{concurrent_index(index.definition, if_not_exists=True)};\n" for index in reused)
     else:
@@ -136,11 +147,11 @@ def drop_index_fix(index: Index, name: str) -> Fix:
     """The migration that drops an index (concurrently unless partitioned) and re-creates it on the way down."""
     target = qualified(index.schema, index.name)
     concurrently = "" if index.is_partitioned else "CONCURRENTLY "
-    up = f"SET lock_timeout = '{LOCK_TIMEOUT}';\nDROP INDEX {concurrently}IF EXISTS {target};\n"
+    up = f"{TIMEOUTS}{PARTITIONED_DROP if index.is_partitioned else ''}DROP INDEX {concurrently}IF EXISTS {target};\n"
     definition = index.definition
     if not index.is_partitioned:
         definition = concurrent_index(definition, if_not_exists=True)
-    down = f"SET lock_timeout = '{LOCK_TIMEOUT}';\n{definition};\n"
+    down = f"{TIMEOUTS}{definition};\n"
     return Fix(name=name, up=up, down=down, no_transaction=True)
 
 

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from senior_backend.common.pg.catalog import load_snapshot
+from senior_backend.dbtool.migrate.lint import lint_file
 from tests.conftest import run_script
 from tests.dbtool_analyze.conftest import report_of
 
@@ -220,3 +221,11 @@ def test_a_locked_table_is_a_clean_error_not_a_hang(shop):
         locker.rollback()
     assert result.returncode == 4
     assert result.stderr.startswith("error: a table is locked") and "Traceback" not in result.stderr
+
+
+def test_the_written_fixes_lint_clean(shop):
+    """The analyser's own migrations pass the migration lint (`--lint`), statement limits included."""
+    written = sorted(shop.output.glob("*.sql"))
+    assert written
+    findings = {path.name: [f.rule for f in lint_file(path)] for path in written}
+    assert {name: rules for name, rules in findings.items() if rules} == {}

@@ -118,7 +118,7 @@ def test_nested_partitions_recipe(shop):
     table(shop, "events_2025_h1", ["id", "user_id"], parent="public.events_2025")
     table(shop, "events_2026", ["id", "user_id"], parent="public.events")
     fix = create_index_fix(shop, "public.events", ("user_id",), "index_events_user_id")
-    lines = fix.up.splitlines()
+    lines = [line for line in fix.up.splitlines() if not line.startswith("--")]
     assert lines[0].startswith("SET lock_timeout")
     assert lines[1].startswith('CREATE INDEX IF NOT EXISTS "events_user_id_idx" ON ONLY "public"."events"')
     assert sum("ON ONLY" in line for line in lines) == 2  # the parent and the sub-partitioned child

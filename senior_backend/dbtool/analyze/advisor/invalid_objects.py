@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from senior_backend.common.diagnostics import Level
 from senior_backend.common.pg.quoting import ident, qualified
 from senior_backend.dbtool.analyze.findings import Finding, Fix
-from senior_backend.dbtool.index_ddl import LOCK_TIMEOUT, drop_index_fix
+from senior_backend.dbtool.index_ddl import TIMEOUTS, drop_index_fix
 from senior_backend.dbtool.migration_files import sql_comment
 
 if TYPE_CHECKING:
@@ -62,8 +62,7 @@ def check(ctx: Context) -> list[Finding]:
                 evidence={"definition": con.definition},
                 fix=Fix(
                     name=f"validate_{con.name}",
-                    up=f"SET lock_timeout = '{LOCK_TIMEOUT}';\n"
-                    f"ALTER TABLE {target} VALIDATE CONSTRAINT {ident(con.name)};\n",
+                    up=f"{TIMEOUTS}ALTER TABLE {target} VALIDATE CONSTRAINT {ident(con.name)};\n",
                     down="-- validating a constraint needs no undo\nSELECT 1;\n",
                 ),
             )
