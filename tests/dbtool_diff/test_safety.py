@@ -91,6 +91,9 @@ def test_rewrites_and_data_loss_are_flagged_and_commented(corpus_results):
         ("numeric(10,2)", "numeric(12,2)", (False, False)),
         ("numeric(10,2)", "numeric(10,4)", (True, True)),
         ("bigint", "integer", (True, True)),
+        ("integer", "numeric(12,2)", (True, False)),  # 10 integer digits fit
+        ("integer", "numeric(11,2)", (True, True)),
+        ("bigint", "numeric", (True, False)),
     ],
 )
 def test_type_change_cost(old, new, expected):

@@ -21,6 +21,7 @@ from senior_backend.dbtool.diff.support import (
     domain_order,
     domains_calling,
     table_order,
+    type_change_cost,
     unquote,
     view_order,
 )
@@ -182,15 +183,36 @@ class ObjectPhases(DifferBase):
                 continue
             before = dict(zip(old.attribute_names, old.attribute_types, strict=True))
             kept = dict(zip(ctype.attribute_names, ctype.attribute_types, strict=True))
-            if before != kept:  # the same attributes in another order: nothing to alter
-                self.add(
-                    "type",
-                    key,
-                    f"alter type {key}",
-                    [ddl.alter_composite_type(old, ctype)],
-                    # an attribute dropped or given another type loses its values
-                    data_loss=any(kept.get(n) != t for n, t in before.items()),
+            if before == kept:  # the same attributes in another order: nothing to alter
+                continue
+            retyped = sorted(n for n, t in before.items() if n in kept and kept[n] != t)
+            used_by = self._columns_of_composite(old.schema, old.name)
+            if retyped and used_by:  # PostgreSQL refuses ALTER ATTRIBUTE ... TYPE while a column stores the type
+                statement = ddl.unrenderable(
+                    f"a new type for attribute {', '.join(retyped)} of type {key}, which column "
+                    f"{', '.join(used_by)} stores (recreate the type and convert the column by hand)"
                 )
+            else:
+                statement = ddl.alter_composite_type(old, ctype)
+            self.add(
+                "type",
+                key,
+                f"alter type {key}",
+                [statement],
+                # an attribute dropped, or retyped to a type that cannot hold every value, loses values
+                data_loss=any(
+                    n not in kept or (kept[n] != t and type_change_cost(t, kept[n])[1]) for n, t in before.items()
+                ),
+            )
+
+    def _columns_of_composite(self, schema: str, name: str) -> list[str]:
+        """`table.column` of every table column of the composite type (or an array of it)."""
+        return [
+            f"{table.key}.{column.name}"
+            for table in self.old.tables.values()
+            for column in table.columns.values()
+            if column.type_schema == schema and column.type_name in (name, f"_{name}")
+        ]
 
     def _sequences(self) -> None:
         for key in sorted(self.new.sequences):

@@ -44,6 +44,7 @@ _WIDENING = {
     ("cidr", "inet"),
     ("json", "jsonb"),
 }
+_INTEGER_DIGITS = {"smallint": 5, "integer": 10, "bigint": 19}  # decimal digits of the largest value
 _NO_REWRITE = {("character varying", "text"), ("cidr", "inet")}
 _TYPMOD = re.compile(r"^(?P<base>[a-z ]+?)(?:\((?P<args>[0-9, ]+)\))?$")
 
@@ -73,6 +74,9 @@ def type_change_cost(old: str, new: str) -> tuple[bool, bool]:
         return True, True
     if (old_base, new_base) in _WIDENING:
         return (old_base, new_base) not in _NO_REWRITE, False
+    if old_base in _INTEGER_DIGITS and new_base == "numeric":  # lossless when the integer digits fit
+        digits = new_args[0] - (new_args[1] if len(new_args) > 1 else 0) if new_args else None
+        return True, digits is not None and digits < _INTEGER_DIGITS[old_base]
     return True, True
 
 
