@@ -95,6 +95,7 @@ class Parameter:
     schema: dict[str, Any]
     key: str  # identifier used for path params in framework route syntax
     delimiter: str | None = None  # how an array arrives in one value (",", " ", "|"), None when repeated
+    deep_object: bool = False  # a query object sent as `name[prop]=value` (`style: deepObject`)
 
 
 @dataclass
@@ -498,6 +499,7 @@ class _Builder:
                     schema=self.normal(schema or {"type": "string"}, tuple(at)),
                     key=keys.claim(identifier(name, "param")),
                     delimiter=_delimiter(location, param),
+                    deep_object=location == "query" and param.get("style") == "deepObject",
                 )
             )
         declared = {param.name for param in result if param.location == "path"}

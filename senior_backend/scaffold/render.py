@@ -231,6 +231,8 @@ class _Renderer:
             "body_kind": body.kind if body else "",
             "body_required": bool(body and body.required),
             "stub": self.stub(op),
+            # `style: deepObject` query parameters, folded from `name[prop]` keys before validation
+            "deep_objects": [p.name for p in params["query"] if p.deep_object] or None,
         }
         if self.framework == "fastify":
             # Fastify answers HEAD for every GET route unless told not to; the spec's own HEAD wins.
@@ -269,7 +271,10 @@ class _Renderer:
         else:
             view["zod"] = {
                 loc: self.zod.params(
-                    [(p.name, self.zod.param(p.schema, p.delimiter), p.required) for p in params[loc]]
+                    [
+                        (p.name, self.zod.param(p.schema, p.delimiter, p.deep_object), p.required)
+                        for p in params[loc]
+                    ]
                 )
                 for loc in LOCATIONS
             }

@@ -44,8 +44,11 @@ class ZodBuilder:
         self.schemas = schemas or {}
         self._inlining: list[str] = []
 
-    def param(self, schema: dict[str, Any], delimiter: str | None) -> Node:
-        """A parameter: text parsed per its schema; an array split on `delimiter` or taken as repeated."""
+    def param(self, schema: dict[str, Any], delimiter: str | None, deep_object: bool = False) -> Node:
+        """A parameter: text parsed per its schema; an array split on `delimiter` or taken as repeated;
+        a `deepObject` one is an object whose properties arrive as text (`filter[minAge]=3`)."""
+        if deep_object:
+            return self._text_fields(schema, files=False, bounds=True)
         node = self.node(schema, coerce=True, request=True)
         if delimiter is None or not (node["kind"] == "parse" and node["parser"] == "array"):
             return node
@@ -195,18 +198,23 @@ class ZodBuilder:
     def form(self, schema: dict[str, Any], files: bool = False) -> Node:
         """A form body (urlencoded or multipart): top-level fields arrive as text and are parsed;
         with `files` (multipart), file properties must be file parts."""
+        return self._text_fields(schema, files, bounds=False)
+
+    def _text_fields(self, schema: dict[str, Any], files: bool, bounds: bool) -> Node:
+        """An object (a `$ref` followed) whose fields arrive as text and are parsed; `bounds` keeps its
+        min/maxProperties."""
         target = ref_name(schema["$ref"]) if isinstance(schema.get("$ref"), str) else None
         if target in self.schemas and target not in self._inlining:
             self._inlining.append(target)
             try:
-                return self.form(self.schemas[target], files)
+                return self._text_fields(self.schemas[target], files, bounds)
             finally:
                 self._inlining.pop()
         if "$ref" in schema or schema.get("type") not in ("object", None):
             return self.node(schema)
-        return self._object(
-            {**schema, "minProperties": None, "maxProperties": None}, True, coerce_fields=True, files=files
-        )
+        if not bounds:
+            schema = {**schema, "minProperties": None, "maxProperties": None}
+        return self._object(schema, True, coerce_fields=True, files=files)
 
     def params(self, fields: list[tuple[str, Node, bool]]) -> Node:
         """The object of one parameter location: (name, node, required) each; unknown names allowed."""

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -91,6 +92,27 @@ def server(node_project: NodeProject, generated: dict[str, Path]) -> Iterator[Ca
             folder = generated[framework] / spec
             booted[key] = stack.enter_context(node_project.boot(folder / "server.ts", ready_path="/__ready"))
         return booted[key]
+
+    with stack:
+        yield get
+
+
+@contextlib.contextmanager
+def booted_clients(
+    node_project: NodeProject, folders: dict[str, Path], boot_timeout: float | None = None
+) -> Iterator[Callable[[str], httpx.Client]]:
+    """`get(framework)`: a client of that framework's generated server (`folders[framework]/server.ts`),
+    booted on first use; every server stops when the block ends."""
+    stack = contextlib.ExitStack()
+    clients: dict[str, httpx.Client] = {}
+    options = {} if boot_timeout is None else {"timeout": boot_timeout}
+
+    def get(framework: str) -> httpx.Client:
+        if framework not in clients:
+            entry = folders[framework] / "server.ts"
+            booted: Booted = stack.enter_context(node_project.boot(entry, ready_path="/__ready", **options))
+            clients[framework] = stack.enter_context(httpx.Client(base_url=booted.base_url, timeout=10))
+        return clients[framework]
 
     with stack:
         yield get

@@ -6,7 +6,6 @@ serves (the stub's answer expected) and a broken one for every operation that ca
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import subprocess
@@ -24,8 +23,8 @@ from senior_backend.scaffold.examples import Examples
 from senior_backend.scaffold.ir import ApiModel, Operation, build_model
 from senior_backend.scaffold.routing import fragment_routes
 from tests.scaffold.calls import Call, valid_call
-from tests.scaffold.conftest import FRAMEWORKS, REPO, generate
-from tests.support.node import Booted, NodeProject
+from tests.scaffold.conftest import FRAMEWORKS, REPO, booted_clients, generate
+from tests.support.node import NodeProject
 
 SPEC = REPO / "tests" / "fixtures" / "realworld" / "box-openapi.json"
 TOKEN = "box-test-token"
@@ -110,17 +109,7 @@ def box_server(
     node_project: NodeProject, box_projects: BoxProjects
 ) -> Iterator[Callable[[str], httpx.Client]]:
     """`box_server(framework)`: a client of that framework's Box server (booted once per session)."""
-    stack = contextlib.ExitStack()
-    clients: dict[str, httpx.Client] = {}
-
-    def get(framework: str) -> httpx.Client:
-        if framework not in clients:
-            entry = box_projects.folders[framework] / "server.ts"
-            booted: Booted = stack.enter_context(node_project.boot(entry, ready_path="/__ready", timeout=60))
-            clients[framework] = stack.enter_context(httpx.Client(base_url=booted.base_url, timeout=10))
-        return clients[framework]
-
-    with stack:
+    with booted_clients(node_project, box_projects.folders, boot_timeout=60) as get:
         yield get
 
 

@@ -6,7 +6,6 @@ framework, given a security.ts that knows one bearer token, compiled once with t
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.scaffold.conftest import FRAMEWORKS, SPEC_DIR, generate
-from tests.support.node import Booted, NodeProject
+from tests.scaffold.conftest import FRAMEWORKS, SPEC_DIR, booted_clients, generate
+from tests.support.node import NodeProject
 
 SPEC = SPEC_DIR / "request_pipeline.yaml"
 TOKEN = "pipeline-token"
@@ -64,17 +63,7 @@ def pipeline_server(
     node_project: NodeProject, pipeline_projects: dict[str, Path]
 ) -> Iterator[Callable[[str], httpx.Client]]:
     """`pipeline_server(framework)`: a client of that framework's server, booted once for the module."""
-    stack = contextlib.ExitStack()
-    clients: dict[str, httpx.Client] = {}
-
-    def get(framework: str) -> httpx.Client:
-        if framework not in clients:
-            entry = pipeline_projects[framework] / "server.ts"
-            booted: Booted = stack.enter_context(node_project.boot(entry, ready_path="/__ready"))
-            clients[framework] = stack.enter_context(httpx.Client(base_url=booted.base_url, timeout=10))
-        return clients[framework]
-
-    with stack:
+    with booted_clients(node_project, pipeline_projects) as get:
         yield get
 
 

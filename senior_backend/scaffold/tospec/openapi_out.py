@@ -50,6 +50,8 @@ def _operation(operation: Operation) -> dict[str, Any]:
         if param.delimiter is not None and param.location in ("query", "cookie"):
             style, explode = _DELIMITED.get(param.delimiter, ("form", False))
             entry.update({"style": style, "explode": explode})
+        if param.deep_object:
+            entry.update({"style": "deepObject", "explode": True})
         parameters.append(entry)
     if parameters:
         out["parameters"] = parameters

@@ -54,7 +54,7 @@ _FASTIFY_KEYS = {
     "produces",
     "deprecated",
 }
-_REQUEST_KEYS = {"path", "query", "headers", "cookies", "body", "bodyRequired"}
+_REQUEST_KEYS = {"path", "query", "headers", "cookies", "body", "bodyRequired", "deepObjects"}
 
 
 class OperationReader:
@@ -166,6 +166,8 @@ class OperationReader:
             ):
                 if part in pairs:
                     self._zod_params(pairs[part], location, params)
+            if "deepObjects" in pairs:
+                _mark_deep_objects(literal(pairs["deepObjects"]), params)
             if "body" in pairs:
                 required = literal(pairs["bodyRequired"]) if "bodyRequired" in pairs else True
                 body = self._body(self.zod.schema(pairs["body"]), required is True, _is_form(pairs["body"]))
@@ -261,12 +263,15 @@ class OperationReader:
         return None
 
     def _fastify_checks(self, calls: list[Node], params: dict[tuple[str, str], Parameter]) -> None:
-        """Our generated Fastify `cookieCheck({...})` and `splitQuery({...})` pre-validation hooks."""
+        """Our generated Fastify `cookieCheck({...})`, `splitQuery({...})` and `deepQuery([...])`
+        pre-validation hooks."""
         for call in calls:
             _, name, args = call_parts(call)
-            value = literal(args[0]) if args and name in ("cookieCheck", "splitQuery") else None
+            value = literal(args[0]) if args and name in ("cookieCheck", "splitQuery", "deepQuery") else None
             if name == "cookieCheck" and isinstance(value, dict):
                 self._json_params(value, "cookie", params)
+            elif name == "deepQuery":
+                _mark_deep_objects(value, params)
             elif name == "splitQuery" and isinstance(value, dict):
                 for key, delimiter in value.items():
                     if ("query", key) in params:
@@ -276,9 +281,15 @@ class OperationReader:
         schema = self.json_schema(schema)
         required = set(schema.get("required") or [])
         for name, sub in (schema.get("properties") or {}).items():
-            delimiter = params[(location, name)].delimiter if (location, name) in params else None
+            known = params.get((location, name))
             params[(location, name)] = Parameter(
-                name, location, name in required or location == "path", sub, name, delimiter
+                name,
+                location,
+                name in required or location == "path",
+                sub,
+                name,
+                known.delimiter if known else None,
+                known.deep_object if known else False,
             )
 
     def _fastify_schema(self, route: Route) -> dict[str, Any] | None:
@@ -355,3 +366,11 @@ def _handler_name(route: Route) -> str | None:
     if last is not None and last.type in ("identifier", "member_expression"):
         return text(last).rsplit(".", 1)[-1]
     return None
+
+
+def _mark_deep_objects(names: Any, params: dict[tuple[str, str], Parameter]) -> None:
+    """The query parameters our generated code folds from `name[prop]` keys (`deepObjects: [...]` on
+    Express and Koa, `deepQuery([...])` on Fastify) are `style: deepObject`."""
+    for name in names if isinstance(names, list) else []:
+        if ("query", name) in params:
+            params[("query", name)].deep_object = True
