@@ -437,7 +437,17 @@ class _Differ(TablePhases, EnumPhases, ObjectPhases, FunctionDependentPhases, Ow
             seq = old.sequences[key]
             if seq.is_identity or (seq.owned_by and seq.owned_by in dropped_columns):
                 continue
-            self.add("sequence", key, f"drop sequence {key}", [ddl.drop(SEQUENCE, seq)], lock="none")
+            # a sequence that has handed out values loses its position: the down migration recreates it
+            # from its start, and values it gave would be given again
+            used = seq.last_value is not None
+            self.add(
+                "sequence",
+                key,
+                f"drop sequence {key}" + (f" (at {seq.last_value})" if used else ""),
+                [ddl.drop(SEQUENCE, seq)],
+                lock="none",
+                data_loss=used,
+            )
         self.changes.extend(self.late_drops)
         calling = domains_calling(old, set(removed_functions))
         self._drop_kind(DOMAIN, calling)
