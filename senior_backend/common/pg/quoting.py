@@ -202,6 +202,11 @@ def quote_ident(name: str) -> str:
     return ident(name)
 
 
+def unquote(name: str) -> str:
+    """An identifier as `quote_ident` writes it, unquoted (double quotes removed, doubled ones halved)."""
+    return name[1:-1].replace('""', '"') if name.startswith('"') else name
+
+
 def qualify(schema: str, name: str) -> str:
     """The readable qualified name used as a snapshot key: `public.users`, `"My Schema".t`."""
     return f"{quote_ident(schema)}.{quote_ident(name)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from senior_backend.common.diagnostics import error, warning
 from senior_backend.common.pg.model import Column, Extension, Privilege, Table
+from senior_backend.common.pg.quoting import unquote
 from senior_backend.dbtool.diff import ddl
 from senior_backend.dbtool.diff.changes import Change
 from senior_backend.dbtool.diff.kinds import (
@@ -22,7 +23,6 @@ from senior_backend.dbtool.diff.support import (
     domains_calling,
     table_order,
     type_change_cost,
-    unquote,
     view_order,
 )
 

@@ -150,11 +150,6 @@ class DifferBase:
 # ---- helpers -------------------------------------------------------------------------------------
 
 
-def unquote(name: str) -> str:
-    """An identifier as `quote_ident` writes it, unquoted (double quotes removed, doubled ones halved)."""
-    return name[1:-1].replace('""', '"') if name.startswith('"') else name
-
-
 def column_key(table_key: str, column_name: str) -> str:
     """A column's key, `schema.table.column`, as the catalog queries spell it."""
     return f"{table_key}.{quote_ident(column_name)}"

@@ -14,12 +14,14 @@ on every partition.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from senior_backend.common.diagnostics import Diagnostic, info
 from senior_backend.common.pg.model import Index, Snapshot
+from senior_backend.common.pg.quoting import unquote
 from senior_backend.dbtool.analyze.advisor import (
     duplicate_indexes,
     fk_indexes,
@@ -107,6 +109,17 @@ class Context:
         partitions = [key for key in self.partitions(table_key) if self.snapshot.tables[key].kind != "f"]
         return bool(partitions) and all(self.served(key, columns, ordered=ordered) for key in partitions)
 
+    def served_for_equality(self, table_key: str, columns: tuple[str, ...]) -> bool:
+        """As `served`, for lookups by equality on `columns` (a foreign key's checks, an N+1 child's filter):
+        a hash index on the one column, or an index whose predicate only says the columns are not null
+        (which `column = value` implies), serves them too."""
+        if self.served(table_key, columns) or any(
+            _serves_equality(index, columns) for index in self.indexes_of(table_key)
+        ):
+            return True
+        partitions = [key for key in self.partitions(table_key) if self.snapshot.tables[key].kind != "f"]
+        return bool(partitions) and all(self.served_for_equality(key, columns) for key in partitions)
+
     def indexes_of(self, table_key: str) -> list[Index]:
         """Indexes of a table (grouped once, so rules stay linear in the number of objects)."""
         if self._by_table is None:
@@ -158,6 +171,23 @@ class Context:
             if usable and tuple(index.key_columns[: len(columns)]) == columns:
                 return index
         return None
+
+
+_NOT_NULL = re.compile(r'^("(?:[^"]|"")+"|[^\s"]+) IS NOT NULL$')
+
+
+def _serves_equality(index: Index, columns: tuple[str, ...]) -> bool:
+    """A valid btree index led by `columns` (any order) or hash index on the one column, unconditional or
+    conditional only on those columns being not null."""
+    if not index.is_valid or set(index.key_columns[: len(columns)]) != set(columns):
+        return False
+    if index.method not in ("btree", "hash") or (index.method == "hash" and len(columns) != 1):
+        return False
+    if not index.predicate:
+        return True
+    terms = re.split(r"\s+AND\s+", index.predicate.replace("(", "").replace(")", ""))
+    names = [_NOT_NULL.match(term.strip()) for term in terms]
+    return all(name is not None and unquote(name[1]) in columns for name in names)
 
 
 def run_rules(ctx: Context) -> tuple[list[Finding], list[Diagnostic]]:

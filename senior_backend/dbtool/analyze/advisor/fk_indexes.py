@@ -34,7 +34,7 @@ def check(ctx: Context) -> list[Finding]:
     findings = []
     for (root, _, ref_table), constraints in groups.items():
         columns = tuple(constraints[0].columns)
-        unserved = sorted({c.table_key for c in constraints if not ctx.served(c.table_key, columns)})
+        unserved = sorted({c.table_key for c in constraints if not ctx.served_for_equality(c.table_key, columns)})
         if not unserved or ctx.is_tiny(root):
             continue
         findings.append(_finding(ctx, root, columns, ref_table, constraints, unserved))

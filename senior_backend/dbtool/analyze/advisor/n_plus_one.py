@@ -32,7 +32,7 @@ def check(ctx: Context) -> list[Finding]:
 
 def _finding(ctx: Context, loop: Loop) -> Finding:
     table, column, child = loop.table, loop.column, loop.child
-    indexed = ctx.served(table, (column,))
+    indexed = ctx.served_for_equality(table, (column,))
     fix = None
     if not indexed and not ctx.is_tiny(table):
         name = index_name(ctx.snapshot.tables[table].name, (column,))

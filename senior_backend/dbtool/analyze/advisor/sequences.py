@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from senior_backend.common.diagnostics import Level
 from senior_backend.common.pg.model import Sequence, Snapshot
-from senior_backend.common.pg.quoting import qualified, qualify, quote_ident
+from senior_backend.common.pg.quoting import qualified, qualify, quote_ident, unquote
 from senior_backend.dbtool.analyze.findings import Finding
 from senior_backend.dbtool.analyze.widen_column import Widening, widen
 
@@ -120,8 +120,4 @@ def _widening(ctx: Context, sequence: Sequence, narrow: list[str]) -> Widening |
     if len(narrow) != 1:
         return None
     table_key, _, column = narrow[0].rpartition(".")
-    return widen(ctx.snapshot, table_key, _unquote(column), sequence)
-
-
-def _unquote(name: str) -> str:
-    return name[1:-1].replace('""', '"') if name.startswith('"') else name
+    return widen(ctx.snapshot, table_key, unquote(column), sequence)
