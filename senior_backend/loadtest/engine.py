@@ -15,6 +15,18 @@ slots every 10 ms (closed model), or takes each intended time from the ramp's
 arrival schedule (open model). With varied requests (`templates.py`) each
 request's bytes are made as it is sent; otherwise they are made once.
 
+Connections the server closes: a close while the slot has no request on
+the connection (the server's idle timeout, e.g. nginx `keepalive_timeout`,
+Node's keepAliveTimeout, between two open-model sends) is no error and
+costs nothing: the slot's next send opens a new connection. A request sent
+on a reused connection that the server closed before any byte of the
+response came (the keep-alive race: the server gave up on the idle
+connection as the request left) is sent once more on a fresh connection,
+when its method is idempotent (RFC 9110 9.2.2), as HTTP clients do; its
+latency still runs from its intended time. Interim responses (1xx but 101:
+103 Early Hints, 100 Continue) are skipped: a request ends with its final
+response.
+
 The hot path appends integer microseconds to an `array('q')` and bumps a
 status counter; once a second the batch is counted (`collections.Counter`, in
 C) and folded into that second's coarse histogram and the run's fine one.
@@ -47,6 +59,12 @@ CLOSED_RETRY_DELAY = 0.01
 RAMP_INTERVAL = 0.01
 MAX_429_SAMPLES = 20
 RATE_LIMIT_HEADERS = ("retry-after", "ratelimit", "x-ratelimit")
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})  # RFC 9110 9.2.2
+
+
+def idempotent(method: str, headers: tuple[tuple[str, str], ...] = ()) -> bool:
+    """May a request that met the keep-alive race be sent again (an Idempotency-Key makes it so)?"""
+    return method.upper() in IDEMPOTENT or any(name.lower() == "idempotency-key" for name, _ in headers)
 
 
 def error_kind(exc: BaseException | None) -> str:
@@ -133,7 +151,9 @@ class Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(_FirstResponse(self))
         self.headers_done = False
-        self.data = b""
+        # the bytes last received, b"" once a response completed and none came since, None before any
+        # came: a close of a reused connection with b"" here lost no byte of a response (keep-alive race)
+        self.data: bytes | None = None
         self.received = 0
         self.sent = 0
         self.record = worker.latencies.append
@@ -145,11 +165,18 @@ class Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.received += len(data)
+        slot = self.slot
+        if not slot.sent_at or not slot.busy:
+            # no request in flight: bytes the server sent unasked (a 408 as it closes an idle connection)
+            # answer nothing; drop the connection, the slot's next request opens a new one
+            if slot.conn is self:
+                self.worker._drop(slot, abort=True)
+            return
         self.data = data
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
-            self.worker.failed(self.slot, "protocol")
+            self.worker.failed(slot, "protocol")
 
     def on_message_complete(self) -> None:
         """Record the response; the closed-model pacer is inlined here: send again at once if nothing stops."""
@@ -158,10 +185,14 @@ class Connection(asyncio.Protocol):
         slot = self.slot
         now = monotonic_ns()
         status = parser.get_status_code()
+        if status < 200 and status != 101:  # an interim response: the request waits for its final one
+            self.headers_done = False
+            return
         self.record((now - slot.intended) // 1000)
         self.statuses[status] += 1
         if status == 429:
             worker.saw_429(self.data)
+        self.data = b""
         keep_alive = parser.should_keep_alive()  # only valid inside this callback
         if self.headers_done:
             self.headers_done = False
@@ -179,10 +210,16 @@ class Connection(asyncio.Protocol):
         slot = self.slot
         if slot.conn is self:
             slot.conn = None
-            if slot.busy and exc is None and self.headers_done:
+            if not slot.busy or not slot.sent_at:
+                return  # no request on this connection (the server closed it idle): the next send reconnects
+            if exc is None and self.headers_done:
                 self._complete_at_close()
-            elif slot.busy:
-                self.worker.failed(slot, error_kind(exc))
+                return
+            kind = error_kind(exc)
+            if self.data == b"" and kind == "reset" and self.worker.may_resend(slot):
+                self.worker.resend(slot)  # the keep-alive race: this request's response never started
+            else:
+                self.worker.failed(slot, kind)
 
     def _complete_at_close(self) -> None:
         """The server ended a response without length by closing the connection: record it."""
@@ -224,7 +261,8 @@ class Worker:
         # the response callback sends the next request itself until then (closed model, no request budget)
         self.fast_until = self.deadline_ns if plan.rate is None and plan.requests is None and not plan.stages else 0
         self.timeout_ns = int(plan.timeout * NS)
-        self.remaining = plan.requests
+        self.remaining = plan.requests  # counted from the end of the warmup
+        self.idempotent = idempotent(plan.method, plan.headers)
         self.interval_ns = int(plan.concurrency * NS / plan.rate) if plan.rate and not plan.stages else 0
         self.ssl = ssl_context(plan.insecure) if plan.target.tls else None
         closed_ramp = self.ramp is not None and plan.rate is None
@@ -297,7 +335,7 @@ class Worker:
             # an open-model slot whose next send falls after the deadline rests: the other slots still
             # have sends due, and the deadline timer ends the run
             return
-        if self.remaining is not None:
+        if self.remaining is not None and self.measuring:
             if self.remaining <= 0:
                 # the budget is spent: this slot rests; the run ends when the last request sent is answered
                 self._maybe_finish(now)
@@ -327,6 +365,15 @@ class Worker:
         slot.sent_at = now
         conn.sent += 1
         conn.transport.write(self.request or self.render())
+
+    def may_resend(self, slot: Slot) -> bool:
+        """Is the request in flight on the slot one to send again after the keep-alive race?"""
+        return self.idempotent
+
+    def resend(self, slot: Slot) -> None:
+        """Send the slot's request again, on a fresh connection; its intended time, so its latency, stay."""
+        slot.sent_at = 0
+        self.send(slot)
 
     def _next_arrival(self) -> int:
         """An open-model ramp's next intended send time (never, once the ramp's schedule has ended)."""
@@ -437,6 +484,8 @@ class Worker:
             return
         if not self.measuring:
             self.measuring = True
+            if self.remaining is not None:  # the budget starts now; what is under way now is measured
+                self.remaining -= sum(1 for slot in self.slots if slot.busy)
             self.results.warmup_requests = sum(self.status_counts) + sum(self.errors.values())
             del self.latencies[:]
             self.status_counts[:] = _ZEROS

@@ -21,7 +21,7 @@ from typing import Any
 
 import httptools
 
-from senior_backend.loadtest.engine import Connection, Slot, Worker, _FirstResponse
+from senior_backend.loadtest.engine import Connection, Slot, Worker, _FirstResponse, idempotent
 from senior_backend.loadtest.operations import OperationStats
 from senior_backend.loadtest.plan import LoadPlan
 from senior_backend.loadtest.results import Second
@@ -134,6 +134,10 @@ class ScenarioConnection(Connection):
             self.body += body
 
     def on_message_complete(self) -> None:
+        status = self.parser.get_status_code()
+        if status < 200 and status != 101:  # an interim response (engine.py)
+            super().on_message_complete()
+            return
         self.worker.answered(self.slot, self.parser.get_status_code(), bytes(self.body))
         self.body.clear()
         super().on_message_complete()
@@ -212,6 +216,10 @@ class ScenarioWorker(Worker):
             self.capturing[slot.index] = bool(pick[0].keeps)
         self.sending = slot
         super().send(slot)
+
+    def may_resend(self, slot: Slot) -> bool:
+        pick = self.inflight[slot.index]
+        return pick is not None and idempotent(pick[0].method, self.heads[pick[0].name].headers)
 
     def _ended(self, slot: Slot) -> Pick | None:
         pick = self.inflight[slot.index]

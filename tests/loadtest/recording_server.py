@@ -12,7 +12,13 @@ each takes D ms: throughput grows with connections up to N, then latency rises
 with load), `--status S` (answer S), `--fail-after-s T` (answer 500 once the
 server has run T seconds; `--fail-after-first-s T`: T seconds after the first
 request), `--fail-every N` (answer every N-th request 500). `GET /__received` returns the recorded requests and
-forgets them; `GET /__count` returns how many there were. Prints `PORT <n>`
+forgets them; `GET /__count` returns how many there were. Connections: `--idle-close-s T` closes a
+connection that waited T seconds for its next request (nginx's `keepalive_timeout`, Node's
+keepAliveTimeout; `--idle-408` first sends an unsolicited `408 Request Timeout`, as some servers do);
+`--close-after N` closes a connection right after its N-th response without saying so
+(no `Connection: close`), so a client that sends again at once races the close; `--informational 103,100`
+sends these 1xx interim responses (103 Early Hints, an unsolicited 100 Continue) before each answer, at
+once, ahead of any `--delay-ms`. Prints `PORT <n>`
 when ready; exits after `--max-seconds`.
 """
 
@@ -38,6 +44,10 @@ class RecordingServer:
         self.count = 0
         self.fail_after_first: float | None = None  # fail this long after the first request arrived
         self.fail_every = 0  # answer every n-th request with a 500
+        self.idle_close: float | None = None  # close a connection idle this long
+        self.idle_408 = False  # ... saying so with a 408 first
+        self.close_after = 0  # close a connection silently after this many responses
+        self.informational = b""  # interim responses sent ahead of each answer
 
     def serve(self, listener: socket.socket) -> None:
         while True:
@@ -47,11 +57,21 @@ class RecordingServer:
 
     def connection(self, conn: socket.socket) -> None:
         try:
+            if self.idle_close is not None:
+                conn.settimeout(self.idle_close)  # a recv that waits longer ends the connection
             buffer = b""
+            answered = 0
             while True:
                 arrived = 0
                 while b"\r\n\r\n" not in buffer:
-                    data = conn.recv(65536)
+                    try:
+                        data = conn.recv(65536)
+                    except TimeoutError:
+                        if self.idle_408 and not buffer:
+                            conn.sendall(
+                                b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            )
+                        return
                     if not buffer:
                         arrived = time.monotonic_ns()
                     if not data:
@@ -71,11 +91,16 @@ class RecordingServer:
                         return
                     buffer += data
                 body, buffer = buffer[:length], buffer[length:]
+                if self.informational and not path.startswith("/__"):
+                    conn.sendall(self.informational)
                 status, payload = self.respond(method, path, headers, body, arrived)
                 conn.sendall(
                     b"HTTP/1.1 %d X\r\nContent-Length: %d\r\nContent-Type: application/json\r\n\r\n%s"
                     % (status, len(payload), payload)
                 )
+                answered += 1
+                if answered == self.close_after and not path.startswith("/__"):
+                    return
         except (OSError, ValueError):
             return
         finally:
@@ -120,6 +145,10 @@ def main() -> None:
     parser.add_argument("--fail-after-s", type=float)
     parser.add_argument("--fail-after-first-s", type=float)
     parser.add_argument("--fail-every", type=int, default=0)
+    parser.add_argument("--idle-close-s", type=float)
+    parser.add_argument("--idle-408", action="store_true")
+    parser.add_argument("--close-after", type=int, default=0)
+    parser.add_argument("--informational", default="")
     parser.add_argument("--max-seconds", type=float, default=300.0)
     args = parser.parse_args()
     sys.setswitchinterval(0.0002)
@@ -128,6 +157,14 @@ def main() -> None:
     threading.Timer(args.max_seconds, lambda: os._exit(0)).start()
     server = RecordingServer(args.capacity, args.delay_ms / 1000, args.status, args.fail_after_s)
     server.fail_after_first, server.fail_every = args.fail_after_first_s, args.fail_every
+    server.idle_close, server.close_after, server.idle_408 = (
+        args.idle_close_s,
+        args.close_after,
+        args.idle_408,
+    )
+    for code in filter(None, args.informational.split(",")):
+        server.informational += b"HTTP/1.1 %d Interim\r\n" % int(code)
+        server.informational += b"Link: </a.css>; rel=preload\r\n\r\n" if code == "103" else b"\r\n"
     server.serve(listener)
 
 
