@@ -223,8 +223,11 @@ def sweep_advice(levels: list[Measured]) -> Advice | None:
     """Where throughput stops scaling with concurrency in a `--concurrency a,b,c` sweep (runs in sweep order).
 
     A step scales when throughput grows by at least a quarter of what linear scaling would give
-    (10 -> 50 connections: at least +100%; 50 -> 100: at least +25%).
+    (10 -> 50 connections: at least +100%; 50 -> 100: at least +25%). A sweep at a fixed `--rate` has no
+    knee to find: its throughput is the rate at every level.
     """
+    if any(open_model(run.results.plan) for run in levels):
+        return None
     points = [(run.summary["concurrency"], run.summary) for run in levels]
     return _knee(points, "concurrency")
 

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 _METHOD = re.compile(r"^[A-Z][A-Z-]*$")
 _HEADER = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_FRAMING = frozenset({"content-length", "transfer-encoding"})  # how a body is delimited on the wire
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 CONNECT_ERRORS = frozenset({"refused", "dns", "tls", "connect", "connect-timeout"})
 DEFAULT_DURATION = 10.0
@@ -132,6 +133,12 @@ class LoadTestOptions:
         for name, value in self.headers:
             if not _HEADER.match(name) or any(c in value for c in "\r\n"):
                 raise bad_header(name)
+            if name.lower() in _FRAMING:  # a wrong one desynchronises the keep-alive connection
+                raise BadInput(
+                    "bad-header",
+                    f"--header {name} is set by the tool from each body: drop it",
+                    hint="bodies are sent with their own Content-Length",
+                )
         if self.compare_urls and len(self.urls) != 2:
             raise BadInput("bad-usage", "--compare without a file needs exactly two URLs")
         if not self.urls or len(self.urls) > 2 or (len(self.urls) == 2 and not self.compare_urls):

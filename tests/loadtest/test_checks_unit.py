@@ -151,6 +151,14 @@ def test_sweep_finds_the_knee():
     assert advice.problem.rule == "stops-scaling" and advice.evidence["knee"] == 4
 
 
+def test_a_sweep_at_a_fixed_rate_reports_no_knee():
+    """At --rate 400 every level sends 400 req/s: throughput cannot scale with connections."""
+    levels = [
+        measure(make_results(normal(10, 1, 1600, 21), mode="open", concurrency=c, rate=400.0)) for c in (2, 4)
+    ]
+    assert sweep_advice(levels) is None
+
+
 def test_summary_counts_errors_and_statuses():
     results = make_results(normal(5, 1, 100, 17), statuses={"200": 100})
     results.series[0].errors = {"reset": 25}

@@ -22,6 +22,8 @@ SPEC = str(Path(__file__).parent / "specs" / "things.yaml")
         (["http://127.0.0.1:1/", "--stages", "1s:3", "--concurrency", "10"], "drop --concurrency"),
         (["http://127.0.0.1:1/", "--abort-on", "p99>5"], "a latency takes a unit"),
         (["http://127.0.0.1:1/", "--threshold", "p99<200"], "a latency takes a unit"),
+        (["http://127.0.0.1:1/", "-m", "POST", "-b", "abcdef", "-H", "Content-Length: 3"], "set by the tool"),
+        (["http://127.0.0.1:1/", "-H", "transfer-encoding: chunked"], "--header transfer-encoding is set by"),
         (
             [
                 "--spec",
