@@ -130,6 +130,16 @@ def test_failed_migration_is_rolled_back_and_not_tracked(pg_url, tmp_path, run_t
     assert tracked_versions(pg_url) == ["20240101000000"]
 
 
+def test_a_concurrent_index_in_a_transactional_file_names_the_marker_that_runs_it(pg_url, tmp_path, run_tool):
+    folder = tmp_path / "m"
+    write(folder, "20240101000000_index", "CREATE TABLE t (id int);\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n")
+    result = run_tool(TOOL, "--connection", pg_url, "--migrate", str(folder))
+    assert result.returncode == 1
+    assert "cannot run inside a transaction block" in result.stderr
+    assert "make `-- senior-backend: no-transaction` the file's first line" in result.stderr
+    assert tracked_versions(pg_url) == []
+
+
 def test_dry_run_changes_nothing_and_reports_statements_locks_and_schema_diff(pg_url, migrations, run_tool):
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("CREATE TABLE existing (id int PRIMARY KEY, v text)")

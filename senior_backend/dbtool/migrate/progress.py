@@ -22,6 +22,7 @@ import psycopg
 from pglast.enums import ReindexObjectType
 
 from senior_backend.common.pg.quoting import ident, qualified
+from senior_backend.dbtool.migration_files import NO_TRANSACTION_MARKER
 from senior_backend.dbtool.sqltext import Statement, parse_one
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ ROLLED_BACK = "rolled_back"
 FAILED = "failed"
 NOT_RUN = "not_run"
 SETTING = "setting"
+ACTIVE_SQL_TRANSACTION = "25001"  # the SQLSTATE of a statement that cannot run inside a transaction block
 RESET_SESSION = "RESET ALL"  # each file starts from the server's defaults, not the previous file's SETs
 
 
@@ -103,6 +105,8 @@ class MigrationFailed(Exception):
         position = getattr(error.diag, "statement_position", None)
         where = f", position {position}" if position else ""
         reason = (error.diag.message_primary or str(error)).strip()
+        if error.sqlstate == ACTIVE_SQL_TRANSACTION:  # CREATE INDEX CONCURRENTLY, VACUUM... in a transactional file
+            reason += f" (make `{NO_TRANSACTION_MARKER}` the file's first line to run it statement by statement)"
         message = (
             f"{migration} failed at statement {index + 1} (line {statement.line}{where}): {reason} "
             f"[{statement.first_line}]"
