@@ -11,7 +11,7 @@ from senior_backend.loadtest.plan import LoadPlan, parse_target
 from senior_backend.loadtest.results import Results, Second
 from senior_backend.loadtest.run import LoadTestOptions
 from senior_backend.loadtest.stages import Ramp, parse_stages
-from senior_backend.loadtest.stats import stage_rows
+from senior_backend.loadtest.stats import measure, stage_rows
 from tests.loadtest.conftest import load_tester, load_tester_json, saved_document, summary
 from tests.loadtest.recording import recording_server  # noqa: F401 (a fixture)
 
@@ -51,6 +51,20 @@ def test_a_response_landing_just_past_the_ramp_counts_in_its_last_stage():
     rows = stage_rows(results)
     assert [row["requests"] for row in rows] == [40, 71]
     assert sum(row["requests"] for row in rows) == sum(entry.requests for entry in results.series)
+
+
+@pytest.mark.quick
+def test_a_sliver_of_a_second_past_the_deadline_is_no_spike_in_the_series():
+    plan = LoadPlan(parse_target("http://127.0.0.1:9/run"), duration=2.0).describe()
+    results = Results(plan, started_at="2026-01-01T00:00:00+00:00", elapsed=2.002)
+    for second, requests in enumerate((16000, 6000, 5)):  # 5 responses in the last 2 ms
+        entry = Second(second, requests=requests, statuses={"200": requests})
+        entry.latency.record(3000, requests)
+        results.series.append(entry)
+    rows = measure(results).series
+    assert [row["second"] for row in rows] == [0, 1]
+    assert rows[1]["rps"] == round(6005 / 1.002, 2) and rows[1]["statuses"] == {"200": 6005}
+    assert sum(row["statuses"]["200"] for row in rows) == 22005
 
 
 @pytest.mark.quick
