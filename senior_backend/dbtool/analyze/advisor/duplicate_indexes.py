@@ -96,6 +96,8 @@ def _relation(mine: _Entry, other: _Entry) -> str | None:
     if mine.keys == other.keys and mine.signature == other.signature:
         if mine.includes == other.includes and (other.index.is_unique or not index.is_unique):
             return "duplicate"
+        if not index.is_unique and set(mine.includes) < set(other.includes):
+            return "covered"  # the same keys with more columns carried: every lookup of `mine` is served
         return None
     if index.is_unique or index.method != "btree" or index.expressions or mine.includes:
         return None
