@@ -75,6 +75,22 @@ def read_schema(path: Path) -> SchemaSources:
     return sources
 
 
+_CREATE_EXTENSION = re.compile(
+    r'\bCREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|[\w$]+)([^;]*)', re.IGNORECASE
+)
+
+
+def unpinned_extensions(sources: SchemaSources) -> set[str]:
+    """The extensions the files create without a VERSION: they ask for whatever version the server
+    installs by default, not for the shadow server's default."""
+    found = set()
+    for _, text in sources.files:
+        for name, rest in _CREATE_EXTENSION.findall(text):
+            if not re.search(r"\bVERSION\b", rest, re.IGNORECASE):
+                found.add(name[1:-1].replace('""', '"') if name.startswith('"') else name.lower())
+    return found
+
+
 def without_meta_commands(file: Path, sql: str, warnings: list[str]) -> str:
     """The schema text with psql meta-command lines (`\\restrict` from pg_dump 15.14+, `\\connect`, ...)
     blanked, each with a warning added to `warnings`; line numbers stay those of the file."""

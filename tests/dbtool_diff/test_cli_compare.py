@@ -160,6 +160,30 @@ def test_embedded_shadow_of_another_major_version_is_warned_about(second_major_s
         assert "warning: the shadow server is PostgreSQL" not in same.stderr
 
 
+def test_an_extension_created_without_a_version_follows_the_target_not_the_shadow(
+    second_major_server_url, tmp_path, run_tool
+):
+    """The embedded shadow (18) installs btree_gist 1.8; a target on another major has its own default.
+    A file that pins no VERSION asks for neither: nothing to update, and a new one gets the target's."""
+    desired = tmp_path / "desired.sql"
+    desired.write_text(
+        "CREATE EXTENSION IF NOT EXISTS btree_gist;\ncreate extension pg_trgm;\nCREATE TABLE t (id int);\n"
+    )
+    with fresh_database(second_major_server_url) as target:
+        with psycopg.connect(target, autocommit=True) as conn:
+            available = conn.execute(
+                "SELECT count(*) FROM pg_available_extensions WHERE name IN ('btree_gist', 'pg_trgm')"
+            ).fetchone()[0]
+            if available < 2:
+                pytest.skip("needs btree_gist and pg_trgm on the second major server (pgserver's 16 has no contrib)")
+            conn.execute("CREATE EXTENSION btree_gist")
+        result = run_tool(TOOL, "--connection", target, "--compare", str(desired), "--shadow", "embedded", "--json")
+        assert result.returncode == 0, result.stderr
+        up = json_document(result.stdout, "dbtool-compare")["up_sql"]
+        assert "btree_gist" not in up, up
+        assert 'CREATE EXTENSION "pg_trgm" WITH SCHEMA "public";' in up, up
+
+
 VIEWS = """CREATE TABLE a (id int PRIMARY KEY, x int);
 CREATE VIEW grouped AS SELECT id, count(*) AS n FROM a GROUP BY id;
 CREATE VIEW positive AS SELECT id, x FROM a WHERE x > 0;

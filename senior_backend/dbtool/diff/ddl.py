@@ -134,10 +134,10 @@ def create_schema(schema: Schema) -> str:
 
 
 def create_extension(ext: Extension) -> str:
-    """CREATE EXTENSION in its schema at its version (not the server's default one, which may differ)."""
-    return (
-        f"CREATE EXTENSION {ident(ext.name)} WITH SCHEMA {ident(ext.schema)} VERSION {literal(ext.version)};"
-    )
+    """CREATE EXTENSION in its schema at its version (not the server's default one, which may differ), or at
+    the server's default when the schema asked for none (`version` "")."""
+    version = f" VERSION {literal(ext.version)}" if ext.version else ""
+    return f"CREATE EXTENSION {ident(ext.name)} WITH SCHEMA {ident(ext.schema)}{version};"
 
 
 def update_extension(ext: Extension) -> str:

@@ -36,6 +36,7 @@ from senior_backend.dbtool.shadow import (
     same_major,
     snapshot_url,
     target_session,
+    unpinned_extensions,
 )
 from senior_backend.dbtool.shadow_choice import choose_shadow
 
@@ -108,6 +109,7 @@ class _Sides:
     shadow_reason: str | None = None
     notes: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    unpinned: set[str] = field(default_factory=set)  # extensions the schema files create without a VERSION
 
 
 ShadowListener = Callable[[str, str, list[Diagnostic]], None]
@@ -187,6 +189,7 @@ def _against_schema(options: CompareOptions, desired_path: Path, on_shadow: Shad
         skipped = desired_sources.warnings
     sides.shadow, sides.shadow_reason = shadow.describe(), shadow.reason
     sides.notes = notes
+    sides.unpinned = unpinned_extensions(desired_sources)
     sides.warnings += [warning("skipped-statement", text) for text in skipped + shadow.warnings]
     return sides
 
@@ -200,7 +203,8 @@ def _announce(shadow: ShadowServer, on_shadow: ShadowListener | None) -> list[Di
 
 
 def _plan(sides: _Sides, with_privileges: bool, live_target: bool) -> CompareResult:
-    up, down = migration_plans(sides.current, _keeping_extensions(sides, live_target), with_privileges=with_privileges)
+    desired = _unpinned_versions(sides, _keeping_extensions(sides, live_target))
+    up, down = migration_plans(sides.current, desired, with_privileges=with_privileges)
     split = up.no_transaction or down.no_transaction
     return CompareResult(
         title=sides.title,
@@ -233,6 +237,19 @@ def _refuse_unsafe(result: CompareResult, allow_data_loss: bool) -> None:
             f"{len(lossy)} change(s) can lose data: {listed}",
             hint="review them and rerun with --allow-data-loss",
         )
+
+
+def _unpinned_versions(sides: _Sides, desired: Snapshot) -> Snapshot:
+    """An extension the files create without a VERSION keeps the version the current side has (the shadow
+    server's default, perhaps of another major version, is not a request to update), and one the current
+    side lacks is created at the target's default (version "")."""
+    if not sides.unpinned:
+        return desired
+    extensions = dict(desired.extensions)
+    for name in sides.unpinned & set(extensions):
+        current = sides.current.extensions.get(name)
+        extensions[name] = replace(extensions[name], version=current.version if current else "")
+    return replace(desired, extensions=extensions)
 
 
 def _keeping_extensions(sides: _Sides, live_target: bool) -> Snapshot:
