@@ -184,6 +184,22 @@ def test_an_extension_created_without_a_version_follows_the_target_not_the_shado
         assert 'CREATE EXTENSION "pg_trgm" WITH SCHEMA "public";' in up, up
 
 
+def test_identity_partitions_converge_across_majors(second_major_server_url, run_tool, tmp_path):
+    """PostgreSQL 17+ copies a parent's identity to its partitions, 15 and 16 do not: read either way, a
+    target on another major than the shadow needs no identity step once migrated."""
+    case = CASES / "partition_identity"
+    with fresh_database(second_major_server_url) as target:
+        with psycopg.connect(target, autocommit=True) as conn:
+            conn.execute((case / "current.sql").read_text())
+        out = tmp_path / "migrations"
+        args = ("--connection", target, "--compare", str(case / "desired.sql"), "--shadow", "embedded")
+        assert run_tool(TOOL, *args, "--output", str(out)).returncode == 0
+        assert run_tool(TOOL, "--connection", target, "--migrate", str(out)).returncode == 0
+        again = run_tool(TOOL, *args, "--json")
+        assert again.returncode == 0, again.stderr
+        assert json_document(again.stdout, "dbtool-compare")["up_sql"].count("IDENTITY") == 0
+
+
 VIEWS = """CREATE TABLE a (id int PRIMARY KEY, x int);
 CREATE VIEW grouped AS SELECT id, count(*) AS n FROM a GROUP BY id;
 CREATE VIEW positive AS SELECT id, x FROM a WHERE x > 0;

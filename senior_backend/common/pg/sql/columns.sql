@@ -6,7 +6,8 @@ SELECT n.nspname AS schema, c.relname AS table_name, a.attnum AS position, a.att
        tn.nspname AS type_schema, t.typname AS type_name, t.typtype AS type_kind,
        a.attnotnull AS not_null,
        pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END) AS default_expr,
-       a.attidentity AS identity, a.attgenerated AS generated,
+       -- a partition's identity is its parent's: PostgreSQL 17+ copies it to the partitions, 15 does not
+       CASE WHEN c.relispartition THEN '' ELSE a.attidentity END AS identity, a.attgenerated AS generated,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
        ds.description AS comment,
        a.attislocal AS is_local
