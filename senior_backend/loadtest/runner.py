@@ -10,6 +10,7 @@ send what they have, which the caller reports as a partial run.
 from __future__ import annotations
 
 import multiprocessing
+import resource
 import signal
 import time
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from datetime import datetime, timezone
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from senior_backend.common.errors import InternalError
+from senior_backend.common.errors import BadInput, InternalError
 from senior_backend.loadtest.abort import AbortRule, AbortWatch
 from senior_backend.loadtest.engine import run_worker
 from senior_backend.loadtest.histogram import SERIES_BITS, Histogram
@@ -26,6 +27,7 @@ from senior_backend.loadtest.plan import LoadPlan
 from senior_backend.loadtest.results import Results, Second
 
 START_DELAY = 0.25
+FILES_SPARE = 64  # open files a worker needs besides its sockets (pipes, the event loop, imports)
 JOIN_TIMEOUT = 10.0
 
 
@@ -85,6 +87,25 @@ class _ProgressMerger:
         return Progress(elapsed, self.requests, rps, self.latency.percentile(99), self.errors)
 
 
+def ensure_file_limit(connections: int) -> None:
+    """Make room for `connections` sockets in each worker process: raise the soft open-files limit
+    toward the hard one, or refuse with what to do (otherwise every connection past the limit fails as a
+    'connect' error that looks like the server's)."""
+    needed = connections + FILES_SPARE
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return
+    if hard == resource.RLIM_INFINITY or hard >= needed:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+        return
+    raise BadInput(
+        "file-limit",
+        f"{connections} connections per worker process need {needed} open files; this process may open "
+        f"{hard} at most",
+        hint=f"raise it (`ulimit -n {needed}`), or spread the connections over more --workers",
+    )
+
+
 def run_plan(
     plan: LoadPlan,
     on_progress: Callable[[Progress], None] | None = None,
@@ -97,6 +118,7 @@ def run_plan(
     When `parts` is given, each worker's own results are appended to it as well.
     """
     count = max(1, min(plan.workers, plan.concurrency))
+    ensure_file_limit(-(-plan.concurrency // count))
     context = multiprocessing.get_context("fork")
     stop = context.Event()
     start_at_ns = time.monotonic_ns() + int(START_DELAY * 1e9)

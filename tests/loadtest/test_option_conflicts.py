@@ -4,12 +4,16 @@ Sub-millisecond limits are shown with the digits they need."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from senior_backend.loadtest.abort import AbortWatch, parse_abort_on
 from senior_backend.loadtest.results import Second
+from tests.conftest import REPO
 from tests.loadtest.conftest import load_tester
 
 SPEC = str(Path(__file__).parent / "specs" / "things.yaml")
@@ -77,3 +81,32 @@ def test_a_weight_for_an_operation_that_runs_is_accepted():
         "1",
     )
     assert done.returncode == 4 and "could not reach" in done.stderr  # it ran: nothing listens there
+
+
+
+def _with_file_limit(soft: int, hard: int, *args: str) -> subprocess.CompletedProcess[str]:
+    """The load tester run under `prlimit --nofile=soft:hard`, as a user with that `ulimit -n` would."""
+    script = str(REPO / "scripts" / "api_load_tester.py")
+    return subprocess.run(
+        ["prlimit", f"--nofile={soft}:{hard}", sys.executable, script, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.skipif(shutil.which("prlimit") is None, reason="needs prlimit (util-linux)")
+def test_more_connections_than_open_files_allowed_are_refused_with_what_to_do(fault_server):
+    """400 connections in one worker under a hard limit of 256 open files cannot all open: refused before
+    any request, instead of 'connect' errors that look like the server's."""
+    done = _with_file_limit(256, 256, fault_server.base_url + "/files", "-c", "400", "-w", "1", "-d", "1")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "need 464 open files" in done.stderr and "ulimit -n 464" in done.stderr
+    assert fault_server.stats()["by_path"].get("/files", 0) == 0
+
+
+@pytest.mark.skipif(shutil.which("prlimit") is None, reason="needs prlimit (util-linux)")
+def test_the_soft_open_files_limit_is_raised_toward_the_hard_one(fault_server):
+    done = _with_file_limit(256, 4096, fault_server.base_url + "/soft", "-c", "400", "-w", "1", "-n", "800")
+    assert done.returncode == 0, done.stderr
+    assert "errors 0 " in done.stdout, done.stdout
