@@ -29,6 +29,7 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 JSON_MEDIA = re.compile(r"^application/(.+\+)?json(;.*)?$")
 FORM_MEDIA = "application/x-www-form-urlencoded"
 MULTIPART_MEDIA = "multipart/form-data"
+TEXT_MEDIA = re.compile(r"^text/plain(;.*)?$")  # handed over as a string, validated by its schema
 TS_GLOBAL_TYPES = {
     "Array",
     "Record",
@@ -77,6 +78,9 @@ WINDOWS_DEVICE_NAMES = {
     *(f"lpt{i}" for i in range(10)),
 }
 _DROP = {"discriminator", "xml", "externalDocs", "deprecated", "nullable", "example", "examples"}
+# Beside a 3.1 `$ref`: flags kept on the reference itself, and annotations that change nothing for a validator.
+_REF_FLAGS = ("readOnly", "writeOnly")
+_REF_IGNORED = {*_REF_FLAGS, *_DROP, "description", "title", "$comment"}
 _SUBSCHEMA_LISTS = ("allOf", "oneOf", "anyOf", "prefixItems")
 _SUBSCHEMA = ("items", "not", "additionalProperties", "contains", "propertyNames")
 _SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions")
@@ -104,7 +108,7 @@ class Body:
 
     required: bool
     content: dict[str, dict[str, Any]]
-    kind: str  # json, form, multipart
+    kind: str  # json, form, multipart, text (text/plain: the handler gets the string)
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -203,9 +207,16 @@ def normalize_schema(
             )
             return {}
         result: dict[str, Any] = {"$ref": node["$ref"]}
-        if is_30 and node.get("nullable") is True:
-            return {"anyOf": [result, {"type": "null"}]}
-        return result
+        if is_30:  # 3.0 ignores every keyword beside a $ref (but `nullable`, which many specs rely on)
+            return {"anyOf": [result, {"type": "null"}]} if node.get("nullable") is True else result
+        # 3.1 (JSON Schema 2020-12) applies them too: `{$ref: Name, maxLength: 5}` is `allOf: [Name, {maxLength: 5}]`,
+        # `{$ref: Owner, readOnly: true}` marks the property readOnly (readonly.py) as an inline one would be
+        flags = {key: True for key in _REF_FLAGS if node.get(key) is True}
+        siblings = {key: value for key, value in node.items() if key != "$ref" and key not in _REF_IGNORED}
+        extra = normalize_schema(siblings, is_30, report, parts) if siblings else {}
+        if not extra:
+            return {**result, **flags}
+        return {**flags, **extra, "allOf": [result, *extra.get("allOf", [])]}
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key.startswith("x-") or key in _DROP:
@@ -517,13 +528,6 @@ class _Builder:
         chosen: dict[str, dict[str, Any]] = {}
         kind = ""
         for media, media_object in content.items():
-            schema = request_view(
-                self.normal(
-                    self.mapping(media_object, [*where, "requestBody", "content", media]).get("schema") or {},
-                    (*where, "requestBody", "content", media, "schema"),
-                ),
-                self.needs,
-            )
             media_kind = (
                 "json"
                 if JSON_MEDIA.match(media)
@@ -531,7 +535,17 @@ class _Builder:
                 if media == FORM_MEDIA
                 else "multipart"
                 if media == MULTIPART_MEDIA
+                else "text"
+                if TEXT_MEDIA.match(media)
                 else ""
+            )
+            raw_schema = self.mapping(media_object, [*where, "requestBody", "content", media]).get("schema")
+            schema = request_view(
+                self.normal(
+                    raw_schema or ({"type": "string"} if media_kind == "text" else {}),
+                    (*where, "requestBody", "content", media, "schema"),
+                ),
+                self.needs,
             )
             if not media_kind:
                 self.warn("unsupported-media", f"request media type {media!r} is not validated", where)

@@ -113,6 +113,7 @@ class _Renderer:
             "base_path": self.model.base_path,
             "has_form": "form" in kinds,
             "has_multipart": "multipart" in kinds,
+            "has_text": "text" in kinds,
             "dependencies": self.dependencies("multipart" in kinds),
             "security": security,
             # methods Fastify must be told carry a body (a spec's GET with a requestBody)
@@ -264,7 +265,8 @@ class _Renderer:
                     )
                 if body.kind == "multipart" and has_files(inlined(schema, self.model.schemas)):
                     schema = inlined(schema, self.model.schemas)  # its file fields are checked one by one
-                cleaned = ajv_schema(schema, form=body.kind != "json", optional=not body.required)
+                form = body.kind in ("form", "multipart")
+                cleaned = ajv_schema(schema, form=form, optional=not body.required)
                 view["schema"]["body"] = (
                     files_as_parts(schema, cleaned) if body.kind == "multipart" else cleaned
                 )
@@ -272,32 +274,52 @@ class _Renderer:
             view["zod"] = {
                 loc: self.zod.params(
                     [
-                        (p.name, self.zod.param(p.schema, p.delimiter, p.deep_object), p.required)
+                        (
+                            p.name,
+                            self.zod.param(p.schema, p.delimiter, p.deep_object),
+                            p.required,
+                            self.default(p),
+                        )
                         for p in params[loc]
                     ]
                 )
                 for loc in LOCATIONS
             }
             if body is not None:
-                json_body = body.kind == "json"
+                whole = body.kind in ("json", "text")  # a parsed value, not fields arriving as text
                 view["zod"]["body"] = (
                     self.zod.node(body.schema, request=True)
-                    if json_body
+                    if whole
                     else self.zod.form(body.schema, files=body.kind == "multipart")
                 )
         return view
 
     @staticmethod
-    def params_object(params: list[Parameter]) -> dict[str, Any]:
+    def params_object(params: list[Parameter], defaulted: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """The object of one parameter location; `defaulted` names are required too (the handler always
+        gets them)."""
         return {
             "type": "object",
             "properties": {param.name: param.schema for param in params},
-            "required": [param.name for param in params if param.required],
+            "required": [param.name for param in params if param.required or param.name in defaulted],
         }
+
+    def default(self, param: Parameter) -> tuple[bool, Any]:
+        """(True, value) when an absent `param` takes its schema's `default` (one valid against the schema:
+        every framework then hands the handler the same value)."""
+        schema = param.schema
+        if param.required or "default" not in schema or not self.examples.is_valid(schema, schema["default"]):
+            return False, None
+        return True, schema["default"]
 
     def request_type(self, op: Operation) -> dict[str, Node]:
         parts = {
-            key: self.types.object(self.params_object(op.params_in(location)))
+            key: self.types.object(
+                self.params_object(
+                    op.params_in(location),
+                    frozenset(p.name for p in op.params_in(location) if self.default(p)[0]),
+                )
+            )
             for location, key in (
                 ("path", "path"),
                 ("query", "query"),

@@ -100,7 +100,17 @@ class TypeBuilder:
             return {"kind": "primitive", "type": kind}
         if kind == "array":
             if isinstance(schema.get("prefixItems"), list):
-                return {"kind": "tuple", "items": [self.node(sub) for sub in schema["prefixItems"]]}
+                # items past `minItems` may be absent; further items are `items` (none when `items: false`)
+                least = schema.get("minItems") if isinstance(schema.get("minItems"), int) else 0
+                rest = schema.get("items", True)
+                return {
+                    "kind": "tuple",
+                    "items": [
+                        {"type": self.node(sub), "optional": i >= least}
+                        for i, sub in enumerate(schema["prefixItems"])
+                    ],
+                    "rest": None if rest is False or rest == {"not": {}} else self.node(rest),
+                }
             return {"kind": "array", "item": self.node(schema.get("items"))}
         if kind == "object":
             return self.object(schema)

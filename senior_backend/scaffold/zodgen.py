@@ -18,6 +18,13 @@ from senior_backend.scaffold.forms import is_file, json_parts
 from senior_backend.scaffold.tstypes import UNKNOWN, Node
 
 _NUMBER_CHECKS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+# The keywords that constrain a value of each type (checked as that type when the type is implied).
+_KEYWORD_KINDS = {
+    "string": ("minLength", "maxLength", "pattern", "format"),
+    "integer": _NUMBER_CHECKS,
+    "number": _NUMBER_CHECKS,
+    "array": ("minItems", "maxItems", "uniqueItems", "items", "prefixItems"),
+}
 
 
 def _is_number(value: Any) -> bool:
@@ -108,6 +115,19 @@ class ZodBuilder:
             result = {"kind": "not", "inner": result, "excluded": self.node(schema["not"], coerce, request)}
         return result
 
+    def _implied_kinds(self, schema: Any, depth: int) -> set[str]:
+        """The types a schema's value may take, from its `type` or else its `allOf` members (refs followed)."""
+        if not isinstance(schema, dict) or depth > 8:
+            return set()
+        if isinstance(schema.get("$ref"), str):
+            return self._implied_kinds(self.schemas.get(ref_name(schema["$ref"])), depth + 1)
+        kinds = _kinds(schema)
+        for member in schema.get("allOf") or [] if not kinds else []:
+            kinds = self._implied_kinds(member, depth + 1)
+            if kinds:
+                break
+        return kinds
+
     def _coerced(self, inner: Node, schema: dict[str, Any], values: list[Any], coerce: bool) -> Node:
         if not coerce:
             return inner
@@ -120,6 +140,11 @@ class ZodBuilder:
 
     def _typed(self, schema: dict[str, Any], coerce: bool, request: bool) -> Node:
         kinds = sorted(_kinds(schema))
+        if not kinds and "allOf" in schema:
+            # `{allOf: [{$ref: Name}], maxLength: 5}` (a 3.1 `$ref` with siblings): the keywords of the
+            # member's type apply, so they are checked as that type
+            implied = self._implied_kinds(schema, 0) & _KEYWORD_KINDS.keys()
+            kinds = sorted(kind for kind in implied if any(key in schema for key in _KEYWORD_KINDS[kind]))
         if not kinds:
             return UNKNOWN
         nodes = [self._single(schema, kind, coerce, request) for kind in kinds if kind != "null"]
@@ -145,6 +170,8 @@ class ZodBuilder:
             return _parse("number", node) if coerce else node
         if kind == "boolean":
             return _parse("boolean", {"kind": "boolean"}) if coerce else {"kind": "boolean"}
+        if kind == "array" and isinstance(schema.get("prefixItems"), list):
+            return self._tuple(schema, coerce, request)
         if kind == "array":
             node = {
                 "kind": "array",
@@ -157,6 +184,23 @@ class ZodBuilder:
         if kind == "object":
             return self._object(schema, request)
         return UNKNOWN
+
+    def _tuple(self, schema: dict[str, Any], coerce: bool, request: bool) -> Node:
+        """`prefixItems` (3.1): a tuple; items past `minItems` may be absent, further items are `items`
+        (none when `items: false`, any when no `items`)."""
+        least = schema.get("minItems") if isinstance(schema.get("minItems"), int) else 0
+        prefix = [self.node(sub, coerce, request) for sub in schema["prefixItems"]]
+        items = [item if i < least else {"kind": "optional", "inner": item} for i, item in enumerate(prefix)]
+        rest = schema.get("items", True)
+        node: Node = {
+            "kind": "tuple",
+            "items": items,
+            "rest": None if rest is False or rest == {"not": {}} else self.node(rest, coerce, request),
+            "min": least if least > len(prefix) else None,
+            "max": schema.get("maxItems") if isinstance(schema.get("maxItems"), int) else None,
+            "unique": schema.get("uniqueItems") is True,
+        }
+        return _parse("array", node) if coerce else node
 
     def _object(
         self, schema: dict[str, Any], request: bool, coerce_fields: bool = False, files: bool = False
@@ -216,13 +260,22 @@ class ZodBuilder:
             schema = {**schema, "minProperties": None, "maxProperties": None}
         return self._object(schema, True, coerce_fields=True, files=files)
 
-    def params(self, fields: list[tuple[str, Node, bool]]) -> Node:
-        """The object of one parameter location: (name, node, required) each; unknown names allowed."""
+    def params(self, fields: list[tuple[str, Node, bool, tuple[bool, Any]]]) -> Node:
+        """The object of one parameter location: (name, node, required, (has default, default)) each;
+        unknown names allowed. An absent optional parameter with a default takes it, as Ajv's
+        `useDefaults` gives it on Fastify."""
         return {
             "kind": "object",
             "fields": [
-                {"name": name, "node": node if required else {"kind": "optional", "inner": node}}
-                for name, node, required in fields
+                {
+                    "name": name,
+                    "node": node
+                    if required
+                    else {"kind": "default", "inner": node, "value": default[1]}
+                    if default[0]
+                    else {"kind": "optional", "inner": node},
+                }
+                for name, node, required, default in fields
             ],
             "mode": "loose",
             "catchall": None,

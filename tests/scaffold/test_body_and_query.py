@@ -1,7 +1,9 @@
-"""Optional JSON bodies, `style: deepObject` query parameters and `:` inside path segments, in one small
-spec (body_and_query.yaml beside this file): generated once per framework with handlers that echo what
-they were handed, the three outputs type-checked by one `tsc --strict` run, each booted once on Node and
-sent real requests; the generated routes are also read back with `--generate-spec`."""
+"""Optional JSON bodies, `style: deepObject` query parameters, `:` inside path segments, `text/plain`
+bodies, 3.1 keywords beside a `$ref`, parameter defaults and `prefixItems` tuples, in one small spec
+(body_and_query.yaml beside this file): generated once per framework with handlers that echo what they
+were handed (and assign it to the types the handler must see, so `tsc` checks those), the three outputs
+type-checked by one `tsc --strict` run, each booted once on Node and sent real requests; the generated
+routes are also read back with `--generate-spec`."""
 
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from senior_backend.common.openapi import load_openapi
 from senior_backend.scaffold.cli import command
+from senior_backend.scaffold.ir import build_model, normalize_schema
 from senior_backend.scaffold.tospec.routes import is_pattern, openapi_path
 from tests.scaffold.conftest import FRAMEWORKS, booted_clients, generate
 from tests.support.node import NodeProject
@@ -35,6 +39,36 @@ export async function listPets(request: T.ListPetsRequest): Promise<T.ListPetsRe
 export async function patchPet(request: T.PatchPetRequest): Promise<T.PatchPetResponse> {
   return { status: 200, body: { id: 1, name: JSON.stringify(request.body ?? null) } };
 }
+
+export async function putNote(request: T.PutNoteRequest): Promise<T.PutNoteResponse> {
+  const text: string = request.body; // a text/plain body is typed as the string it is
+  return { status: 200, body: { id: 1, name: JSON.stringify(text) } };
+}
+"""
+
+THINGS_TS = """\
+import type * as T from "../types.js";
+
+export async function createThing(request: T.CreateThingRequest): Promise<T.CreateThingResponse> {
+  const owner: T.Owner | undefined = request.body.owner; // readOnly beside a $ref: optional in requests
+  return { status: 201, body: { name: JSON.stringify(request.body), owner: owner ?? {} } };
+}
+"""
+
+POINTS_TS = """\
+import type * as T from "../types.js";
+
+export async function listPoints(request: T.ListPointsRequest): Promise<T.ListPointsResponse> {
+  const limit: number = request.query.limit; // defaulted parameters are always there
+  const order: "asc" | "desc" = request.query.order;
+  return { status: 200, body: [[limit, order === "asc" ? 0 : 1]], headers: { "x-echo": JSON.stringify(request.query) } };
+}
+
+export async function createPoint(request: T.CreatePointRequest): Promise<T.CreatePointResponse> {
+  const [x, y]: [number, number] = request.body.point;
+  const tagged: [string, ...number[]] | undefined = request.body.tagged;
+  return { status: 200, body: { point: [x, y], tagged }, headers: { "x-echo": JSON.stringify(request.body) } };
+}
 """
 
 
@@ -47,6 +81,8 @@ def bq_generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         result = generate(SPEC, framework, root / framework)
         assert result.returncode == 0, result.stdout
         (root / framework / "handlers" / "pets.ts").write_text(PETS_TS)
+        (root / framework / "handlers" / "things.ts").write_text(THINGS_TS)
+        (root / framework / "handlers" / "points.ts").write_text(POINTS_TS)
         folders[framework] = root / framework
     return folders
 
@@ -68,9 +104,11 @@ def bq_client(
         yield get
 
 
-def _echo(response: httpx.Response) -> Any:
+def _echo(response: httpx.Response, status: int = 200) -> Any:
     """What the echoing handler was handed."""
-    assert response.status_code == 200, response.text
+    assert response.status_code == status, response.text
+    if "x-echo" in response.headers:
+        return json.loads(response.headers["x-echo"])
     body = response.json()
     return json.loads((body[0] if isinstance(body, list) else body)["name"])
 
@@ -121,6 +159,104 @@ def test_deep_object_query_parameters_are_folded_parsed_and_validated(
     assert _fields(client.get("/pets?filter[minAge]=old&filter[vaccinated]=maybe")) == {
         "query.filter.minAge",
         "query.filter.vaccinated",
+    }
+
+
+@pytest.mark.node
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_a_text_plain_body_reaches_the_handler_as_a_validated_string(
+    framework: str, bq_client: Callable[[str], httpx.Client]
+) -> None:
+    client = bq_client(framework)
+    plain = {"content-type": "text/plain"}
+    assert _echo(client.put("/pets/1/note", content="Feeds at 6.", headers=plain)) == "Feeds at 6."
+    assert _echo(client.put("/pets/1/note", content="x" * 200, headers=plain)) == "x" * 200
+    assert _fields(client.put("/pets/1/note", content="x" * 201, headers=plain)) == {"body"}  # maxLength
+    assert _fields(client.put("/pets/1/note")) == {"body"}  # the body is required
+
+
+@pytest.mark.node
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_keywords_beside_a_ref_apply_in_openapi_31(
+    framework: str, bq_client: Callable[[str], httpx.Client]
+) -> None:
+    client = bq_client(framework)
+    # `owner: {$ref: Owner, readOnly: true}` is required in responses only
+    assert _echo(client.post("/things", json={"name": "Rex"}), 201) == {"name": "Rex"}
+    # `name: {$ref: Name, maxLength: 5}`
+    assert _fields(client.post("/things", json={"name": "Rexford"})) == {"body.name"}
+    assert _fields(client.post("/things", json={"name": 5})) == {"body.name"}
+
+
+@pytest.mark.node
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_absent_parameters_take_their_defaults(
+    framework: str, bq_client: Callable[[str], httpx.Client]
+) -> None:
+    client = bq_client(framework)
+    assert _echo(client.get("/points")) == {"limit": 20, "order": "asc"}
+    assert _echo(client.get("/points?limit=3&order=desc&tag=a")) == {"limit": 3, "order": "desc", "tag": "a"}
+    assert _fields(client.get("/points?limit=many")) == {"query.limit"}
+
+
+@pytest.mark.node
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_prefix_items_are_validated_as_tuples(
+    framework: str, bq_client: Callable[[str], httpx.Client]
+) -> None:
+    client = bq_client(framework)
+    shape = {"point": [1.5, -2], "tagged": ["a", 1, 2]}
+    assert _echo(client.post("/points", json=shape)) == shape
+    assert _echo(client.post("/points", json={"point": [0, 0], "tagged": ["only"]})) == {
+        "point": [0, 0],
+        "tagged": ["only"],
+    }
+    # wrong item types; a third item (`items: false`); one item (`minItems: 2`); not an array
+    for point in (["a", "b"], [1, 2, 3], [1], "1,2"):
+        fields = _fields(client.post("/points", json={"point": point}))
+        assert fields and all(field.startswith("body.point") for field in fields), (point, fields)
+    for tagged in ([1, 2], ["a", "b"], []):  # first item a string, the rest integers, at least one
+        fields = _fields(client.post("/points", json={"point": [0, 0], "tagged": tagged}))
+        assert fields and all(field.startswith("body.tagged") for field in fields), (tagged, fields)
+
+
+@pytest.mark.quick
+def test_text_bodies_siblings_defaults_and_tuples_in_the_model(tmp_path: Path) -> None:
+    result = generate(SPEC, "express", tmp_path / "out", "--stubs", "example")
+    assert result.returncode == 0, result.stdout
+    # text/plain is validated now, and every stub (a tuple, a $ref with maxLength) has a valid example
+    assert "unsupported-media" not in result.stdout and "stub-example" not in result.stdout, result.stdout
+    points = (tmp_path / "out" / "handlers" / "points.ts").read_text()
+    assert "[[0, 0]]" in points or "[[1, 1]]" in points, points
+    things = (tmp_path / "out" / "handlers" / "things.ts").read_text()
+    assert '"name": "examp"' in things, things
+    model = build_model(load_openapi(SPEC))
+    note = next(op for op in model.operations if op.name == "putNote")
+    assert note.body is not None and note.body.kind == "text" and note.body.required
+    assert note.body.schema == {"type": "string", "maxLength": 200}
+    assert model.schemas["Thing"]["properties"] == {
+        "name": {"allOf": [{"$ref": "#/components/schemas/Name"}], "maxLength": 5},
+        "owner": {"$ref": "#/components/schemas/Owner", "readOnly": True},
+    }
+    assert model.schemas["Thing.write"]["required"] == ["name"]
+
+
+@pytest.mark.quick
+def test_keywords_beside_a_ref_are_ignored_in_openapi_30() -> None:
+    sibling = {"$ref": "#/components/schemas/Name", "maxLength": 5, "readOnly": True}
+    assert normalize_schema(sibling, is_30=True) == {"$ref": "#/components/schemas/Name"}
+    assert normalize_schema({**sibling, "description": "d"}, is_30=False) == {
+        "readOnly": True,
+        "maxLength": 5,
+        "allOf": [{"$ref": "#/components/schemas/Name"}],
+    }
+    # annotations alone leave the reference as it was
+    assert normalize_schema({"$ref": "#/components/schemas/Name", "description": "d"}, is_30=False) == {
+        "$ref": "#/components/schemas/Name"
     }
 
 
