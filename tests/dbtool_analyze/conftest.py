@@ -43,6 +43,16 @@ def report_of(result: subprocess.CompletedProcess[str]) -> dict:
     return report
 
 
+def analysed_objects(url: str, schema: str, rule: str) -> list[list[str]]:
+    """Load `schema` into the database at `url`, run `--analyze --json --min-rows 0` as a user would, and
+    return the `objects` of every finding of `rule`."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(schema)
+    result = run_script("database_migration_tool", "--connection", url, "--analyze", "--json", "--min-rows", "0")
+    assert result.returncode in (0, 1), result.stderr
+    return [finding["objects"] for finding in report_of(result)["findings"] if finding["rule"] == rule]
+
+
 def create_database(server_url: str, template: str | None = None) -> str:
     name = f"sbanalyze_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(server_url, autocommit=True) as admin:

@@ -3,11 +3,9 @@ the wider one serves too (a unique one is kept: it enforces something)."""
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 
-from tests.conftest import run_script
-from tests.dbtool_analyze.conftest import report_of
+from tests.dbtool_analyze.conftest import analysed_objects
 
 pytestmark = pytest.mark.pg
 
@@ -24,18 +22,8 @@ ANALYZE;
 
 
 def test_an_index_is_covered_by_the_same_keys_with_more_included_columns(make_database):
-    url = make_database()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(SCHEMA)
-    result = run_script(
-        "database_migration_tool", "--connection", url, "--analyze", "--json", "--min-rows", "0"
-    )
-    assert result.returncode in (0, 1), result.stderr
-    covered = sorted(
-        (finding["objects"][1], finding["objects"][2])
-        for finding in report_of(result)["findings"]
-        if finding["rule"] == "covered-index"
-    )
+    objects = analysed_objects(make_database(), SCHEMA, "covered-index")
+    covered = sorted((found[1], found[2]) for found in objects)
     assert ("public.items_z", "public.items_z_incl_xy") in covered or (
         "public.items_z",
         "public.items_z_incl_x",

@@ -59,6 +59,19 @@ def generate(spec: Path, framework: str, output: Path, *extra: str) -> subproces
     return subprocess.CompletedProcess([], result.exit_code, result.stdout, "")
 
 
+def generate_with_user_code(spec: Path, root: Path, user_files: dict[str, str]) -> dict[str, Path]:
+    """framework -> `root/framework`, the project generated from `spec`, with `user_files` (relative path ->
+    text: handlers, security.ts, the code a user writes after generating) written over it."""
+    folders = {}
+    for framework in FRAMEWORKS:
+        result = generate(spec, framework, root / framework)
+        assert result.returncode == 0, result.stdout
+        for relative, text in user_files.items():
+            (root / framework / relative).write_text(text)
+        folders[framework] = root / framework
+    return folders
+
+
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """framework -> folder holding one generated project per spec (folder name = spec key)."""

@@ -22,7 +22,7 @@ from senior_backend.common.openapi import load_openapi
 from senior_backend.scaffold.cli import command
 from senior_backend.scaffold.ir import build_model, normalize_schema
 from senior_backend.scaffold.tospec.routes import is_pattern, openapi_path
-from tests.scaffold.conftest import FRAMEWORKS, booted_clients, generate
+from tests.scaffold.conftest import FRAMEWORKS, booted_clients, generate, generate_with_user_code
 from tests.support.node import NodeProject
 
 SPEC = Path(__file__).with_name("body_and_query.yaml")
@@ -75,16 +75,8 @@ export async function createPoint(request: T.CreatePointRequest): Promise<T.Crea
 @pytest.fixture(scope="session")
 def bq_generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """framework -> the generated project of body_and_query.yaml, with the echoing handlers."""
-    root = tmp_path_factory.mktemp("body-and-query")
-    folders = {}
-    for framework in FRAMEWORKS:
-        result = generate(SPEC, framework, root / framework)
-        assert result.returncode == 0, result.stdout
-        (root / framework / "handlers" / "pets.ts").write_text(PETS_TS)
-        (root / framework / "handlers" / "things.ts").write_text(THINGS_TS)
-        (root / framework / "handlers" / "points.ts").write_text(POINTS_TS)
-        folders[framework] = root / framework
-    return folders
+    handlers = {"handlers/pets.ts": PETS_TS, "handlers/things.ts": THINGS_TS, "handlers/points.ts": POINTS_TS}
+    return generate_with_user_code(SPEC, tmp_path_factory.mktemp("body-and-query"), handlers)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.scaffold.conftest import FRAMEWORKS, SPEC_DIR, booted_clients, generate
+from tests.scaffold.conftest import FRAMEWORKS, SPEC_DIR, booted_clients, generate_with_user_code
 from tests.support.node import NodeProject
 
 SPEC = SPEC_DIR / "request_pipeline.yaml"
@@ -41,14 +41,7 @@ pytestmark = [pytest.mark.node, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def pipeline_projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """framework -> the generated project, with the test's security.ts (user code, written after generation)."""
-    root = tmp_path_factory.mktemp("pipeline")
-    out = {}
-    for framework in FRAMEWORKS:
-        result = generate(SPEC, framework, root / framework)
-        assert result.returncode == 0, result.stdout
-        (root / framework / "security.ts").write_text(SECURITY_TS)
-        out[framework] = root / framework
-    return out
+    return generate_with_user_code(SPEC, tmp_path_factory.mktemp("pipeline"), {"security.ts": SECURITY_TS})
 
 
 @pytest.fixture(scope="module")

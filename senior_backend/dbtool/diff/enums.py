@@ -29,7 +29,7 @@ from dataclasses import replace
 from senior_backend.common.diagnostics import error
 from senior_backend.common.pg.model import Column, CompositeType, Domain, Enum, Function
 from senior_backend.common.pg.quoting import qualify, quote_ident
-from senior_backend.dbtool.diff import ddl, support
+from senior_backend.dbtool.diff import ddl
 from senior_backend.dbtool.diff.changes import Change
 from senior_backend.dbtool.diff.kinds import COMPOSITE_TYPE, DOMAIN, ENUM, FUNCTION
 from senior_backend.dbtool.diff.support import DifferBase, default_grant, domain_bases, domain_order
@@ -280,15 +280,6 @@ class EnumPhases(DifferBase):
                 found.add(key)
                 nested.append(key)
         return nested
-
-    def _columns_of_type(self, ctype: CompositeType | Domain) -> list[str]:
-        """Keys of the table columns of a composite type or domain, or of an array of it."""
-        return [
-            support.column_key(table.key, column.name)
-            for table in self.old.tables.values()
-            for column in table.columns.values()
-            if column.type_schema == ctype.schema and column.type_name in (ctype.name, f"_{ctype.name}")
-        ]
 
     @staticmethod
     def _uses_enum(enum: Enum, column: Column, domains: list[str]) -> bool:

@@ -186,7 +186,7 @@ class ObjectPhases(DifferBase):
             if before == kept:  # the same attributes in another order: nothing to alter
                 continue
             retyped = sorted(n for n, t in before.items() if n in kept and kept[n] != t)
-            used_by = self._columns_of_composite(old.schema, old.name)
+            used_by = self._columns_of_type(old)
             if retyped and used_by:  # PostgreSQL refuses ALTER ATTRIBUTE ... TYPE while a column stores the type
                 statement = ddl.unrenderable(
                     f"a new type for attribute {', '.join(retyped)} of type {key}, which column "
@@ -204,15 +204,6 @@ class ObjectPhases(DifferBase):
                     n not in kept or (kept[n] != t and type_change_cost(t, kept[n])[1]) for n, t in before.items()
                 ),
             )
-
-    def _columns_of_composite(self, schema: str, name: str) -> list[str]:
-        """`table.column` of every table column of the composite type (or an array of it)."""
-        return [
-            f"{table.key}.{column.name}"
-            for table in self.old.tables.values()
-            for column in table.columns.values()
-            if column.type_schema == schema and column.type_name in (name, f"_{name}")
-        ]
 
     def _sequences(self) -> None:
         for key in sorted(self.new.sequences):

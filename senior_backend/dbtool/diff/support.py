@@ -17,6 +17,7 @@ from dataclasses import replace
 from senior_backend.common.diagnostics import Diagnostic
 from senior_backend.common.pg.model import (
     Column,
+    CompositeType,
     Constraint,
     Domain,
     Function,
@@ -110,6 +111,15 @@ class DifferBase:
 
     def add(self, kind: str, key: str, description: str, up: list[str], **flags: object) -> None:
         self.changes.append(Change(kind, key, description, up, **flags))  # type: ignore[arg-type]
+
+    def _columns_of_type(self, ctype: CompositeType | Domain) -> list[str]:
+        """Keys of the current tables' columns of a composite type or domain, or of an array of it."""
+        return [
+            column_key(table.key, column.name)
+            for table in self.old.tables.values()
+            for column in table.columns.values()
+            if column.type_schema == ctype.schema and column.type_name in (ctype.name, f"_{ctype.name}")
+        ]
 
     def drop_index(self, index: Index, why: str | None = None) -> None:
         """DROP INDEX, CONCURRENTLY unless the index is partitioned (a partitioned one cannot be)."""
