@@ -350,6 +350,8 @@ class Worker:
             self.send(slot)
 
     def send(self, slot: Slot) -> None:
+        if self.done.done():  # a connect or a timer that completes after the run ended sends nothing
+            return
         conn = slot.conn
         if conn is None or conn.transport is None:
             if not slot.connecting:
