@@ -567,6 +567,10 @@ class Worker:
 
     def _at_deadline(self) -> None:
         """The measured window is over: end now; requests still in flight are abandoned as unfinished."""
+        early_ns = self.deadline_ns - monotonic_ns()
+        if early_ns > 0:  # the loop's timers keep millisecond time and can fire before the instant asked for
+            self.loop.call_later(early_ns / NS, self._at_deadline)
+            return
         if not self.done.done():
             self._begin_stop(self.deadline_ns)
             self._finish()

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from senior_backend.loadtest.engine import run_worker
 from senior_backend.loadtest.histogram import Histogram
 from senior_backend.loadtest.plan import LoadPlan, parse_target, resolve
 from senior_backend.loadtest.runner import run_plan
@@ -64,6 +65,16 @@ def test_open_model_holds_the_rate(fault_server):
         fault_server.base_url + "/rate?delay_ms=2", "--rate", "300", "-d", "2", "-w", "2"
     )
     assert 570 <= summary(document)["requests"] <= 630
+
+
+def test_a_timed_run_is_never_shorter_than_its_duration(fault_server):
+    """The loop's timers keep millisecond time and can fire early: a 0.3 s run ended at 0.2996 s made its
+    last second 0.9996 s long, and the ramp's knee left that second out (about 1 run in 3)."""
+    target = resolve(parse_target(fault_server.base_url + "/deadline?delay_ms=1"))
+    plan = LoadPlan(target, concurrency=4, rate=100.0, duration=0.3)
+    for _ in range(15):
+        results = run_worker(plan, time.monotonic_ns())
+        assert results.elapsed >= 0.3 and results.requests >= 25, (results.elapsed, results.requests)
 
 
 def test_merged_workers_equal_the_sum_of_their_parts(fault_server):
