@@ -38,7 +38,7 @@ from senior_backend.loadtest.histogram import Histogram, bucket_value
 from senior_backend.loadtest.nodes import NodeShare
 from senior_backend.loadtest.plan import LoadPlan
 from senior_backend.loadtest.results import Results, Second
-from senior_backend.loadtest.runner import Progress, _ProgressMerger
+from senior_backend.loadtest.runner import Progress, ProgressMerger
 from senior_backend.loadtest.stats import Measured
 
 EXTRA = "pip install 'senior-backend[distributed]'"
@@ -220,7 +220,7 @@ class _Collector:
         self.start_epoch_ns = start_epoch_ns
         self.plan = plan
         self.on_progress = on_progress
-        self.merger = _ProgressMerger(len(actors))
+        self.merger = ProgressMerger(len(actors))
         self.seconds: list[list[Second]] = [[] for _ in actors]
         self.parts: list[Results | None] = [None] * len(actors)
         self.lost: dict[int, str] = {}

@@ -55,8 +55,9 @@ class ProgressLine:
     def __call__(self, progress: Progress) -> None:
         if not self.enabled:
             return
+        rps = "-" if progress.rps is None else f"{progress.rps:,.0f}"
         line = (
-            f"\r  {progress.elapsed:6.1f} s  {progress.requests:>10,} requests  {progress.rps:>10,.0f} req/s"
+            f"\r  {progress.elapsed:6.1f} s  {progress.requests:>10,} requests  {rps:>10} req/s"
             f"  p99 {progress.p99_us / 1000:8.2f} ms  errors {progress.errors:,}"
         )
         self.stream.write(line + "\x1b[K")

@@ -37,7 +37,7 @@ class Progress:
 
     elapsed: float
     requests: int
-    rps: float
+    rps: float | None  # the last second every worker has reported; None before there is one
     p99_us: float
     errors: int
 
@@ -62,7 +62,7 @@ def _worker_main(plan: LoadPlan, start_at_ns: int, pipe: Connection, stop: Any, 
         pipe.close()
 
 
-class _ProgressMerger:
+class ProgressMerger:
     """Adds up the workers' per-second ticks for the live line."""
 
     def __init__(self, workers: int) -> None:
@@ -83,7 +83,7 @@ class _ProgressMerger:
     def progress(self, elapsed: float) -> Progress:
         complete = [s for s, n in self.reports.items() if n >= self.workers]
         last = max(complete) if complete else None
-        rps = float(self.by_second[last]) if last is not None else 0.0
+        rps = float(self.by_second[last]) if last is not None else None
         return Progress(elapsed, self.requests, rps, self.latency.percentile(99), self.errors)
 
 
@@ -136,7 +136,7 @@ def run_plan(
         sender.close()
         pipes.append(receiver)
         processes.append(process)
-    merger = _ProgressMerger(count)
+    merger = ProgressMerger(count)
     watch = AbortWatch(abort_rules, count) if abort_rules else None
     stopped_early = None
     parts = [] if parts is None else parts

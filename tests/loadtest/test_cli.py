@@ -14,7 +14,8 @@ import time
 import pytest
 
 from senior_backend.loadtest.report import ProgressLine
-from senior_backend.loadtest.runner import Progress
+from senior_backend.loadtest.results import Second
+from senior_backend.loadtest.runner import Progress, ProgressMerger
 from tests.conftest import REPO
 from tests.loadtest.conftest import (
     advice_rules,
@@ -264,6 +265,24 @@ def test_progress_line_on_a_terminal_only():
         "617 req/s" in tty.getvalue() and "p99     4.10 ms" in tty.getvalue() and "errors 3" in tty.getvalue()
     )
     assert pipe.getvalue() == ""
+
+
+@pytest.mark.quick
+def test_the_live_rate_waits_for_a_second_every_worker_reported():
+    """One worker's first tick is half the first second: shown as a rate it read '0 req/s' (or half the truth)."""
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    merger, tty = ProgressMerger(workers=2), Terminal()
+    merger.add(Second(0, requests=300))
+    early = merger.progress(1.0)
+    assert early.rps is None and early.requests == 300
+    ProgressLine(tty)(early)
+    assert "- req/s" in tty.getvalue() and " 0 req/s" not in tty.getvalue()
+    merger.add(Second(0, requests=280))
+    assert merger.progress(1.01).rps == 580.0
 
 
 def test_url_credentials_are_sent_as_basic_auth_and_never_printed(precise_server_factory, tmp_path):
