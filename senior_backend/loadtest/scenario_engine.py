@@ -21,7 +21,8 @@ from typing import Any
 
 import httptools
 
-from senior_backend.loadtest.engine import Connection, Slot, Worker, _FirstResponse, idempotent
+from senior_backend.loadtest.connection import Connection, FirstResponse, Slot, idempotent
+from senior_backend.loadtest.engine import Worker
 from senior_backend.loadtest.operations import OperationStats
 from senior_backend.loadtest.plan import LoadPlan
 from senior_backend.loadtest.results import Second
@@ -112,7 +113,7 @@ class ScenarioState:
         return True
 
 
-class _FirstScenarioResponse(_FirstResponse):
+class _FirstScenarioResponse(FirstResponse):
     __slots__ = ()
 
     def on_body(self, body: bytes) -> None:

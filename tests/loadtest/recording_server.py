@@ -18,7 +18,9 @@ keepAliveTimeout; `--idle-408` first sends an unsolicited `408 Request Timeout`,
 `--close-after N` closes a connection right after its N-th response without saying so
 (no `Connection: close`), so a client that sends again at once races the close; `--informational 103,100`
 sends these 1xx interim responses (103 Early Hints, an unsolicited 100 Continue) before each answer, at
-once, ahead of any `--delay-ms`. Prints `PORT <n>`
+once, ahead of any `--delay-ms`. `--cert FILE --key FILE` serves HTTPS (a silent close is then a TLS
+connection closed without close_notify, as servers do; with `--tls-garbage-close`, after a record the client
+cannot decrypt, so the client sees a TLS-level error). Prints `PORT <n>`
 when ready; exits after `--max-seconds`.
 """
 
@@ -28,6 +30,7 @@ import argparse
 import json
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -48,6 +51,8 @@ class RecordingServer:
         self.idle_408 = False  # ... saying so with a 408 first
         self.close_after = 0  # close a connection silently after this many responses
         self.informational = b""  # interim responses sent ahead of each answer
+        self.tls: ssl.SSLContext | None = None  # serve HTTPS with this context
+        self.tls_garbage = False  # a silent close sends an undecryptable TLS record first
 
     def serve(self, listener: socket.socket) -> None:
         while True:
@@ -57,6 +62,8 @@ class RecordingServer:
 
     def connection(self, conn: socket.socket) -> None:
         try:
+            if self.tls is not None:
+                conn = self.tls.wrap_socket(conn, server_side=True)
             if self.idle_close is not None:
                 conn.settimeout(self.idle_close)  # a recv that waits longer ends the connection
             buffer = b""
@@ -100,6 +107,9 @@ class RecordingServer:
                 )
                 answered += 1
                 if answered == self.close_after and not path.startswith("/__"):
+                    if self.tls_garbage:  # a record the client cannot decrypt: the close is a TLS error
+                        time.sleep(0.02)  # once the response was read: it must not be lost with the record
+                        os.write(conn.fileno(), b"\x17\x03\x03\x00\x05HELLO")
                     return
         except (OSError, ValueError):
             return
@@ -149,6 +159,9 @@ def main() -> None:
     parser.add_argument("--idle-408", action="store_true")
     parser.add_argument("--close-after", type=int, default=0)
     parser.add_argument("--informational", default="")
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
+    parser.add_argument("--tls-garbage-close", action="store_true")
     parser.add_argument("--max-seconds", type=float, default=300.0)
     args = parser.parse_args()
     sys.setswitchinterval(0.0002)
@@ -162,6 +175,10 @@ def main() -> None:
         args.close_after,
         args.idle_408,
     )
+    if args.cert:
+        server.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server.tls.load_cert_chain(args.cert, args.key)
+        server.tls_garbage = args.tls_garbage_close
     for code in filter(None, args.informational.split(",")):
         server.informational += b"HTTP/1.1 %d Interim\r\n" % int(code)
         server.informational += b"Link: </a.css>; rel=preload\r\n\r\n" if code == "103" else b"\r\n"

@@ -132,7 +132,7 @@ def test_warmup_is_run_but_not_measured(fault_server):
 def test_error_kinds():
     import ssl
 
-    from senior_backend.loadtest.engine import error_kind
+    from senior_backend.loadtest.connection import error_kind
 
     assert error_kind(ConnectionRefusedError()) == "refused"
     assert error_kind(ConnectionResetError()) == "reset" and error_kind(None) == "reset"
