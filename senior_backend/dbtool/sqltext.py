@@ -1,9 +1,10 @@
 """Splitting migration SQL into statements and classifying them, with PostgreSQL's own parser (pglast).
 
 Used by the runner (to report the failing statement and its line, and to
-time each statement in a dry run) and by the lint. Nothing here decides
-what DDL means for the schema; that is PostgreSQL's job in the shadow
-database.
+time each statement in a dry run), by the lint, and by the index advisor's
+--queries file (`Place`: the file:line:column of a statement, or of the
+character PostgreSQL's error points at). Nothing here decides what DDL means
+for the schema; that is PostgreSQL's job in the shadow database.
 """
 
 from __future__ import annotations
@@ -29,6 +30,39 @@ class Statement:
     @property
     def first_line(self) -> str:
         return self.text.strip().splitlines()[0][:120] if self.text.strip() else ""
+
+
+@dataclass(frozen=True)
+class Place:
+    """A character of a file: its name, 1-based line and 1-based column counted in characters
+    (PostgreSQL's error positions count characters, not bytes)."""
+
+    source: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}:{self.column}"
+
+    @property
+    def line_only(self) -> str:
+        """`source:line`, for what concerns a whole statement rather than one character of it."""
+        return f"{self.source}:{self.line}"
+
+    def advanced(self, text: str, offset: int) -> Place:
+        """The place of character `offset` (0-based) of `text`, a text that starts at this place."""
+        line, column = line_column(text, offset)
+        return Place(self.source, self.line + line - 1, column if line > 1 else self.column + column - 1)
+
+
+def line_column(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column (in characters) of character `offset` (0-based) of `text`."""
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
+def place_of(text: str, offset: int, source: str) -> Place:
+    """The file:line:column of character `offset` (0-based) of `text`, the whole text of `source`."""
+    return Place(source, *line_column(text, offset))
 
 
 def split_statements(text: str, source: str = "<sql>") -> list[Statement]:

@@ -156,9 +156,10 @@ def test_statements_from_a_file_say_why_they_get_no_suggestion(audit_db: str, tm
     report, stderr = analyse(audit_db, "--suggest-indexes", "--queries", str(queries))
     assert set(by_rule(report, "suggested-index")) == {"public.products"}
     skipped = {n["where"]: n["message"] for n in report["notes"] if n["rule"] == "statement-skipped"}
-    assert set(skipped) == {f"{queries}:2", f"{queries}:3"}
+    assert set(skipped) == {f"{queries}:2:8", f"{queries}:3"}
     assert (
-        'column "nope" does not exist' in skipped[f"{queries}:2"] and "SELECT nope" in skipped[f"{queries}:2"]
+        'column "nope" does not exist' in skipped[f"{queries}:2:8"]
+        and "SELECT nope" in skipped[f"{queries}:2:8"]
     )
     assert "no table of this database" in skipped[f"{queries}:3"]
     # the statements came from the file: pg_stat_statements is not what limits the suggestions

@@ -206,10 +206,18 @@ class View:
     owner: str = field(default="", compare=False)
     # the columns it reads (`schema.table.column`), and `schema.table` for a whole-row use of a relation
     uses_columns: tuple[str, ...] = field(default=(), compare=False)
+    # the comments on its own columns: the commented columns' names and, aligned, the texts
+    commented_columns: tuple[str, ...] = ()
+    column_comments: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
         return qualify(self.schema, self.name)
+
+    @property
+    def comments_by_column(self) -> dict[str, str]:
+        """Column name -> the comment on it, for the commented columns only."""
+        return dict(zip(self.commented_columns, self.column_comments, strict=True))
 
 
 @dataclass(frozen=True)
@@ -391,6 +399,8 @@ ARRAY_FIELDS = frozenset(
         "labels",
         "depends_on",
         "uses_columns",
+        "commented_columns",
+        "column_comments",
         "options",
         "constraint_names",
         "constraint_defs",

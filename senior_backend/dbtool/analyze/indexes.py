@@ -67,25 +67,51 @@ class Explainer:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
         self.generic_plan_option = conn.info.server_version >= 160000
+        self._sending: str | None = None
 
     def plan(self, shape: QueryShape) -> dict[str, Any]:
         with self.conn.cursor() as cur:
             if shape.param_count == 0:
-                cur.execute(f"EXPLAIN (FORMAT JSON) {shape.text}")
+                self._send(cur, "EXPLAIN (FORMAT JSON) ", shape)
             elif self.generic_plan_option:
-                cur.execute(f"EXPLAIN (GENERIC_PLAN, FORMAT JSON) {shape.text}")
+                self._send(cur, "EXPLAIN (GENERIC_PLAN, FORMAT JSON) ", shape)
             else:
-                cur.execute(f"PREPARE senior_backend_probe AS {shape.text}")
+                self._send(cur, "PREPARE senior_backend_probe AS ", shape)
                 try:
-                    cur.execute("SET plan_cache_mode = force_generic_plan")
-                    nulls = ", ".join(["NULL"] * shape.param_count)
-                    cur.execute(f"EXPLAIN (FORMAT JSON) EXECUTE senior_backend_probe({nulls})")
+                    # a savepoint: an error while planning (1/0 folded) leaves the clean-up below runnable,
+                    # and a prepared statement outlives a rollback, so it must be deallocated here
+                    with self.conn.transaction():
+                        cur.execute("SET plan_cache_mode = force_generic_plan")
+                        nulls = ", ".join(["NULL"] * shape.param_count)
+                        cur.execute(f"EXPLAIN (FORMAT JSON) EXECUTE senior_backend_probe({nulls})")
+                        document = cur.fetchone()[0]
                 finally:
                     self.conn.execute("RESET plan_cache_mode")
                     self.conn.execute("DEALLOCATE senior_backend_probe")
+                return _root_plan(document)
             document = cur.fetchone()[0]
-        document = json.loads(document) if isinstance(document, str) else document
-        return document[0]["Plan"]
+        return _root_plan(document)
+
+    def error_offset(self, shape: QueryShape, exc: psycopg.Error) -> int | None:
+        """Where in `shape.text` PostgreSQL placed the error `plan` raised (0-based, in characters), or None
+        when it gave no position or the failing command was not the one carrying the statement."""
+        position = exc.diag.statement_position
+        if self._sending is None or not position:
+            return None
+        offset = int(position) - 1 - len(self._sending)
+        return offset if 0 <= offset <= len(shape.text) else None
+
+    def _send(self, cur: psycopg.Cursor, prefix: str, shape: QueryShape) -> None:
+        """Run `prefix` + the statement, remembering the prefix while it runs (error positions count it)."""
+        self._sending = prefix
+        cur.execute(f"{prefix}{shape.text}")
+        self._sending = None
+
+
+def _root_plan(document: Any) -> dict[str, Any]:
+    """The top plan node of an `EXPLAIN (FORMAT JSON)` result."""
+    document = json.loads(document) if isinstance(document, str) else document
+    return document[0]["Plan"]
 
 
 def plan_cost(plan: dict[str, Any]) -> float:

@@ -235,11 +235,24 @@ def _explainable(
         except psycopg.Error as exc:
             reason = (exc.diag.message_primary or str(exc)).strip().splitlines()[0]
             result.notes.append(
-                _skipped_note(work.where, work.shape.text, f"PostgreSQL cannot plan it: {reason}")
+                _skipped_note(
+                    _error_where(work, explainer.error_offset(work.shape, exc)),
+                    work.shape.text,
+                    f"PostgreSQL cannot plan it: {reason}",
+                )
             )
             continue
         kept.append(work)
     return kept
+
+
+def _error_where(work: Workload, offset: int | None) -> str:
+    """file:line:column of the character PostgreSQL's error points at, else file:line of the statement."""
+    if work.start is None:
+        return ""
+    if offset is None:
+        return work.start.line_only
+    return str(work.start.advanced(work.shape.text, offset))
 
 
 def _readable(ctx: Context, workloads: list[Workload], result: AnalysisResult) -> list[Workload]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from senior_backend.common.errors import BadInput
+from senior_backend.dbtool.sqltext import Place, place_of, read_sql
 
 if TYPE_CHECKING:
     from senior_backend.common.pg.model import Snapshot
@@ -28,7 +29,7 @@ class Workload:
     rows: int
     total_ms: float
     variants: int
-    where: str = ""
+    start: Place | None = None
 
     @property
     def rows_per_call(self) -> float:
@@ -71,31 +72,43 @@ class Skipped:
 
 
 def from_file(path: Path, snapshot: Snapshot) -> tuple[list[Workload], list[Skipped]]:
-    """The statements of a SQL file (one or more, `;`-separated), and those skipped with the reason;
-    a syntax error is bad input."""
+    """The statements of a SQL file (one or more, `;`-separated), each with the place it starts at, and
+    those skipped with the reason; a syntax error is bad input, at the file:line:column it points at."""
     import pglast
 
     from senior_backend.dbtool.analyze.query_shapes import parse_shape, table_names
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BadInput("unreadable-queries", f"cannot read {path}: {exc.strerror}") from exc
+    text = read_sql(path)
     try:
         slices = pglast.split(text, only_slices=True)
     except pglast.parser.ParseError as exc:
-        raise BadInput("bad-queries", f"{path}: {exc}") from exc
+        message, location = (*exc.args, None)[:2]
+        raise BadInput(
+            "bad-queries",
+            str(message).partition("\n")[0],
+            where=_error_place(text, str(message), location, path),
+        ) from exc
     groups: dict[str, Workload] = {}
     skipped: list[Skipped] = []
     names = table_names(snapshot)
     for part in slices:
         statement = text[part]
-        where = f"{path}:{text.count(chr(10), 0, part.start) + 1}"
+        start = place_of(text, part.start, str(path))
         shape = parse_shape(statement, snapshot, names)
         if shape is None:
-            skipped.append(Skipped(where, statement, "not a SELECT, UPDATE or DELETE"))
+            skipped.append(Skipped(start.line_only, statement, "not a SELECT, UPDATE or DELETE"))
         elif not shape.tables:
-            skipped.append(Skipped(where, statement, "it names no table of this database"))
+            skipped.append(Skipped(start.line_only, statement, "it names no table of this database"))
         elif shape.fingerprint not in groups:
-            groups[shape.fingerprint] = Workload(shape, 0, 0, 0.0, 1, where)
+            groups[shape.fingerprint] = Workload(shape, 0, 0, 0.0, 1, start)
     return list(groups.values()), skipped
+
+
+def _error_place(text: str, message: str, location: object, path: Path) -> str:
+    """file:line:column of a syntax error; pglast gives no index for one at the end of the input (PostgreSQL
+    points just past the last character), and the file alone when PostgreSQL gave no position."""
+    if isinstance(location, int):
+        return str(place_of(text, location, str(path)))
+    if "end of input" in message:
+        return str(place_of(text, len(text.rstrip()), str(path)))
+    return str(path)

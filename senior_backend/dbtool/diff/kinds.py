@@ -154,7 +154,7 @@ VIEW = Kind(
     "views",
     lambda v: "MATERIALIZED VIEW" if v.materialized else "VIEW",
     shape=lambda v: (v.definition, v.materialized, v.options),
-    state=lambda v: (v.definition, v.materialized, v.options, v.comment),
+    state=lambda v: (v.definition, v.materialized, v.options, v.comment, v.comments_by_column),
     grants=_RELATION_GRANTS,
     owned=True,
 )

@@ -331,7 +331,8 @@ class ObjectPhases(DifferBase):
                 )
 
     def _comments(self) -> None:
-        """COMMENT ON every object (of every kind of the registry, then columns) whose comment changes."""
+        """COMMENT ON every object (of every kind of the registry, then the columns of tables, views and
+        materialized views) whose comment changes."""
         targets: list[tuple[str, str, str | None]] = []
         for kind in KINDS:
             if not kind.commented:
@@ -352,8 +353,23 @@ class ObjectPhases(DifferBase):
                 if column.comment != (previous.comment if previous else None):
                     target = ddl.column_target(table, column.name)
                     targets.append((f"{key}.{column.name}", target, column.comment))
+        for key in sorted(self.new.views):
+            targets.extend(self._view_column_comments(key))
         for key, target, text in targets:
             self.add("comment", key, f"comment on {target}", [ddl.comment(target, text)], lock="none")
+
+    def _view_column_comments(self, key: str) -> list[tuple[str, str, str | None]]:
+        """The comments on a view's columns that change: set, changed, or removed (IS NULL). A view that is
+        created or recreated has none yet, so it gets all of its comments."""
+        view = self.new.views[key]
+        wanted = view.comments_by_column
+        before = self.eff.views.get(key)
+        had = before.comments_by_column if before is not None else {}
+        return [
+            (f"{key}.{name}", ddl.column_target(view, name), wanted.get(name))
+            for name in [*wanted, *sorted(set(had) - set(wanted))]
+            if wanted.get(name) != had.get(name)
+        ]
 
     def _privileges(self) -> None:
         old, new = self.eff.privileges, self.new.privileges

@@ -6,9 +6,9 @@ early (it reads a column that changes) and created late would then be missing
 for the time between the blocks, and gone for good if a statement in between
 fails. So the statements that must run outside a transaction and fall between
 the first such drop and the last statement that recreates a view (its CREATE,
-its grants, its comment) are moved out of that stretch: DROP INDEX
-CONCURRENTLY and enum ADD VALUE (they need nothing the stretch creates) before
-it; CREATE INDEX CONCURRENTLY after it, with the index and constraint steps
+its grants, its comment and those of its columns) are moved out of that
+stretch: DROP INDEX CONCURRENTLY and enum ADD VALUE (they need nothing the
+stretch creates) before it; CREATE INDEX CONCURRENTLY after it, with the index and constraint steps
 that follow it there (a constraint USING INDEX, an index attached to its
 parent, a foreign key on a new unique key), which no view depends on.
 """
@@ -31,6 +31,7 @@ def keep_view_recreations_atomic(changes: list[Change], recreated_views: set[str
         if i > start and c.key in recreated_views and c.kind in ("view", "privilege", "comment")
     ]
     rebuilt += [i for i, c in enumerate(changes) if c.kind == "privilege" and _on_view(c, recreated_views)]
+    rebuilt += [i for i, c in enumerate(changes) if c.kind == "comment" and _on_column_of(c, recreated_views)]
     end = max([*rebuilt, start])
     window = changes[start : end + 1]
     if not any(c.no_transaction for c in window):
@@ -57,3 +58,8 @@ def _drops(change: Change) -> bool:
 def _on_view(change: Change, views: set[str]) -> bool:
     """Whether a privilege change (key `table <view> <privilege> to <role>`) is on one of `views`."""
     return any(change.key.startswith(f"table {view} ") for view in views)
+
+
+def _on_column_of(change: Change, views: set[str]) -> bool:
+    """Whether a comment change (key `<view>.<column>` for a column) is on a column of one of `views`."""
+    return any(change.key.startswith(f"{view}.") for view in views)
