@@ -9,6 +9,7 @@ the server received.
 
 from __future__ import annotations
 
+import statistics
 from itertools import pairwise
 from pathlib import Path
 
@@ -39,8 +40,10 @@ def test_open_model_idle_closes_are_not_errors_and_sends_stay_on_schedule(record
     assert s["rps"] == pytest.approx(10, rel=0.05)
     arrivals = sorted(r["at"] for r in server.received())
     assert len(arrivals) == 30
-    gaps = [(b - a) / 1e6 for a, b in pairwise(arrivals)]
-    assert min(gaps) > 30 and max(gaps) < 250, gaps  # one every 100 ms: none skipped, none sent twice
+    # one every 100 ms: none skipped (no long gap), none sent twice (30 in all), none bunched; one send the
+    # loop ran late (a busy machine) can land a few ms before the next on-time one, so the middle is held
+    gaps = sorted((b - a) / 1e6 for a, b in pairwise(arrivals))
+    assert 80 < statistics.median(gaps) < 120 and gaps[len(gaps) // 5] > 50 and gaps[-1] < 250, gaps
 
 
 @pytest.mark.parametrize(
