@@ -2,8 +2,9 @@
 the TypeScript type it is written as.
 
 `fit` drops the properties a closed object type does not declare (an object literal may not carry
-them), and fills in declared properties named like `Object.prototype` members (`constructor`,
-`toString`: TypeScript reads an absent one as the inherited method).
+them) and the writeOnly ones a response view dropped (a response never carries them, readonly.py), and
+fills in declared properties named like `Object.prototype` members (`constructor`, `toString`:
+TypeScript reads an absent one as the inherited method).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from senior_backend.common.examples import SchemaExamples, is_object
 from senior_backend.common.openapi import ref_name
+from senior_backend.scaffold.readonly import WRITE_ONLY
 
 # Members of Object.prototype: TypeScript gives an object literal these, so a declared property of
 # the same name must be present in a literal (else its type is the inherited method's).
@@ -85,7 +87,9 @@ class Examples(SchemaExamples):
         declared: dict[str, list[Any]] = {}
         extras: list[Any] = []
         open_type = False
+        hidden: set[str] = set()  # writeOnly properties a response view dropped (readonly.py)
         for part in parts:
+            hidden.update(part.get(WRITE_ONLY) or [])
             props = part.get("properties") if isinstance(part.get("properties"), dict) else {}
             extra = part.get("additionalProperties")
             if (isinstance(extra, dict) and extra) or (is_object(part) and not props and extra is not False):
@@ -93,10 +97,12 @@ class Examples(SchemaExamples):
                 extras.extend([extra] if isinstance(extra, dict) and extra else [])
             for name, sub in props.items():
                 declared.setdefault(name, []).append(sub)
-        if not declared:
+        if not declared and not hidden:
             return value
         out = {}
         for name, item in value.items():
+            if name in hidden:
+                continue
             if name in declared:
                 out[name] = self.fit({"allOf": declared[name]}, item, depth + 1)
             elif open_type:

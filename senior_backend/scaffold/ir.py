@@ -22,7 +22,14 @@ from senior_backend.common.openapi import OpenAPIDocument, pointer
 from senior_backend.scaffold.discriminator import tag_unions
 from senior_backend.scaffold.keywords import COUNTS, Report, keyword_problem, pattern_problem
 from senior_backend.scaffold.naming import NameTable, file_stem, identifier
-from senior_backend.scaffold.readonly import SUFFIX, needing_variants, request_view
+from senior_backend.scaffold.readonly import (
+    READ_SUFFIX,
+    SUFFIX,
+    needing_response_variants,
+    needing_variants,
+    request_view,
+    response_view,
+)
 from senior_backend.scaffold.security import Security, read_schemes
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -109,6 +116,12 @@ class Body:
     required: bool
     content: dict[str, dict[str, Any]]
     kind: str  # json, form, multipart, text (text/plain: the handler gets the string)
+    # every media type or range the spec declares (served or not; by default those of `content`), lower
+    # case, without parameters: a body sent in any other gets 415
+    media: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.media = self.media or tuple(dict.fromkeys(media_range(media) for media in self.content))
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -333,7 +346,9 @@ class _Builder:
         self.warnings: list[Diagnostic] = list(document.warnings)
         self.names = NameTable(TS_GLOBAL_TYPES | HELPER_NAMES)
         self.needs: set[str] = set()
+        self.read_needs: set[str] = set()
         self.schemas: dict[str, dict[str, Any]] = {}
+        self.originals: dict[str, dict[str, Any]] = {}  # the named schemas, without their views
 
     def warn(self, code: str, message: str, parts: list[str | int]) -> None:
         self.warnings.append(warning(code, message, where=f"{self.source}#{pointer(parts)}"))
@@ -362,10 +377,15 @@ class _Builder:
         self.schemas = schemas = {name: tag_unions(schema, schemas) for name, schema in schemas.items()}
         for name in schemas:
             type_names[name] = self.names.claim(identifier(name, "Schema", style="pascal"), SCHEMA_SUFFIXES)
-        self.needs = needing_variants(schemas)
+        self.originals = dict(schemas)
+        self.needs = needing_variants(self.originals)
+        self.read_needs = needing_response_variants(self.originals)
         for name in sorted(self.needs):
-            schemas[name + SUFFIX] = request_view(schemas[name], self.needs)
+            schemas[name + SUFFIX] = request_view(self.originals[name], self.needs)
             type_names[name + SUFFIX] = self.names.claim(type_names[name] + "Write", SCHEMA_SUFFIXES)
+        for name in sorted(self.read_needs):
+            schemas[name + READ_SUFFIX] = response_view(self.originals[name], self.read_needs, self.originals)
+            type_names[name + READ_SUFFIX] = self.names.claim(type_names[name] + "Read", SCHEMA_SUFFIXES)
         self._check_server()
         security = read_schemes(
             components.get("securitySchemes"), self.doc.deref, lambda parts: f"{self.source}#{pointer(parts)}"
@@ -555,7 +575,8 @@ class _Builder:
                 chosen[media] = schema
         if not chosen:
             return None
-        return Body(required=bool(body.get("required")), content=chosen, kind=kind)
+        declared = tuple(dict.fromkeys(media_range(media) for media in content))
+        return Body(required=bool(body.get("required")), content=chosen, kind=kind, media=declared)
 
     def _responses(self, raw: dict[str, Any], where: list[str | int]) -> list[Response]:
         responses: list[Response] = []
@@ -573,9 +594,13 @@ class _Builder:
             has_example, example = False, None
             if media is not None:
                 media_object = self.mapping(content[media], [*where, "responses", status, "content", media])
-                schema = self.normal(
-                    media_object.get("schema") or {},
-                    (*where, "responses", status, "content", media, "schema"),
+                schema = response_view(
+                    self.normal(
+                        media_object.get("schema") or {},
+                        (*where, "responses", status, "content", media, "schema"),
+                    ),
+                    self.read_needs,
+                    self.originals,
                 )
                 has_example, example = schema_example(media_object, self.doc.deref)
             elif content:
@@ -614,6 +639,12 @@ def _delimiter(location: str, param: dict[str, Any]) -> str | None:
     if explode and style in ("form", "spaceDelimited", "pipeDelimited"):
         return None
     return {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+
+
+def media_range(media: Any) -> str:
+    """A declared media type or range as requests are matched against it: lower case, no parameters
+    (`application/json; charset=utf-8` -> `application/json`)."""
+    return str(media).split(";", 1)[0].strip().lower()
 
 
 def server_defaults(server: dict[str, Any]) -> dict[str, str]:

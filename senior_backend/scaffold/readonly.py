@@ -1,10 +1,19 @@
-"""Request views of schemas: a `readOnly` property is never required in a request.
+"""Request and response views of schemas: a `readOnly` property is never required in a request, a
+`writeOnly` property never appears in a response.
 
 OpenAPI lets one schema serve both directions (`id: {readOnly: true}` listed in
 `required`): responses must carry it, requests must not have to. Every named
 schema that (directly or through its references) requires a readOnly property
 gets a request variant named `<name>.write`, and request bodies point at those
 variants, so validators and handler types accept what a client may send.
+
+The mirror case: a writeOnly property (`password: {writeOnly: true}`) is sent
+in requests and never returned. Every named schema that (directly or through
+its references) declares one gets a response variant named `<name>.read`
+without it (nor in any `required` list: its own, or an `allOf` member's), and
+response schemas point at those, so response types and stub examples never
+carry it. A response view names what it dropped in `x-write-only`, for the
+examples that must drop it from values the type leaves open (examples.py).
 """
 
 from __future__ import annotations
@@ -15,6 +24,12 @@ from senior_backend.common.openapi import ref_name
 
 PREFIX = "#/components/schemas/"
 SUFFIX = ".write"
+READ_SUFFIX = ".read"
+WRITE_ONLY = "x-write-only"
+# Subschema keywords a response view follows (the other keywords are copied as they are).
+_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_LISTS = ("allOf", "oneOf", "anyOf", "prefixItems")
+_SINGLE = ("items", "not", "additionalProperties", "contains", "propertyNames", "if", "then", "else")
 
 
 def _walk(node: Any, visit) -> None:
@@ -27,6 +42,10 @@ def _walk(node: Any, visit) -> None:
             _walk(item, visit)
 
 
+def _flagged(sub: Any, flag: str) -> bool:
+    return isinstance(sub, dict) and sub.get(flag) is True
+
+
 def _requires_read_only(schema: dict[str, Any]) -> bool:
     found = False
 
@@ -34,10 +53,20 @@ def _requires_read_only(schema: dict[str, Any]) -> bool:
         nonlocal found
         props = node.get("properties")
         if isinstance(props, dict) and isinstance(node.get("required"), list):
-            found = found or any(
-                isinstance(props.get(name), dict) and props[name].get("readOnly") is True
-                for name in node["required"]
-            )
+            found = found or any(_flagged(props.get(name), "readOnly") for name in node["required"])
+
+    _walk(schema, visit)
+    return found
+
+
+def _declares_write_only(schema: dict[str, Any]) -> bool:
+    found = False
+
+    def visit(node: dict[str, Any]) -> None:
+        nonlocal found
+        props = node.get("properties")
+        if isinstance(props, dict):
+            found = found or any(_flagged(sub, "writeOnly") for sub in props.values())
 
     _walk(schema, visit)
     return found
@@ -54,9 +83,9 @@ def _refs(schema: dict[str, Any]) -> set[str]:
     return names
 
 
-def needing_variants(schemas: dict[str, dict[str, Any]]) -> set[str]:
-    """Named schemas whose request view differs from the schema itself."""
-    needs = {name for name, schema in schemas.items() if _requires_read_only(schema)}
+def _closure(schemas: dict[str, dict[str, Any]], own) -> set[str]:
+    """The named schemas for which `own(schema)` holds, and every schema referring to one of them."""
+    needs = {name for name, schema in schemas.items() if own(schema)}
     refs = {name: _refs(schema) for name, schema in schemas.items()}
     changed = True
     while changed:
@@ -66,6 +95,16 @@ def needing_variants(schemas: dict[str, dict[str, Any]]) -> set[str]:
                 needs.add(name)
                 changed = True
     return needs
+
+
+def needing_variants(schemas: dict[str, dict[str, Any]]) -> set[str]:
+    """Named schemas whose request view differs from the schema itself."""
+    return _closure(schemas, _requires_read_only)
+
+
+def needing_response_variants(schemas: dict[str, dict[str, Any]]) -> set[str]:
+    """Named schemas whose response view differs from the schema itself."""
+    return _closure(schemas, _declares_write_only)
 
 
 def request_view(node: Any, needs: set[str]) -> Any:
@@ -80,9 +119,64 @@ def request_view(node: Any, needs: set[str]) -> Any:
         out["$ref"] = PREFIX + ref[len(PREFIX) :] + SUFFIX
     props = node.get("properties")
     if isinstance(props, dict) and isinstance(node.get("required"), list):
-        out["required"] = [
-            name
-            for name in node["required"]
-            if not (isinstance(props.get(name), dict) and props[name].get("readOnly") is True)
-        ]
+        out["required"] = [name for name in node["required"] if not _flagged(props.get(name), "readOnly")]
+    return out
+
+
+def _write_only_names(
+    node: Any, schemas: dict[str, dict[str, Any]], seen: frozenset[str] = frozenset()
+) -> set[str]:
+    """The writeOnly properties an object schema declares: its own, and its `allOf` members' (refs followed)."""
+    if not isinstance(node, dict):
+        return set()
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith(PREFIX):
+        name = ref_name(ref)
+        return set() if name in seen else _write_only_names(schemas.get(name), schemas, seen | {name})
+    props = node.get("properties")
+    names = (
+        {key for key, sub in props.items() if _flagged(sub, "writeOnly")}
+        if isinstance(props, dict)
+        else set()
+    )
+    for member in node.get("allOf") if isinstance(node.get("allOf"), list) else []:
+        names |= _write_only_names(member, schemas, seen)
+    return names
+
+
+def response_view(
+    node: Any, needs: set[str], schemas: dict[str, dict[str, Any]], hidden: frozenset[str] = frozenset()
+) -> Any:
+    """`node` as a response sees it: no writeOnly properties, references to variants.
+
+    `schemas` are the named schemas `node` refers to (to find what an `allOf` member declares);
+    `hidden` are writeOnly names a composition around `node` declares, dropped from its `required`."""
+    if not isinstance(node, dict):
+        return node
+    hidden = hidden | _write_only_names(node, schemas)
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "$ref" and isinstance(value, str) and value.startswith(PREFIX) and ref_name(value) in needs:
+            out[key] = value + READ_SUFFIX
+        elif key == "properties" and isinstance(value, dict):
+            out[key] = {
+                name: response_view(sub, needs, schemas)
+                for name, sub in value.items()
+                if not _flagged(sub, "writeOnly")
+            }
+            dropped = sorted(set(value) - set(out[key]))
+            if dropped:
+                out[WRITE_ONLY] = dropped
+        elif key in _MAPS and isinstance(value, dict):
+            out[key] = {name: response_view(sub, needs, schemas) for name, sub in value.items()}
+        elif key in ("allOf", "oneOf", "anyOf") and isinstance(value, list):
+            out[key] = [response_view(sub, needs, schemas, hidden) for sub in value]
+        elif key in _LISTS and isinstance(value, list):
+            out[key] = [response_view(sub, needs, schemas) for sub in value]
+        elif key in _SINGLE and isinstance(value, dict):
+            out[key] = response_view(value, needs, schemas)
+        elif key == "required" and isinstance(value, list):
+            out[key] = [name for name in value if name not in hidden]
+        else:
+            out[key] = value
     return out

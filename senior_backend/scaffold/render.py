@@ -231,6 +231,7 @@ class _Renderer:
             "responses": self.response_variants(op),
             "body_kind": body.kind if body else "",
             "body_required": bool(body and body.required),
+            "media": list(body.media) if body else None,  # what a sent body may come in (else 415)
             "stub": self.stub(op),
             # `style: deepObject` query parameters, folded from `name[prop]` keys before validation
             "deep_objects": [p.name for p in params["query"] if p.deep_object] or None,

@@ -63,6 +63,8 @@ def valid_call(op: Operation, examples: Examples) -> Call:
         value = examples.synthesize(op.body.schema, 0)
         if op.body.kind == "json":
             call.json_body = value
+            # in the media type the operation declares (`application/merge-patch+json`, ...)
+            call.headers["content-type"] = next(iter(op.body.content))
         else:
             fields: dict[str, str] = {}
             files: dict[str, tuple[str | None, Any]] = {}
