@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from senior_backend.scaffold.ir import ApiModel, Operation
+from senior_backend.scaffold.tospec.opnames import RecoveredOperation
 
 GENERATED_BY = "api-scaffolder --generate-spec"
 _DELIMITED = {",": ("form", False), " ": ("spaceDelimited", False), "|": ("pipeDelimited", False)}
@@ -13,7 +14,7 @@ _DELIMITED = {",": ("form", False), " ": ("spaceDelimited", False), "|": ("pipeD
 def to_openapi(model: ApiModel) -> dict[str, Any]:
     """OpenAPI 3.1: one path item per path, the model's schemas and security schemes under components,
     each protected operation's `security`, the base path the routes are mounted under (if any) as the
-    server URL.
+    server URL. An operation has `tags` only where the code gave it some (tospec/opnames.py).
 
     `info.x-generated-by` marks the file as ours, so rewriting it later needs no `--force`."""
     paths: dict[str, dict[str, Any]] = {}
@@ -36,7 +37,9 @@ def to_openapi(model: ApiModel) -> dict[str, Any]:
 
 
 def _operation(operation: Operation) -> dict[str, Any]:
-    out: dict[str, Any] = {"operationId": operation.operation_id, "tags": [operation.group]}
+    out: dict[str, Any] = {"operationId": operation.operation_id}
+    if isinstance(operation, RecoveredOperation) and operation.tags:
+        out["tags"] = operation.tags
     if operation.summary:
         out["summary"] = operation.summary
     parameters = []

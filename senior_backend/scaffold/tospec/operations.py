@@ -3,7 +3,8 @@
 Readers, most specific first: our generated Express/Koa handlers (`validated(S.XSchemas, ...)`
 with zod per request part, `as T.XRequest` pointing at types.ts for responses and the
 operation id), hand-written zod validation middleware, our generated Fastify hooks
-(`cookieCheck`, `splitQuery`), and Fastify route `schema` objects.
+(`cookieCheck`, `splitQuery`), and Fastify route `schema` objects. The body's media type is then
+what the route states (tospec/media.py); ids and tags follow tospec/opnames.py.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import re
 from typing import Any
 
 from senior_backend.common.diagnostics import Diagnostic, warning
-from senior_backend.scaffold.ir import Body, Operation, Parameter, Response
-from senior_backend.scaffold.naming import NameTable, identifier
+from senior_backend.scaffold.forms import has_files
+from senior_backend.scaffold.ir import FORM_MEDIA, MULTIPART_MEDIA, Body, Parameter, Response
+from senior_backend.scaffold.naming import identifier
 from senior_backend.scaffold.tospec.components import Components
 from senior_backend.scaffold.tospec.jsast import (
     UNRESOLVED,
@@ -28,8 +30,18 @@ from senior_backend.scaffold.tospec.jsast import (
     uncomment,
     unwrap,
 )
+from senior_backend.scaffold.tospec.media import file_parts, media_kind, read_media, with_media
+from senior_backend.scaffold.tospec.opnames import (
+    DERIVED,
+    GENERIC_HANDLERS,
+    HANDLER,
+    STATED,
+    RecoveredOperation,
+    conventional_id,
+    file_tag,
+)
 from senior_backend.scaffold.tospec.project import Project
-from senior_backend.scaffold.tospec.routes import Route, openapi_path
+from senior_backend.scaffold.tospec.routes import FUNCTIONS, Route, openapi_path
 from senior_backend.scaffold.tospec.securityback import SecurityReader
 from senior_backend.scaffold.tospec.tsback import union_members
 from senior_backend.scaffold.tospec.zodback import object_shape, peel_optional
@@ -58,7 +70,7 @@ _REQUEST_KEYS = {"path", "query", "headers", "cookies", "body", "bodyRequired", 
 
 
 class OperationReader:
-    """Recovers operations of one project; ids are made unique across calls."""
+    """Recovers operations of one project (their ids are made unique by `opnames.unique_ids`)."""
 
     def __init__(self, project: Project, warnings: list[Diagnostic]) -> None:
         self.project = project
@@ -68,7 +80,6 @@ class OperationReader:
         self.json_schema = self.components.json_schema
         self.zod = self.components.zod
         self.types = self.components.types
-        self.operation_ids: set[str] = set()
         self.security = SecurityReader(project)  # our generated auth.ts: `security` and its schemes
 
     def warn(self, code: str, message: str, node: Node) -> None:
@@ -76,23 +87,25 @@ class OperationReader:
         self.warnings.append(warning(code, message, where=f"{module.source.path}:{line(node)}"))
 
     # operations -----------------------------------------------------------------------------------
-    def operation(self, route: Route, method: str, full_path: str, op_names: NameTable) -> Operation:
+    def operation(self, route: Route, method: str, full_path: str) -> RecoveredOperation:
         path, names = openapi_path(full_path)
         module = self.project.module_of(route.node)
         where = f"{module.source.path}:{line(route.node)}"
         params: dict[tuple[str, str], Parameter] = {}
         body: Body | None = None
         responses: list[Response] = []
-        operation_id: str | None = None
+        operation_id, id_source = None, DERIVED
         inside = [module.source.find(handler) for handler in route.handlers]
         renames = self._path_names([pair for found in inside for pair in found.get("pair", [])])
-        summary, tags = "", [_route_group(module.source.root) or module.source.path.stem]
+        group = _route_group(module.source.root)
+        summary, tags = "", [group] if group else [file_tag(module.source.path)]
         schema = self._fastify_schema(route)
         if schema is not None:  # first: the hooks below refine the parameters it declares
             body = self._fastify_parts(schema, params, renames)
             responses = self._fastify_responses(schema.get("response"))
             summary = str(schema.get("summary") or schema.get("description") or "")
-            operation_id = str(schema["operationId"]) if schema.get("operationId") else None
+            if schema.get("operationId"):
+                operation_id, id_source = str(schema["operationId"]), STATED
             tags = [str(tag) for tag in schema.get("tags") or []] or tags
         for handler, found in zip(route.handlers, inside, strict=True):
             calls = found.get("call", [])
@@ -104,34 +117,41 @@ class OperationReader:
                     self._typed(cast.named_children[-1]) if kind.endswith("Request") and "." in kind else None
                 )
                 if typed is not None:
-                    operation_id = typed[0] or operation_id
+                    if typed[0] is not None and id_source != STATED:
+                        operation_id, id_source = typed[0], STATED
+                    elif id_source == DERIVED and (called := _called_with(cast)):
+                        operation_id, id_source = called, HANDLER  # named as the scaffolder names it
                     responses = responses or typed[1]
             self._fastify_checks(calls, params)
+            if body is not None and body.kind == "form" and any(_name(call) == "jsonParts" for call in calls):
+                body = _multipart(body)  # JSON parts: our generated Fastify code's multipart bodies
+        consumes = schema.get("consumes") if schema is not None else None
+        body = with_media(body, read_media(self.project, route.handlers, consumes), self.schemas)
         for name in names:
             renamed = renames.get(name, name)
             params.setdefault(("path", renamed), Parameter(renamed, "path", True, {"type": "string"}, name))
         path = re.sub(r"\{([^}]+)\}", lambda m: "{" + renames.get(m.group(1), m.group(1)) + "}", path)
-        stated = operation_id is not None  # by our generated types.ts, kept as written
-        if operation_id is None:
-            operation_id = identifier(_handler_name(route) or f"{method} {path}", "operation")
-        name = op_names.claim(identifier(operation_id, "operation"))
-        if not stated and operation_id in self.operation_ids:
-            operation_id = name  # a derived id is made unique
-        self.operation_ids.add(operation_id)
+        named = route.name or _handler_name(route)
+        if operation_id is None and named:
+            operation_id, id_source = identifier(named, "operation"), HANDLER
+        operation_id = operation_id or conventional_id(method, path)
+        tags = [tag for tag in tags if tag]
         security = self.security.operation(route)  # None: the route checks nothing
-        return Operation(
+        return RecoveredOperation(
             operation_id=operation_id,
-            name=name,
-            type_name=name,
+            name=operation_id,
+            type_name=operation_id,
             method=method,
             path=path,
-            group=tags[0],
+            group=tags[0] if tags else path.strip("/").split("/")[0] or "root",  # as ir.py groups
             summary=summary,
             parameters=list(params.values()),
             body=body,
             responses=responses,
             security=[] if security is None else security,
             where=where,
+            tags=tags,
+            id_source=id_source,
         )
 
     def _path_names(self, pairs: list[Node]) -> dict[str, str]:
@@ -170,7 +190,7 @@ class OperationReader:
                 _mark_deep_objects(literal(pairs["deepObjects"]), params)
             if "body" in pairs:
                 required = literal(pairs["bodyRequired"]) if "bodyRequired" in pairs else True
-                body = self._body(self.zod.schema(pairs["body"]), required is True, _is_form(pairs["body"]))
+                body = self._body(self.zod.schema(pairs["body"]), required is True, _form_kind(pairs["body"]))
             self.components.flush()
         return body
 
@@ -195,7 +215,7 @@ class OperationReader:
             schema = self.zod.schema(arg)
             self.components.flush()
             if location == "body":
-                return self._body(schema, True, False)
+                return self._body(schema, True, "json")
             resolved = self.schemas.get(str(schema.get("$ref", "")).rsplit("/", 1)[-1], schema)
             self._json_params(resolved, location, params)
         return None
@@ -212,9 +232,9 @@ class OperationReader:
             required = not optional or location == "path"
             params[(location, name)] = Parameter(name, location, required, schema, name, self.zod.delimiter)
 
-    def _body(self, schema: dict[str, Any], required: bool, form: bool) -> Body:
-        media = "application/x-www-form-urlencoded" if form else "application/json"
-        return Body(required=required, content={media: schema}, kind="form" if form else "json")
+    def _body(self, schema: dict[str, Any], required: bool, kind: str) -> Body:
+        media = {"form": FORM_MEDIA, "multipart": MULTIPART_MEDIA}.get(kind, "application/json")
+        return Body(required=required, content={media: schema}, kind=kind)
 
     def _typed(self, type_node: Node) -> tuple[str | None, list[Response]] | None:
         """`as T.XRequest`: the operation id in its doc comment and the `XResponse` union."""
@@ -223,7 +243,7 @@ class OperationReader:
         if definition is None:
             return None
         comment = preceding_comment(definition) or ""
-        match = re.search(r"\(([^()]*)\)$", comment)
+        match = re.fullmatch(r"(\S+) (.*?) \((.*)\)", comment)
         response_decl = self._type_declaration(type_node, request_name[: -len("Request")] + "Response")
         responses = []
         value = response_decl.child_by_field_name("value") if response_decl is not None else None
@@ -245,7 +265,10 @@ class OperationReader:
                     "application/json" if schema is not None else None,
                 )
             )
-        return (match.group(1) if match else None), responses
+        stated = match.group(3) if match else None
+        if match and stated == f"{match.group(1).lower()} {match.group(2)}":
+            stated = None  # the scaffolder's placeholder for an operation the spec gave no id
+        return stated, responses
 
     def _type_declaration(self, type_node: Node, name: str) -> Node | None:
         namespace = type_node.named_children[0] if type_node.type == "nested_type_identifier" else None
@@ -320,12 +343,30 @@ class OperationReader:
                         "required": [renames.get(k, k) for k in part.get("required") or []],
                     }
                 self._json_params(part, _LOCATIONS[key], params)
+            elif key == "body" and isinstance(part, dict) and isinstance(part.get("content"), dict):
+                body = self._fastify_content(part["content"])  # Fastify's schema per content type
             elif key == "body":
                 comment = str(part.get("$comment", "")) if isinstance(part, dict) else ""
-                body = self._body(
-                    self.json_schema(part), "optional" not in comment, "form-encoded" in comment
+                schema = self.json_schema(part)
+                files = has_files(schema) or any(
+                    isinstance(sub, dict) and sub.get("isFile") is True
+                    for sub in (schema.get("properties") or {}).values()
                 )
+                kind = "multipart" if files else "form" if "form-encoded" in comment else "json"
+                body = self._body(file_parts(schema) if files else schema, "optional" not in comment, kind)
         return body
+
+    def _fastify_content(self, content: dict[str, Any]) -> Body | None:
+        """`body: {content: {"application/merge-patch+json": {schema}}}`: one schema per media type."""
+        schemas = {
+            str(media): self.json_schema(entry.get("schema", {}))
+            for media, entry in content.items()
+            if isinstance(entry, dict)
+        }
+        if not schemas:
+            return None
+        first = next(iter(schemas))
+        return Body(required=True, content=schemas, kind=media_kind(first))
 
     def _fastify_responses(self, part: Any) -> list[Response]:
         """`response: {200: schema}` or `{200: {description, content: {"application/json": {schema}}}}`."""
@@ -341,15 +382,55 @@ class OperationReader:
         return out
 
 
-def _is_form(node: Node) -> bool:
-    """Our form bodies parse top-level fields from text: `z.object({"n": z.preprocess(asNumber, ...)})`."""
+def _form_kind(node: Node) -> str:
+    """How our generated zod body reads: `multipart` with file parts (`filePart`) or JSON parts
+    (`z.preprocess(asJson, ...)`), `form` with top-level fields parsed from text (`asNumber`,
+    `asBoolean`, `asArray`), else `json`."""
+    kind = "json"
     for value in object_pairs(object_shape(node)).values():
         field = unwrap(peel_optional(value)[1])
-        if field is not None and field.type == "call_expression":
+        if field is None:
+            continue
+        if "filePart" in _identifiers(field):
+            return "multipart"
+        if field.type == "call_expression":
             _, name, args = call_parts(field)
-            if name == "preprocess" and args and text(args[0]) in ("asNumber", "asBoolean"):
-                return True
-    return False
+            parser = text(args[0]) if name == "preprocess" and args else ""
+            if parser == "asJson":
+                return "multipart"
+            if parser in ("asNumber", "asBoolean", "asArray"):
+                kind = "form"
+    return kind
+
+
+def _identifiers(node: Node) -> set[str]:
+    """Every identifier under `node`."""
+    found, stack = set(), [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "identifier":
+            found.add(text(current))
+        stack.extend(current.named_children)
+    return found
+
+
+def _multipart(body: Body) -> Body:
+    return Body(body.required, {MULTIPART_MEDIA: file_parts(body.schema)}, "multipart")
+
+
+def _name(call: Node) -> str | None:
+    return call_parts(call)[1]
+
+
+def _called_with(cast: Node) -> str | None:
+    """`H.getPets(input as unknown as T.GetPetsRequest)`: `getPets`, the handler our generated route calls."""
+    node = cast
+    while node.parent is not None and node.parent.type in ("as_expression", "parenthesized_expression"):
+        node = node.parent
+    arguments = node.parent
+    if arguments is None or arguments.type != "arguments" or arguments.parent is None:
+        return None
+    return call_parts(arguments.parent)[1]
 
 
 def _route_group(root: Node) -> str | None:
@@ -362,10 +443,16 @@ def _route_group(root: Node) -> str | None:
 
 
 def _handler_name(route: Route) -> str | None:
+    """`list` of `router.get("/", list)`, `show` of `controller.show`, `replaceItem` of
+    `async function replaceItem() {}`: the handler's function name, unless it names no operation
+    (`handler`, `fn`)."""
     last = unwrap(route.handlers[-1]) if route.handlers else None
+    name = None
     if last is not None and last.type in ("identifier", "member_expression"):
-        return text(last).rsplit(".", 1)[-1]
-    return None
+        name = text(last).rsplit(".", 1)[-1]
+    elif last is not None and last.type in FUNCTIONS and last.child_by_field_name("name") is not None:
+        name = text(last.child_by_field_name("name"))
+    return None if name is None or name.lower() in GENERIC_HANDLERS else name
 
 
 def _mark_deep_objects(names: Any, params: dict[tuple[str, str], Parameter]) -> None:

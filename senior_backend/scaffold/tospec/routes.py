@@ -60,6 +60,7 @@ class Route:
     node: Node  # the registering call
     handlers: list[Node]  # handler / middleware arguments
     options: Node | None  # Fastify route options object
+    name: str | None = None  # @koa/router's route name: `router.get("user", "/users/:id", ...)`
 
 
 @dataclass
@@ -307,8 +308,9 @@ class _Finder:
             options = rest[0]  # Fastify: (path, { schema }, handler) or (path, { schema, handler })
             if len(rest) == 1:
                 rest = _hooks(first)
+        route_name = string_value(args[0]) if path_index == 1 else None
         for path in self._paths(path_node, node):
-            self._add(router, name, path, path_node, node, rest, options)
+            self._add(router, name, path, path_node, node, rest, options, route_name)
 
     def _is_router(self, router: Node) -> bool:
         return router in self.routers or self._creates_router(router) or _typed_instance(router)
@@ -371,6 +373,7 @@ class _Finder:
         node: Node,
         handlers: list[Node],
         options: Node | None,
+        route_name: str | None = None,
     ) -> None:
         self.routers.add(router)
         if is_pattern(path, is_fastify(router)) or not (path.startswith("/") or path == ""):
@@ -383,7 +386,7 @@ class _Finder:
         )
         if method == "all":
             self.warn("all-methods", f"{path}: app.all() documented as every method", node)
-        self.found.routes.append(Route(router, methods, path, node, handlers, options))
+        self.found.routes.append(Route(router, methods, path, node, handlers, options, route_name))
 
 
 def _factory(node: Node) -> str:
@@ -401,9 +404,9 @@ def _factory(node: Node) -> str:
 
 
 def _hooks(options: Node) -> list[Node]:
-    """The validation hooks and handler of a Fastify route options object."""
+    """The parsing and validation hooks and handler of a Fastify route options object."""
     pairs = object_pairs(options)
-    return [pairs[key] for key in ("preValidation", "preHandler", "handler") if key in pairs]
+    return [pairs[key] for key in ("preParsing", "preValidation", "preHandler", "handler") if key in pairs]
 
 
 def _wrapped_in_fastify_plugin(expr: Node, project: Project) -> bool:

@@ -35,6 +35,7 @@ from senior_backend.scaffold.tospec.jsast import (
 )
 from senior_backend.scaffold.tospec.openapi_out import GENERATED_BY, to_openapi
 from senior_backend.scaffold.tospec.operations import OperationReader
+from senior_backend.scaffold.tospec.opnames import RecoveredOperation, unique_ids
 from senior_backend.scaffold.tospec.project import Project, imported_files
 from senior_backend.scaffold.tospec.routes import compose_with_base, find_routes, join
 
@@ -164,8 +165,7 @@ def build_from_routes(source: Path, title: str = "API", version: str = "0.0.0") 
     warnings.extend(found.warnings)
     recovery = OperationReader(project, warnings)
     recovery.components.named_zod()
-    op_names = NameTable()
-    operations: list[Operation] = []
+    operations: list[RecoveredOperation] = []
     seen: dict[tuple[str, str], str] = {}
     composed = compose_with_base(found)
     bases = {base for _, base, _ in composed}
@@ -173,7 +173,7 @@ def build_from_routes(source: Path, title: str = "API", version: str = "0.0.0") 
     for route, base, path in composed:
         for method in route.methods:
             full_path = path if base_path else join(base, path)
-            operation = recovery.operation(route, method, full_path, op_names)
+            operation = recovery.operation(route, method, full_path)
             key = (operation.method, operation.path)
             if key in seen:
                 warnings.append(
@@ -187,10 +187,11 @@ def build_from_routes(source: Path, title: str = "API", version: str = "0.0.0") 
                 continue
             seen[key] = operation.where
             operations.append(operation)
+    unique_ids(operations, warnings)
     schemas = drop_request_views(recovery.schemas, operations)
     security = read_schemes(recovery.security.schemes, lambda node: node, str)  # as generated: all valid
     model = ApiModel(
-        title, version, schemas, {}, operations, [], warnings, base_path=base_path, security=security
+        title, version, schemas, {}, list(operations), [], warnings, base_path=base_path, security=security
     )
     return _named(model)
 
