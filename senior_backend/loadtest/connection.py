@@ -144,7 +144,7 @@ class Connection(asyncio.Protocol):
             # no request in flight: bytes the server sent unasked (a 408 as it closes an idle connection)
             # answer nothing; drop the connection, the slot's next request opens a new one
             if slot.conn is self:
-                self.worker._drop(slot, abort=True)
+                self.worker.drop(slot, abort=True)
             return
         self.data = data
         try:

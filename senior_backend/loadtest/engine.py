@@ -148,7 +148,7 @@ class Worker:
                 return
         elif slot.index >= self.active:
             slot.parked = True
-            self._drop(slot, abort=False)
+            self.drop(slot, abort=False)
             return
         else:
             intended = now
@@ -248,7 +248,7 @@ class Worker:
         slot.busy = False
         self.last_done_ns = now
         if not keep_alive:
-            self._drop(slot, abort=False)
+            self.drop(slot, abort=False)
         self.dispatch(slot, now)
 
     def retire(self, conn: Connection) -> None:
@@ -257,7 +257,8 @@ class Worker:
         self.writes += conn.sent
         conn.received = conn.sent = 0
 
-    def _drop(self, slot: Slot, abort: bool) -> None:
+    def drop(self, slot: Slot, abort: bool) -> None:
+        """Take the slot's connection away from it and close it (`abort`: at once, unsent bytes discarded)."""
         conn = slot.conn
         slot.conn = None
         if conn is not None:
@@ -273,7 +274,7 @@ class Worker:
             return
         slot.busy = False
         self.errors[kind] = self.errors.get(kind, 0) + 1
-        self._drop(slot, abort=True)
+        self.drop(slot, abort=True)
         if self.interval_ns or self.stopping:
             self.dispatch(slot, monotonic_ns())
         else:
@@ -426,7 +427,7 @@ class Worker:
         end = max(self.stop_ns, self.last_done_ns)
         results.elapsed = max(0.0, (end - self.measure_ns) / NS)
         for slot in self.slots:
-            self._drop(slot, abort=True)
+            self.drop(slot, abort=True)
         results.bytes_in = self.bytes_in
         results.bytes_out = (
             self.render.bytes_out if self.render is not None else self.writes * len(self.request)

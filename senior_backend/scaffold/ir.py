@@ -116,8 +116,8 @@ class Body:
     required: bool
     content: dict[str, dict[str, Any]]
     kind: str  # json, form, multipart, text (text/plain: the handler gets the string)
-    # every media type or range the spec declares (served or not; by default those of `content`), lower
-    # case, without parameters: a body sent in any other gets 415
+    # the media types the server reads and the ranges the spec declares (by default those of `content`),
+    # lower case, without parameters: a body sent in any other gets 415
     media: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -381,7 +381,7 @@ class _Builder:
         self.needs = needing_variants(self.originals)
         self.read_needs = needing_response_variants(self.originals)
         for name in sorted(self.needs):
-            schemas[name + SUFFIX] = request_view(self.originals[name], self.needs)
+            schemas[name + SUFFIX] = request_view(self.originals[name], self.needs, self.originals)
             type_names[name + SUFFIX] = self.names.claim(type_names[name] + "Write", SCHEMA_SUFFIXES)
         for name in sorted(self.read_needs):
             schemas[name + READ_SUFFIX] = response_view(self.originals[name], self.read_needs, self.originals)
@@ -566,6 +566,7 @@ class _Builder:
                     (*where, "requestBody", "content", media, "schema"),
                 ),
                 self.needs,
+                self.originals,
             )
             if not media_kind:
                 self.warn("unsupported-media", f"request media type {media!r} is not validated", where)
@@ -575,7 +576,10 @@ class _Builder:
                 chosen[media] = schema
         if not chosen:
             return None
-        declared = tuple(dict.fromkeys(media_range(media) for media in content))
+        # the 415 check lets through what the server reads, and a range the spec declares (`*/*`: anything,
+        # unparsed); a type it declares but does not read (XML; multipart beside JSON) is refused, not dropped
+        readable = [media for media in content if media in chosen or "*" in media]
+        declared = tuple(dict.fromkeys(media_range(media) for media in readable))
         return Body(required=bool(body.get("required")), content=chosen, kind=kind, media=declared)
 
     def _responses(self, raw: dict[str, Any], where: list[str | int]) -> list[Response]:

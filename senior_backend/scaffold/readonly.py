@@ -27,9 +27,20 @@ SUFFIX = ".write"
 READ_SUFFIX = ".read"
 WRITE_ONLY = "x-write-only"
 # Subschema keywords a response view follows (the other keywords are copied as they are).
-_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-_LISTS = ("allOf", "oneOf", "anyOf", "prefixItems")
-_SINGLE = ("items", "not", "additionalProperties", "contains", "propertyNames", "if", "then", "else")
+_MAPS = ("patternProperties", "$defs", "definitions", "dependentSchemas")
+_SINGLE = (
+    "items",
+    "not",
+    "additionalProperties",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "contains",
+    "propertyNames",
+    "contentSchema",
+    "if",
+    "then",
+    "else",
+)
 
 
 def _walk(node: Any, visit) -> None:
@@ -42,31 +53,41 @@ def _walk(node: Any, visit) -> None:
             _walk(item, visit)
 
 
-def _flagged(sub: Any, flag: str) -> bool:
-    return isinstance(sub, dict) and sub.get(flag) is True
+def _flagged(sub: Any, flag: str, schemas: dict[str, dict[str, Any]]) -> bool:
+    """Whether a property schema carries `flag` (readOnly, writeOnly): itself, or the named schema it refers to
+    (`password: {$ref: Password}` with `Password: {type: string, writeOnly: true}`)."""
+    if not isinstance(sub, dict):
+        return False
+    if sub.get(flag) is True:
+        return True
+    ref = sub.get("$ref")
+    if isinstance(ref, str) and ref.startswith(PREFIX):
+        target = schemas.get(ref_name(ref))
+        return isinstance(target, dict) and target.get(flag) is True
+    return False
 
 
-def _requires_read_only(schema: dict[str, Any]) -> bool:
+def _requires_read_only(schema: dict[str, Any], schemas: dict[str, dict[str, Any]]) -> bool:
     found = False
 
     def visit(node: dict[str, Any]) -> None:
         nonlocal found
         props = node.get("properties")
         if isinstance(props, dict) and isinstance(node.get("required"), list):
-            found = found or any(_flagged(props.get(name), "readOnly") for name in node["required"])
+            found = found or any(_flagged(props.get(name), "readOnly", schemas) for name in node["required"])
 
     _walk(schema, visit)
     return found
 
 
-def _declares_write_only(schema: dict[str, Any]) -> bool:
+def _declares_write_only(schema: dict[str, Any], schemas: dict[str, dict[str, Any]]) -> bool:
     found = False
 
     def visit(node: dict[str, Any]) -> None:
         nonlocal found
         props = node.get("properties")
         if isinstance(props, dict):
-            found = found or any(_flagged(sub, "writeOnly") for sub in props.values())
+            found = found or any(_flagged(sub, "writeOnly", schemas) for sub in props.values())
 
     _walk(schema, visit)
     return found
@@ -85,7 +106,7 @@ def _refs(schema: dict[str, Any]) -> set[str]:
 
 def _closure(schemas: dict[str, dict[str, Any]], own) -> set[str]:
     """The named schemas for which `own(schema)` holds, and every schema referring to one of them."""
-    needs = {name for name, schema in schemas.items() if own(schema)}
+    needs = {name for name, schema in schemas.items() if own(schema, schemas)}
     refs = {name: _refs(schema) for name, schema in schemas.items()}
     changed = True
     while changed:
@@ -107,19 +128,22 @@ def needing_response_variants(schemas: dict[str, dict[str, Any]]) -> set[str]:
     return _closure(schemas, _declares_write_only)
 
 
-def request_view(node: Any, needs: set[str]) -> Any:
-    """`node` as a request sees it: readOnly properties optional, references to variants."""
+def request_view(node: Any, needs: set[str], schemas: dict[str, dict[str, Any]]) -> Any:
+    """`node` as a request sees it: readOnly properties optional, references to variants (`schemas`: the
+    named schemas, for a property whose readOnly is on the schema it refers to)."""
     if isinstance(node, list):
-        return [request_view(item, needs) for item in node]
+        return [request_view(item, needs, schemas) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {key: request_view(value, needs) for key, value in node.items()}
+    out = {key: request_view(value, needs, schemas) for key, value in node.items()}
     ref = node.get("$ref")
     if isinstance(ref, str) and ref.startswith(PREFIX) and ref_name(ref) in needs:
         out["$ref"] = PREFIX + ref[len(PREFIX) :] + SUFFIX
     props = node.get("properties")
     if isinstance(props, dict) and isinstance(node.get("required"), list):
-        out["required"] = [name for name in node["required"] if not _flagged(props.get(name), "readOnly")]
+        out["required"] = [
+            name for name in node["required"] if not _flagged(props.get(name), "readOnly", schemas)
+        ]
     return out
 
 
@@ -135,7 +159,7 @@ def _write_only_names(
         return set() if name in seen else _write_only_names(schemas.get(name), schemas, seen | {name})
     props = node.get("properties")
     names = (
-        {key for key, sub in props.items() if _flagged(sub, "writeOnly")}
+        {key for key, sub in props.items() if _flagged(sub, "writeOnly", schemas)}
         if isinstance(props, dict)
         else set()
     )
@@ -162,7 +186,7 @@ def response_view(
             out[key] = {
                 name: response_view(sub, needs, schemas)
                 for name, sub in value.items()
-                if not _flagged(sub, "writeOnly")
+                if not _flagged(sub, "writeOnly", schemas)
             }
             dropped = sorted(set(value) - set(out[key]))
             if dropped:
@@ -171,7 +195,7 @@ def response_view(
             out[key] = {name: response_view(sub, needs, schemas) for name, sub in value.items()}
         elif key in ("allOf", "oneOf", "anyOf") and isinstance(value, list):
             out[key] = [response_view(sub, needs, schemas, hidden) for sub in value]
-        elif key in _LISTS and isinstance(value, list):
+        elif key == "prefixItems" and isinstance(value, list):
             out[key] = [response_view(sub, needs, schemas) for sub in value]
         elif key in _SINGLE and isinstance(value, dict):
             out[key] = response_view(value, needs, schemas)

@@ -63,8 +63,10 @@ def valid_call(op: Operation, examples: Examples) -> Call:
         value = examples.synthesize(op.body.schema, 0)
         if op.body.kind == "json":
             call.json_body = value
-            # in the media type the operation declares (`application/merge-patch+json`, ...)
-            call.headers["content-type"] = next(iter(op.body.content))
+            # in the media type the operation declares (`application/merge-patch+json`, ...); for a range
+            # (`application/*+json`) a type within it
+            declared = next(iter(op.body.content)).split(";")[0].strip()
+            call.headers["content-type"] = declared.replace("*", "example") if "*" in declared else declared
         else:
             fields: dict[str, str] = {}
             files: dict[str, tuple[str | None, Any]] = {}

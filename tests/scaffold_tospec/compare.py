@@ -15,14 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 from senior_backend.scaffold.ir import ApiModel, Operation
-from senior_backend.scaffold.readonly import SUFFIX
+from senior_backend.scaffold.readonly import READ_SUFFIX, SUFFIX
 from senior_backend.scaffold.render import ajv_schema
 from senior_backend.scaffold.tstypes import TypeBuilder
 from senior_backend.scaffold.zodgen import ZodBuilder
 
 
 def _refs(node: Any, names: dict[str, str]) -> Any:
-    """Type names back to component names, `X.write` to `X`; Ajv refs likewise."""
+    """Type names back to component names, `X.write` and `X.read` to `X`; Ajv refs likewise."""
     if isinstance(node, dict):
         out = {}
         for key, value in node.items():
@@ -33,7 +33,9 @@ def _refs(node: Any, names: dict[str, str]) -> Any:
             else:
                 value = _refs(value, names)
             out[key] = (
-                value.removesuffix(SUFFIX) if key in ("$ref", "name") and isinstance(value, str) else value
+                value.removesuffix(SUFFIX).removesuffix(READ_SUFFIX)
+                if key in ("$ref", "name") and isinstance(value, str)
+                else value
             )
         return out
     if isinstance(node, list):
@@ -113,5 +115,5 @@ class View:
         return {
             name: self.schema(schema, request=False)
             for name, schema in self.model.schemas.items()
-            if not name.endswith(SUFFIX)
+            if not name.endswith((SUFFIX, READ_SUFFIX))
         }

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from senior_backend.scaffold.ir import Operation
-from senior_backend.scaffold.readonly import SUFFIX
+from senior_backend.scaffold.readonly import READ_SUFFIX, SUFFIX
 from senior_backend.scaffold.tospec.jsast import (
     Node,
     call_parts,
@@ -137,9 +137,15 @@ def _added_schema(node: Node) -> bool:
     return call is not None and call.type == "call_expression" and call_parts(call)[1] == "addSchema"
 
 
-def drop_request_views(schemas: dict[str, Any], operations: list[Operation]) -> dict[str, Any]:
-    """`X.write` views are derived by the generator from `X`; refer to `X` again so it derives them anew."""
-    views = {name for name in schemas if name.endswith(SUFFIX) and name[: -len(SUFFIX)] in schemas}
+def drop_derived_views(schemas: dict[str, Any], operations: list[Operation]) -> dict[str, Any]:
+    """`X.write` (request) and `X.read` (response) views are derived by the generator from `X`; refer to `X`
+    again so it derives them anew."""
+    views = {
+        name: name[: -len(suffix)]
+        for name in schemas
+        for suffix in (SUFFIX, READ_SUFFIX)
+        if name.endswith(suffix) and name[: -len(suffix)] in schemas
+    }
     if not views:
         return schemas
 
@@ -147,7 +153,7 @@ def drop_request_views(schemas: dict[str, Any], operations: list[Operation]) -> 
         if isinstance(node, dict):
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.rsplit("/", 1)[-1] in views:
-                return {**node, "$ref": ref[: -len(SUFFIX)]}
+                return {**node, "$ref": ref.rsplit("/", 1)[0] + "/" + views[ref.rsplit("/", 1)[-1]]}
             return {key: fix(value) for key, value in node.items()}
         if isinstance(node, list):
             return [fix(item) for item in node]
@@ -156,4 +162,6 @@ def drop_request_views(schemas: dict[str, Any], operations: list[Operation]) -> 
     for operation in operations:
         if operation.body is not None:
             operation.body.content = fix(operation.body.content)
+        for response in operation.responses:
+            response.schema = fix(response.schema)
     return {name: fix(schema) for name, schema in schemas.items() if name not in views}

@@ -6,7 +6,7 @@ gave none), kept as written; else @koa/router's route name (`router.get("user", 
 the handler's function name (`router.get("/x", list)`, `controller.show`, `function replaceItem() {}`,
 not a name like `handler`; in our generated code the `H.<name>` it calls); else
 `conventional_id`: `camelCase(method + path words)`, the name the scaffolder gives an operation without
-an id (`deletePetsPetId`). `unique_ids` numbers the handler names and derived ids around the stated ones
+an id (`deletePetsPetId`; `/` is `getRoot`, where the scaffolder's `get_` says nothing). `unique_ids` numbers the handler names and derived ids around the stated ones
 (`postItems2`); a stated id is never renamed (the spec's own, as our generated code records it), a
 stated id stated twice is a warning.
 

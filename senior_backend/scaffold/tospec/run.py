@@ -25,7 +25,7 @@ from senior_backend.common.errors import BadInput, Refused
 from senior_backend.scaffold.ir import TS_GLOBAL_TYPES, WINDOWS_DEVICE_NAMES, ApiModel, Group, Operation
 from senior_backend.scaffold.naming import NameTable, file_stem, identifier
 from senior_backend.scaffold.security import read_schemes
-from senior_backend.scaffold.tospec.components import drop_request_views
+from senior_backend.scaffold.tospec.components import drop_derived_views
 from senior_backend.scaffold.tospec.jsast import (
     EXTENSIONS,
     Source,
@@ -188,7 +188,7 @@ def build_from_routes(source: Path, title: str = "API", version: str = "0.0.0") 
             seen[key] = operation.where
             operations.append(operation)
     unique_ids(operations, warnings)
-    schemas = drop_request_views(recovery.schemas, operations)
+    schemas = drop_derived_views(recovery.schemas, operations)
     security = read_schemes(recovery.security.schemes, lambda node: node, str)  # as generated: all valid
     model = ApiModel(
         title, version, schemas, {}, list(operations), [], warnings, base_path=base_path, security=security
