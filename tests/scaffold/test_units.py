@@ -259,10 +259,17 @@ def test_read_only_properties_are_not_required_in_request_views() -> None:
         },
         "Team": {"type": "object", "properties": {"lead": {"$ref": "#/components/schemas/User"}}},
         "Tag": {"type": "string"},
+        "Stamp": {"type": "string", "readOnly": True},
+        "Post": {
+            "type": "object",
+            "required": ["stamp", "title"],
+            "properties": {"stamp": {"$ref": "#/components/schemas/Stamp"}, "title": {"type": "string"}},
+        },
     }
     needs = needing_variants(schemas)
-    assert needs == {"User", "Team"}
-    team = request_view(schemas["Team"], needs)
+    assert needs == {"User", "Team", "Post"}
+    team = request_view(schemas["Team"], needs, schemas)
     assert team["properties"]["lead"] == {"$ref": "#/components/schemas/User.write"}
-    assert request_view(schemas["User"], needs)["required"] == ["name"]
+    assert request_view(schemas["User"], needs, schemas)["required"] == ["name"]
+    assert request_view(schemas["Post"], needs, schemas)["required"] == ["title"]  # readOnly on the $ref'd schema
     assert schemas["User"]["required"] == ["id", "name"]  # the response view is untouched
