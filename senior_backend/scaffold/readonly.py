@@ -67,30 +67,33 @@ def _flagged(sub: Any, flag: str, schemas: dict[str, dict[str, Any]]) -> bool:
     return False
 
 
+def _any_node(node: Any, test) -> bool:
+    """Whether `test(object)` holds for any object in `node`, itself included."""
+    if isinstance(node, dict):
+        return test(node) or any(_any_node(value, test) for value in node.values())
+    if isinstance(node, list):
+        return any(_any_node(item, test) for item in node)
+    return False
+
+
 def _requires_read_only(schema: dict[str, Any], schemas: dict[str, dict[str, Any]]) -> bool:
-    found = False
+    def test(node: dict[str, Any]) -> bool:
+        props, required = node.get("properties"), node.get("required")
+        return (
+            isinstance(props, dict)
+            and isinstance(required, list)
+            and any(_flagged(props.get(name), "readOnly", schemas) for name in required)
+        )
 
-    def visit(node: dict[str, Any]) -> None:
-        nonlocal found
-        props = node.get("properties")
-        if isinstance(props, dict) and isinstance(node.get("required"), list):
-            found = found or any(_flagged(props.get(name), "readOnly", schemas) for name in node["required"])
-
-    _walk(schema, visit)
-    return found
+    return _any_node(schema, test)
 
 
 def _declares_write_only(schema: dict[str, Any], schemas: dict[str, dict[str, Any]]) -> bool:
-    found = False
-
-    def visit(node: dict[str, Any]) -> None:
-        nonlocal found
+    def test(node: dict[str, Any]) -> bool:
         props = node.get("properties")
-        if isinstance(props, dict):
-            found = found or any(_flagged(sub, "writeOnly", schemas) for sub in props.values())
+        return isinstance(props, dict) and any(_flagged(sub, "writeOnly", schemas) for sub in props.values())
 
-    _walk(schema, visit)
-    return found
+    return _any_node(schema, test)
 
 
 def _refs(schema: dict[str, Any]) -> set[str]:

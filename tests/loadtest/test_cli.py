@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from tests.loadtest.conftest import (
     saved_document,
     summary,
 )
+from tests.loadtest.recording import self_signed_certificate
 
 pytestmark = pytest.mark.slow
 
@@ -186,30 +186,8 @@ def test_method_headers_and_body_are_sent(precise_server_factory):
     assert last["headers"]["content-type"] == "application/json"
 
 
-def test_https_needs_insecure_for_a_self_signed_certificate(precise_server_factory, tmp_path):
-    if not shutil.which("openssl"):
-        pytest.skip("openssl is needed to make a certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )
+def test_https_needs_insecure_for_a_self_signed_certificate(precise_server_factory, tmp_path_factory):
+    cert, key = self_signed_certificate(tmp_path_factory)
     server = precise_server_factory("--cert", str(cert), "--key", str(key), scheme="https")
     refused = load_tester(server.base_url + "/", "-n", "5", "-c", "1")
     assert refused.returncode == 4 and "tls" in refused.stderr and "--insecure" in refused.stderr
